@@ -1,0 +1,29 @@
+/**
+ * Metric vocabulary shared by the CLI, the form, the store and the worker: how a trial's series
+ * is reduced to one value, which direction is better, and the early-stop conditions.
+ */
+import { z } from "zod";
+
+export const metricAggSchema = z.enum(["last", "min", "max", "avg"]);
+export type MetricAgg = z.infer<typeof metricAggSchema>;
+
+export const goalSchema = z.enum(["maximize", "minimize"]);
+export type Goal = z.infer<typeof goalSchema>;
+
+export const metricNameSchema = z
+  .string()
+  .min(1, "a metric name cannot be empty")
+  .max(200)
+  .regex(/^[^\s=:]+$/, "a metric name holds no spaces, '=' or ':'");
+
+export const comparisonSchema = z.enum(["<", ">", "<=", ">="]);
+export type Comparison = z.infer<typeof comparisonSchema>;
+
+/** `METRIC OP VALUE[:MIN_STEP]`: stop the trial once METRIC OP VALUE holds at a step >= MIN_STEP. */
+export const stopConditionSchema = z.object({
+  metric: metricNameSchema,
+  op: comparisonSchema,
+  value: z.number().refine(Number.isFinite, "a stop condition needs a finite value"),
+  minStep: z.number().int().nonnegative().default(0),
+});
+export type StopCondition = z.infer<typeof stopConditionSchema>;
