@@ -7,5 +7,8 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // CI also writes a JSON report, from which .ci/run prints its totals line.
+    reporters: process.env.CI ? ["default", "json"] : ["default"],
+    outputFile: process.env.CI ? { json: ".ci/out/vitest.json" } : undefined,
   },
 });

@@ -30,7 +30,16 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hyperbayes: unknown command "${name}"\n\n${HELP}`);
     return 2;
   }
-  return (await command.load()).run(rest);
+  try {
+    return await (await command.load()).run(rest);
+  } catch (e) {
+    if (isHyperbayesError(e)) {
+      process.stderr.write(`hyperbayes ${name}: ${e.message}\n`);
+      if ("usage" in e && typeof e.usage === "string") process.stderr.write(`\n${e.usage}`);
+      return e.exitCode;
+    }
+    throw e;
+  }
 }
 
 export {};

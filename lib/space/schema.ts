@@ -99,4 +99,5 @@ export const spaceSchema = z
   });
 export type Space = ParamSpec[];
 
+export const paramsSchema = z.record(z.string(), paramValueSchema);
 export type Params = Record<string, ParamValue>;
