@@ -39,8 +39,11 @@ function effectiveBounds(p: RangeSpec): [number, number] {
   return p.type === "int" ? [p.min - 0.5, p.max + 0.5] : [p.min, p.max];
 }
 
-function rangeToUnit(p: RangeSpec, v: number): number {
+function rangeToUnit(p: RangeSpec, raw: number): number {
   const [lo, hi] = effectiveBounds(p);
+  // Clamp before the logs: an out-of-range value must land on the nearer edge, not on the NaN
+  // that log of a non-positive number gives (which clamp01 would read as the middle).
+  const v = Math.min(hi, Math.max(lo, raw));
   switch (p.scale) {
     case "linear":
       return clamp01((v - lo) / (hi - lo));
@@ -55,17 +58,21 @@ function unitToRange(p: RangeSpec, u: number): number {
   const [lo, hi] = effectiveBounds(p);
   const t = clamp01(u);
   let v: number;
-  switch (p.scale) {
-    case "linear":
-      v = lo + t * (hi - lo);
-      break;
-    case "log":
-      v = Math.exp(Math.log(lo) + t * (Math.log(hi) - Math.log(lo)));
-      break;
-    case "reverse_log":
-      v = hi + lo - Math.exp(Math.log(lo) + (1 - t) * (Math.log(hi) - Math.log(lo)));
-      break;
-  }
+  // The ends exactly: exp(log(0.1)) is 0.10000000000000002, and optimizers often pick an end.
+  if (t === 0) v = lo;
+  else if (t === 1) v = hi;
+  else
+    switch (p.scale) {
+      case "linear":
+        v = lo + t * (hi - lo);
+        break;
+      case "log":
+        v = Math.exp(Math.log(lo) + t * (Math.log(hi) - Math.log(lo)));
+        break;
+      case "reverse_log":
+        v = hi + lo - Math.exp(Math.log(lo) + (1 - t) * (Math.log(hi) - Math.log(lo)));
+        break;
+    }
   if (p.type === "int") v = Math.round(v);
   return Math.min(p.max, Math.max(p.min, v));
 }
