@@ -44,6 +44,8 @@ function rangeToUnit(p: RangeSpec, raw: number): number {
   // Clamp before the logs: an out-of-range value must land on the nearer edge, not on the NaN
   // that log of a non-positive number gives (which clamp01 would read as the middle).
   const v = Math.min(hi, Math.max(lo, raw));
+  if (v === lo) return 0; // exactly, as unitToRange decodes the ends exactly
+  if (v === hi) return 1;
   switch (p.scale) {
     case "linear":
       return clamp01((v - lo) / (hi - lo));
@@ -74,7 +76,9 @@ function unitToRange(p: RangeSpec, u: number): number {
         break;
     }
   if (p.type === "int") v = Math.round(v);
-  return Math.min(p.max, Math.max(p.min, v));
+  v = Math.min(p.max, Math.max(p.min, v));
+  // Math.round(-0.3) is -0, which compares equal to 0 yet is a different value to Object.is.
+  return v === 0 ? 0 : v;
 }
 
 function choiceIndex(p: ChoiceSpec, v: ParamValue): number {
