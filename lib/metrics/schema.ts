@@ -19,11 +19,17 @@ export const metricNameSchema = z
 export const comparisonSchema = z.enum(["<", ">", "<=", ">="]);
 export type Comparison = z.infer<typeof comparisonSchema>;
 
-/** `METRIC OP VALUE[:MIN_STEP]`: stop the trial once METRIC OP VALUE holds at a step >= MIN_STEP. */
+/**
+ * `METRIC OP VALUE[:MIN_STEP]`: stop the trial once METRIC OP VALUE holds at a step >= MIN_STEP.
+ * Conditions with the same `group` (one `--stop-condition` flag joining several with `&&`) must
+ * hold together; groups are alternatives. A condition without a group is a group of its own.
+ * See docs/decisions/stop-conditions.md.
+ */
 export const stopConditionSchema = z.object({
   metric: metricNameSchema,
   op: comparisonSchema,
   value: z.number().refine(Number.isFinite, "a stop condition needs a finite value"),
   minStep: z.number().int().nonnegative().default(0),
+  group: z.number().int().nonnegative().optional(),
 });
 export type StopCondition = z.infer<typeof stopConditionSchema>;

@@ -1,0 +1,176 @@
+/**
+ * The metric stream parser: bytes of one trial output stream (stdout, stderr, or the file named
+ * by HYPERBAYES_METRICS_FILE as it grows) in, metric points with steps out. It owns what needs
+ * state across lines: splitting into lines, the current Keras epoch, and step numbering.
+ *
+ * Decisions (why):
+ *   - `\n` and `\r` both end a line: Keras redraws its progress bar with `\r`, and each redraw is
+ *     a line of its own; `\r\n` just leaves an empty line, which says nothing.
+ *   - Bytes are split before decoding, so a chunk that ends inside a UTF-8 character is harmless
+ *     (line breaks never occur inside a multi-byte character); invalid UTF-8 decodes to U+FFFD.
+ *   - A line longer than `maxLineBytes` (64 KiB by default) is dropped as it streams by, without
+ *     buffering it: a trial that prints a 10 MB line costs no memory and loses no other line.
+ *   - Steps: a sample's own step when the line gave one (the Keras epoch, 1-based as printed,
+ *     for Keras lines); otherwise one more than the largest step this parser has given that
+ *     metric, starting at 0. One parser per stream: the counters are per parser.
+ *   - Keras: only an epoch's final progress line counts (see MetricLine in parse.ts). When the
+ *     final lines of an epoch come in two (Keras prints N/N, then N/N again with `val_`
+ *     metrics), a metric already recorded for the epoch is not recorded again. With an unknown
+ *     total (`782/Unknown`) no line can be known final, so the latest one is kept and recorded
+ *     when the next epoch starts or the stream ends.
+ *   - The metrics file goes through the same parser with every format: a script that writes
+ *     `loss=0.3` there instead of JSON is understood rather than silently ignored.
+ */
+import { classifyMetricLine, type MetricSample } from "./parse";
+
+/** One recorded metric value. `step` is always set (explicit or automatic). */
+export type MetricPoint = { name: string; step: number; value: number };
+
+export type MetricParserOptions = {
+  /** Lines longer than this many bytes (without the line break) are skipped. Default 64 KiB. */
+  maxLineBytes?: number;
+};
+
+export type MetricParser = {
+  /** Feeds the next bytes of the stream; returns the points of the lines they completed. */
+  push(chunk: Buffer | Uint8Array | string): MetricPoint[];
+  /**
+   * The stream ended: parses the last unterminated line and records a pending Keras line.
+   * The parser can be fed again afterwards (its step counters carry on).
+   */
+  end(): MetricPoint[];
+  /** Counts for logs and tests: lines seen, lines skipped for being too long. */
+  readonly stats: { readonly lines: number; readonly skippedLongLines: number };
+};
+
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** A stream parser for one output stream. Never throws on any input. */
+export function createMetricParser(options: MetricParserOptions = {}): MetricParser {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const decoder = new TextDecoder("utf-8", { fatal: false });
+  const stats = { lines: 0, skippedLongLines: 0 };
+
+  // The current unterminated line, as received; `skipping` once it grew past the limit.
+  let partial: Uint8Array[] = [];
+  let partialBytes = 0;
+  let skipping = false;
+
+  const lastStep = new Map<string, number>();
+
+  // Keras: the epoch whose progress lines are arriving, the metrics recorded for it, and the
+  // latest line of an epoch with an unknown total.
+  let epoch: number | undefined;
+  let recordedThisEpoch = new Set<string>();
+  let pendingUnknownTotal: MetricSample[] | undefined;
+
+  const record = (samples: MetricSample[], out: MetricPoint[]) => {
+    for (const s of samples) {
+      const previous = lastStep.get(s.name);
+      const step = s.step ?? (previous === undefined ? 0 : previous + 1);
+      lastStep.set(s.name, previous === undefined ? step : Math.max(previous, step));
+      out.push({ name: s.name, step, value: s.value });
+    }
+  };
+
+  const recordKeras = (samples: MetricSample[], out: MetricPoint[]) => {
+    // Outside `fit` (evaluate before any epoch) there is no epoch to dedupe within.
+    if (epoch === undefined) return record(samples, out);
+    const step = epoch;
+    const fresh = samples.filter((s) => !recordedThisEpoch.has(s.name));
+    for (const s of fresh) recordedThisEpoch.add(s.name);
+    record(
+      fresh.map((s) => ({ ...s, step })),
+      out,
+    );
+  };
+
+  const flushPendingKeras = (out: MetricPoint[]) => {
+    if (pendingUnknownTotal) recordKeras(pendingUnknownTotal, out);
+    pendingUnknownTotal = undefined;
+  };
+
+  const handleLine = (bytes: Uint8Array, out: MetricPoint[]) => {
+    if (bytes.length === 0) return;
+    stats.lines++;
+    const line = classifyMetricLine(decoder.decode(bytes));
+    switch (line.kind) {
+      case "epoch":
+        flushPendingKeras(out);
+        epoch = line.epoch;
+        recordedThisEpoch = new Set();
+        return;
+      case "keras":
+        if (line.final) {
+          pendingUnknownTotal = undefined;
+          recordKeras(line.samples, out);
+        } else if (!line.totalKnown && line.samples.length > 0) {
+          pendingUnknownTotal = line.samples;
+        }
+        return;
+      case "samples":
+        record(line.samples, out);
+        return;
+    }
+  };
+
+  const takePartial = (tail: Uint8Array): Uint8Array => {
+    if (partial.length === 0) return tail;
+    const whole = Buffer.concat([...partial, tail]);
+    partial = [];
+    partialBytes = 0;
+    return whole;
+  };
+
+  const push = (chunk: Buffer | Uint8Array | string): MetricPoint[] => {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+    const out: MetricPoint[] = [];
+    let start = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i];
+      if (b !== LF && b !== CR) continue;
+      const segment = bytes.subarray(start, i);
+      start = i + 1;
+      if (skipping) {
+        skipping = false;
+        continue;
+      }
+      if (partialBytes + segment.length > maxLineBytes) {
+        stats.skippedLongLines++;
+        partial = [];
+        partialBytes = 0;
+        continue;
+      }
+      handleLine(takePartial(segment), out);
+    }
+    const rest = bytes.subarray(start);
+    if (!skipping && rest.length > 0) {
+      if (partialBytes + rest.length > maxLineBytes) {
+        stats.skippedLongLines++;
+        skipping = true;
+        partial = [];
+        partialBytes = 0;
+      } else {
+        // Copied: the caller may reuse its buffer.
+        partial.push(Uint8Array.from(rest));
+        partialBytes += rest.length;
+      }
+    }
+    return out;
+  };
+
+  const end = (): MetricPoint[] => {
+    const out: MetricPoint[] = [];
+    if (!skipping && partialBytes > 0) handleLine(takePartial(new Uint8Array(0)), out);
+    partial = [];
+    partialBytes = 0;
+    skipping = false;
+    flushPendingKeras(out);
+    return out;
+  };
+
+  return { push, end, stats };
+}
