@@ -51,7 +51,8 @@ function distance(a: string, b: string): number {
 
 function unknownMessage(name: string, space: Space): string {
   let hint = "";
-  let best = 3; // more than two edits apart is a different name, not a typo
+  // Beyond one edit in a short name, or two in a longer one, it is a different name, not a typo.
+  let best = name.length >= 6 ? 3 : 2;
   for (const p of space) {
     const d = p.name.toLowerCase() === name.toLowerCase() ? 0 : distance(p.name, name);
     if (d < best) {

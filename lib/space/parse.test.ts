@@ -99,7 +99,7 @@ describe("grammar errors", () => {
     ["--param", "x=:2", "MIN is empty"],
     ["--param", "x=1:", "MAX is empty"],
     ["--param", "x=0x1:2", 'MIN "0x1" is not a number'],
-    ["--param", "x=1:1e999", 'MAX "1e999" is not a number'],
+    ["--param", "x=1:1e999", 'MAX "1e999" is too large'],
     ["--param", "lr=0.1:0.001", "MIN must be below MAX"],
     ["--param", "lr=1:1", "MIN must be below MAX"],
     ["--param", "lr=0:1:log", "log scale needs MIN > 0"],
@@ -371,6 +371,10 @@ describe("describeIssues / validateSpace", () => {
     const r = spaceSchema.safeParse([]);
     expect(describeIssues(r.error!, [])).toEqual([
       { message: "a search needs at least one parameter" },
+    ]);
+    const notList = spaceSchema.safeParse("lr=1:2");
+    expect(describeIssues(notList.error!, "lr=1:2")).toEqual([
+      { message: expect.stringContaining("expected array") },
     ]);
   });
 

@@ -75,10 +75,19 @@ function splitName(text: string): { name: string; rest: string } | { problems: s
 }
 
 /** Runs a spec object through the shared schema; its messages become the problems. */
-function validated(spec: unknown, schema: typeof rangeSpecSchema | typeof choiceSpecSchema) {
+function validated(
+  spec: unknown,
+  schema: typeof rangeSpecSchema | typeof choiceSpecSchema,
+): Reading {
   const r = schema.safeParse(spec);
-  if (r.success) return { spec: r.data, problems: [] } as Reading;
+  if (r.success) return { spec: r.data, problems: [] };
   return fail(...r.error.issues.map((i) => i.message));
+}
+
+function badBound(which: "MIN" | "MAX", text: string): string {
+  if (text === "") return `${which} is empty`;
+  const why = DECIMAL.test(text) ? "is too large" : "is not a number";
+  return `${which} ${JSON.stringify(text)} ${why}`;
 }
 
 function readRange(name: string, rest: string): Reading {
@@ -86,14 +95,8 @@ function readRange(name: string, rest: string): Reading {
   const problems: string[] = [];
   const min = readNumber(minText);
   const max = readNumber(maxText);
-  if (min === undefined)
-    problems.push(
-      minText === "" ? "MIN is empty" : `MIN ${JSON.stringify(minText)} is not a number`,
-    );
-  if (max === undefined)
-    problems.push(
-      maxText === "" ? "MAX is empty" : `MAX ${JSON.stringify(maxText)} is not a number`,
-    );
+  if (min === undefined) problems.push(badBound("MIN", minText));
+  if (max === undefined) problems.push(badBound("MAX", maxText));
 
   // SCALE and TYPE may come in either order (`log:int` and `int:log` mean one thing), but each
   // at most once: `log:reverse_log` has no single meaning.
@@ -318,7 +321,9 @@ export function describeIssues(error: z.ZodError, input: unknown): SpaceIssue[] 
   return error.issues.map((issue) => {
     const [head, ...tail] = issue.path;
     const isSpace = Array.isArray(input);
-    if (isSpace && typeof head !== "number") return { message: issue.message };
+    // Issues of the whole input (an empty space, a space that is not a list) concern no parameter.
+    if (issue.path.length === 0 || (isSpace && typeof head !== "number"))
+      return { message: issue.message };
     const index = isSpace ? (head as number) : undefined;
     const item: unknown = isSpace ? (input as unknown[])[head as number] : input;
     const fieldKeys = isSpace ? tail : issue.path;
