@@ -13,7 +13,9 @@ export const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export const paramName = z
   .string()
-  .regex(PARAM_NAME, "a parameter name starts with a letter or _ and holds letters, digits, _ . -");
+  .regex(PARAM_NAME, "a parameter name starts with a letter or _ and holds letters, digits, _ . -")
+  // Params are plain objects keyed by name; this one key would be swallowed by the prototype.
+  .refine((name) => name !== "__proto__", "__proto__ cannot be a parameter name");
 
 export const scaleSchema = z.enum(["linear", "log", "reverse_log"]);
 export type Scale = z.infer<typeof scaleSchema>;
