@@ -1,0 +1,618 @@
+/**
+ * The store contract: one suite every implementation must pass (`sqlite.test.ts`, `pg.test.ts`).
+ * It pins down what the worker and the console rely on, including the races: several processes
+ * creating the same trial number, claiming the same searches, acquiring the same lease.
+ *
+ * A fixture gives a fresh, empty database, a way to open a second connection to it (another
+ * "process" in this one), and the environment under which `openStore()` in a real child process
+ * opens the same database.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { UsageError } from "../lib/errors";
+import type { SearchSpec } from "../lib/search/spec";
+import {
+  type MetricPointInput,
+  SearchNotFoundError,
+  StateConflictError,
+  type Store,
+  TrialNotFoundError,
+  TrialNumberTakenError,
+} from "./store";
+import { raceChildren } from "./testing/children";
+import { makeSpec } from "./testing/fixtures";
+
+export interface StoreFixture {
+  store: Store;
+  /** Another independent connection to the same database. */
+  openAnother(): Promise<Store>;
+  /** Environment under which `openStore()` opens this database. */
+  childEnv: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const point = (name: string, step: number, value: number): MetricPointInput => ({
+  name,
+  step,
+  value,
+  time: new Date(1_700_000_000_000 + step),
+});
+
+export function runStoreContract(name: string, makeStore: () => Promise<StoreFixture>): void {
+  describe(`store contract: ${name}`, () => {
+    let fx: StoreFixture;
+    let store: Store;
+    const extra: Store[] = [];
+
+    beforeEach(async () => {
+      fx = await makeStore();
+      store = fx.store;
+    });
+    afterEach(async () => {
+      for (const s of extra.splice(0)) await s.close();
+      await store.close();
+      await fx.cleanup();
+    });
+
+    async function another(): Promise<Store> {
+      const s = await fx.openAnother();
+      extra.push(s);
+      return s;
+    }
+
+    /** A search with trials finished with the given values (null: failed without one). */
+    async function searchWithResults(
+      spec: SearchSpec,
+      values: readonly (number | null)[],
+    ): Promise<number> {
+      const s = await store.createSearch(spec, { status: "running" });
+      for (const [i, value] of values.entries()) {
+        await store.createTrial(s.id, { number: i + 1, params: { lr: 0.1 * (i + 1) } });
+        await store.updateTrial(s.id, i + 1, {
+          status: value === null ? "failed" : "complete",
+          value,
+        });
+      }
+      return s.id;
+    }
+
+    describe("searches", () => {
+      it("stores a spec and returns it unchanged, with a small integer id", async () => {
+        const spec = makeSpec();
+        const before = Date.now();
+        const s = await store.createSearch(spec);
+        expect(Number.isSafeInteger(s.id) && s.id > 0).toBe(true);
+        expect(s.status).toBe("queued");
+        expect(s.kind).toBe("bayesian");
+        expect(s.goal).toBe("maximize");
+        expect(s.createdAt).toBeInstanceOf(Date);
+        expect(s.createdAt.getTime()).toBeGreaterThanOrEqual(before - 5);
+        expect(s.startedAt).toBeNull();
+        expect(s.lease).toBeNull();
+        expect(s.best).toBeNull();
+        expect(s.stopRequested).toBe("none");
+        const got = await store.getSearch(s.id);
+        expect(got).toEqual(s);
+        expect(got?.spec).toEqual(spec);
+      });
+
+      it("rejects an invalid spec with a UsageError naming the problem", async () => {
+        const bad = makeSpec({ numRuns: 0 });
+        await expect(store.createSearch(bad)).rejects.toThrow(UsageError);
+        await expect(store.createSearch(bad)).rejects.toThrow(/numRuns/);
+        expect(await store.countSearches()).toBe(0);
+      });
+
+      it("takes the description from the spec or the options, and a running status", async () => {
+        const a = await store.createSearch(makeSpec({ description: "from spec" }));
+        const b = await store.createSearch(makeSpec({ description: "from spec" }), {
+          description: "override",
+          status: "running",
+        });
+        expect(a.description).toBe("from spec");
+        expect(b.description).toBe("override");
+        expect(b.status).toBe("running");
+        expect(b.startedAt).toBeInstanceOf(Date);
+      });
+
+      it("returns undefined for a search that does not exist", async () => {
+        expect(await store.getSearch(424242)).toBeUndefined();
+      });
+
+      it("lists newest first with paging, status filter and trial counts", async () => {
+        const ids: number[] = [];
+        for (let i = 0; i < 5; i++) ids.push((await store.createSearch(makeSpec())).id);
+        const [first, , third] = ids as [number, number, number];
+        await store.createTrial(first, { number: 1, params: {} });
+        await store.createTrial(first, { number: 2, params: {}, status: "running" });
+        await store.createTrial(first, { number: 3, params: {} });
+        await store.updateTrial(first, 3, { status: "complete", value: 0.5 });
+        await store.updateSearch(third, { status: "running" });
+
+        const all = await store.listSearches();
+        expect(all.map((s) => s.id)).toEqual([...ids].reverse());
+        const page = await store.listSearches({ limit: 2, offset: 1 });
+        expect(page.map((s) => s.id)).toEqual([ids[3], ids[2]]);
+        const running = await store.listSearches({ status: ["running"] });
+        expect(running.map((s) => s.id)).toEqual([third]);
+        expect(await store.countSearches()).toBe(5);
+        expect(await store.countSearches({ status: ["queued"] })).toBe(4);
+
+        const counts = all.find((s) => s.id === first)?.trialCounts;
+        expect(counts).toMatchObject({ queued: 1, running: 1, complete: 1, failed: 0, total: 3 });
+        expect(all.find((s) => s.id === ids[1])?.trialCounts.total).toBe(0);
+        expect(await store.countTrials(first)).toEqual(counts);
+      });
+
+      it("keeps the best trial for a maximize goal (ties: lowest number)", async () => {
+        const id = await searchWithResults(makeSpec({ goal: "maximize" }), [
+          0.3,
+          0.9,
+          null,
+          0.9,
+          0.1,
+        ]);
+        const s = await store.getSearch(id);
+        expect(s?.best).toEqual({ trialNumber: 2, value: 0.9 });
+        const [summary] = await store.listSearches({ limit: 1 });
+        expect(summary?.best).toEqual({ trialNumber: 2, value: 0.9 });
+      });
+
+      it("keeps the best trial for a minimize goal, ignoring failed and unfinished trials", async () => {
+        const id = await searchWithResults(makeSpec({ goal: "minimize", metric: "loss" }), [
+          0.3,
+          -2,
+          null,
+          5,
+        ]);
+        await store.createTrial(id, { number: 9, params: {}, status: "running" });
+        await store.updateTrial(id, 9, { value: -100 }); // running: not a result yet
+        expect((await store.getSearch(id))?.best).toEqual({ trialNumber: 2, value: -2 });
+        await store.updateTrial(id, 9, { status: "complete" });
+        expect((await store.getSearch(id))?.best).toEqual({ trialNumber: 9, value: -100 });
+        // A complete trial whose aggregate turned out NaN is stored without a value.
+        await store.createTrial(id, { number: 10, params: {} });
+        const t = await store.updateTrial(id, 10, { status: "complete", value: Number.NaN });
+        expect(t.value).toBeNull();
+        expect((await store.getSearch(id))?.best?.trialNumber).toBe(9);
+      });
+
+      it("recomputes the best trial when the goal of the spec changes", async () => {
+        const id = await searchWithResults(makeSpec({ goal: "maximize" }), [0.3, 0.9, 0.1]);
+        const s = await store.updateSearch(id, { spec: makeSpec({ goal: "minimize" }) });
+        expect(s.goal).toBe("minimize");
+        expect(s.best).toEqual({ trialNumber: 3, value: 0.1 });
+      });
+
+      it("updates fields, and refuses writes whose condition does not hold", async () => {
+        const s = await store.createSearch(makeSpec());
+        const ended = new Date(1_800_000_000_123);
+        const u = await store.updateSearch(
+          s.id,
+          { status: "failed", endedAt: ended, failureReason: "3 trials failed" },
+          { ifStatus: ["queued", "running"] },
+        );
+        expect(u.status).toBe("failed");
+        expect(u.endedAt?.getTime()).toBe(ended.getTime());
+        expect(u.failureReason).toBe("3 trials failed");
+        await expect(
+          store.updateSearch(s.id, { status: "complete" }, { ifStatus: ["running"] }),
+        ).rejects.toThrow(StateConflictError);
+        await expect(
+          store.updateSearch(s.id, { status: "complete" }, { leaseOwner: "w1" }),
+        ).rejects.toThrow(/leased by nobody/);
+        expect((await store.getSearch(s.id))?.status).toBe("failed");
+        await expect(store.updateSearch(987654, { status: "complete" })).rejects.toThrow(
+          SearchNotFoundError,
+        );
+      });
+    });
+
+    describe("trials", () => {
+      it("round-trips every field, the executor handle included", async () => {
+        const s = await store.createSearch(makeSpec(), { status: "running" });
+        const params = { lr: 0.0012, units: 128, opt: "adam" };
+        const created = await store.createTrial(s.id, { number: 1, params });
+        expect(created).toMatchObject({ searchId: s.id, number: 1, status: "queued", value: null });
+        expect(created.startedAt).toBeNull();
+        expect(created.handle).toBeNull();
+        const handle = { kind: "local", pid: 123, pgid: 123, gpus: [0, 2], dir: "/x/y z" };
+        const started = new Date(1_800_000_000_000);
+        const ended = new Date(1_800_000_060_000);
+        await store.updateTrial(s.id, 1, { status: "running", startedAt: started, handle });
+        const done = await store.updateTrial(
+          s.id,
+          1,
+          { status: "failed", endedAt: ended, exitCode: null, signal: "SIGKILL", reason: "OOM" },
+          { ifStatus: ["running"] },
+        );
+        expect(done).toMatchObject({
+          status: "failed",
+          params,
+          handle,
+          exitCode: null,
+          signal: "SIGKILL",
+          reason: "OOM",
+        });
+        expect(done.startedAt?.getTime()).toBe(started.getTime());
+        expect(done.endedAt?.getTime()).toBe(ended.getTime());
+        expect(await store.getTrial(s.id, 1)).toEqual(done);
+        expect(await store.getTrial(s.id, 2)).toBeUndefined();
+      });
+
+      it("refuses a second trial with the same number, with a typed conflict", async () => {
+        const s = await store.createSearch(makeSpec());
+        await store.createTrial(s.id, { number: 1, params: { lr: 0.1 } });
+        const again = store.createTrial(s.id, { number: 1, params: { lr: 0.2 } });
+        await expect(again).rejects.toThrow(TrialNumberTakenError);
+        await expect(again).rejects.toMatchObject({ code: "conflict", searchId: s.id, number: 1 });
+        expect((await store.getTrial(s.id, 1))?.params).toEqual({ lr: 0.1 });
+        // The same number in another search is another trial.
+        const other = await store.createSearch(makeSpec());
+        await store.createTrial(other.id, { number: 1, params: {} });
+      });
+
+      it("lets exactly one of two connections create a trial number", async () => {
+        const s = await store.createSearch(makeSpec());
+        const second = await another();
+        const results = await Promise.allSettled([
+          store.createTrial(s.id, { number: 7, params: { lr: 1 } }),
+          second.createTrial(s.id, { number: 7, params: { lr: 2 } }),
+        ]);
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        const rejected = results.find((r) => r.status === "rejected");
+        expect((rejected as PromiseRejectedResult).reason).toBeInstanceOf(TrialNumberTakenError);
+      });
+
+      it("lets exactly one of several processes create each trial number", async () => {
+        const s = await store.createSearch(makeSpec());
+        const numbers = Array.from({ length: 30 }, (_, i) => i + 1);
+        const won = (await raceChildren({ env: fx.childEnv }, [
+          { op: "create-trials", searchId: s.id, numbers },
+          { op: "create-trials", searchId: s.id, numbers },
+          { op: "create-trials", searchId: s.id, numbers: [...numbers].reverse() },
+        ])) as number[][];
+        const all = won.flat().sort((a, b) => a - b);
+        expect(all).toEqual(numbers);
+        expect((await store.countTrials(s.id)).total).toBe(30);
+      }, 60_000);
+
+      it("refuses trials for unknown searches and writes for unknown trials", async () => {
+        await expect(store.createTrial(31337, { number: 1, params: {} })).rejects.toThrow(
+          SearchNotFoundError,
+        );
+        const s = await store.createSearch(makeSpec());
+        await expect(store.updateTrial(s.id, 5, { status: "complete" })).rejects.toThrow(
+          TrialNotFoundError,
+        );
+        await expect(store.createTrial(s.id, { number: 0, params: {} })).rejects.toThrow(
+          /positive integer/,
+        );
+      });
+
+      it("checks the lease owner and status conditions of trial writes", async () => {
+        const s = await store.createSearch(makeSpec());
+        expect(await store.acquireLease(s.id, "w1", 60_000)).toBe(true);
+        await expect(
+          store.createTrial(s.id, { number: 1, params: {} }, { leaseOwner: "w2" }),
+        ).rejects.toThrow(StateConflictError);
+        expect(await store.getTrial(s.id, 1)).toBeUndefined();
+        await store.createTrial(
+          s.id,
+          { number: 1, params: {}, status: "running" },
+          { leaseOwner: "w1" },
+        );
+        await store.updateTrial(s.id, 1, { status: "killed" }, { leaseOwner: "w1" });
+        // A late "complete" from a poller must not overwrite the kill.
+        await expect(
+          store.updateTrial(s.id, 1, { status: "complete", value: 1 }, { ifStatus: ["running"] }),
+        ).rejects.toThrow(StateConflictError);
+        await expect(
+          store.updateTrial(s.id, 1, { reason: "x" }, { leaseOwner: "w2" }),
+        ).rejects.toThrow(/leased by w1, not w2/);
+        expect(await store.getTrial(s.id, 1)).toMatchObject({ status: "killed", value: null });
+      });
+
+      it("lists trials in number order, optionally by status", async () => {
+        const s = await store.createSearch(makeSpec());
+        for (const n of [3, 1, 2]) await store.createTrial(s.id, { number: n, params: { n } });
+        await store.updateTrial(s.id, 2, { status: "complete", value: 1 });
+        expect((await store.listTrials(s.id)).map((t) => t.number)).toEqual([1, 2, 3]);
+        expect((await store.listTrials(s.id, { status: ["queued"] })).map((t) => t.number)).toEqual(
+          [1, 3],
+        );
+      });
+    });
+
+    describe("leases", () => {
+      it("gives a lease to one of two racing owners only", async () => {
+        const s = await store.createSearch(makeSpec());
+        const second = await another();
+        const won = await Promise.all([
+          store.acquireLease(s.id, "w1", 60_000),
+          second.acquireLease(s.id, "w2", 60_000),
+        ]);
+        expect(won.filter(Boolean)).toHaveLength(1);
+        const owner = won[0] ? "w1" : "w2";
+        const loser = won[0] ? "w2" : "w1";
+        expect((await store.getSearch(s.id))?.lease?.owner).toBe(owner);
+        // The owner may re-acquire; the loser still cannot.
+        expect(await store.acquireLease(s.id, owner, 60_000)).toBe(true);
+        expect(await second.acquireLease(s.id, loser, 60_000)).toBe(false);
+      });
+
+      it("gives a lease to one of several racing processes only", async () => {
+        const s = await store.createSearch(makeSpec());
+        const results = await raceChildren(
+          { env: fx.childEnv },
+          ["p1", "p2", "p3"].map((owner) => ({
+            op: "acquire" as const,
+            searchId: s.id,
+            owner,
+            ttlMs: 60_000,
+          })),
+        );
+        expect(results.filter((r) => r === true)).toHaveLength(1);
+      }, 60_000);
+
+      it("renews and releases only for the owner", async () => {
+        const s = await store.createSearch(makeSpec());
+        expect(await store.acquireLease(s.id, "w1", 1_000)).toBe(true);
+        const first = (await store.getSearch(s.id))?.lease;
+        expect(await store.renewLease(s.id, "w2", 60_000)).toBe(false);
+        expect(await store.releaseLease(s.id, "w2")).toBe(false);
+        await sleep(5);
+        expect(await store.renewLease(s.id, "w1", 60_000)).toBe(true);
+        const renewed = (await store.getSearch(s.id))?.lease;
+        expect(renewed?.expiresAt.getTime()).toBeGreaterThan(
+          (first?.expiresAt.getTime() ?? 0) + 50_000,
+        );
+        expect(renewed?.heartbeatAt.getTime()).toBeGreaterThan(first?.heartbeatAt.getTime() ?? 0);
+        expect(await store.releaseLease(s.id, "w1")).toBe(true);
+        expect((await store.getSearch(s.id))?.lease).toBeNull();
+        expect(await store.renewLease(s.id, "w1", 60_000)).toBe(false);
+        expect(await store.acquireLease(s.id, "w2", 60_000)).toBe(true);
+      });
+
+      it("hands an expired lease over, after which the old owner cannot renew", async () => {
+        const s = await store.createSearch(makeSpec());
+        expect(await store.acquireLease(s.id, "w1", 60)).toBe(true);
+        expect(await store.acquireLease(s.id, "w2", 60_000)).toBe(false);
+        await sleep(120);
+        expect(await store.acquireLease(s.id, "w2", 60_000)).toBe(true);
+        expect(await store.renewLease(s.id, "w1", 60_000)).toBe(false);
+        expect((await store.getSearch(s.id))?.lease?.owner).toBe("w2");
+        const lease = (await store.listEvents(s.id)).filter((e) => e.kind === "lease");
+        expect(lease.map((e) => e.message)).toEqual([
+          "leased by w1",
+          "lease taken over by w2 from w1 (expired)",
+        ]);
+      });
+
+      it("does not lease a search that does not exist", async () => {
+        expect(await store.acquireLease(99999, "w1", 1000)).toBe(false);
+        expect(await store.renewLease(99999, "w1", 1000)).toBe(false);
+      });
+    });
+
+    describe("claimNextQueuedSearch", () => {
+      it("claims the oldest queued search and marks it running", async () => {
+        const a = await store.createSearch(makeSpec());
+        const b = await store.createSearch(makeSpec());
+        const claimed = await store.claimNextQueuedSearch("w1", 60_000);
+        expect(claimed?.id).toBe(a.id);
+        expect(claimed?.status).toBe("running");
+        expect(claimed?.startedAt).toBeInstanceOf(Date);
+        expect(claimed?.lease?.owner).toBe("w1");
+        expect((await store.claimNextQueuedSearch("w2", 60_000))?.id).toBe(b.id);
+        expect(await store.claimNextQueuedSearch("w3", 60_000)).toBeUndefined();
+      });
+
+      it("resumes a running search whose lease expired before any queued one", async () => {
+        const old = await store.createSearch(makeSpec());
+        const queued = await store.createSearch(makeSpec());
+        await store.updateSearch(old.id, { status: "running" });
+        expect(await store.acquireLease(old.id, "dead", 50)).toBe(true);
+        // Still leased: the queued search is next.
+        expect((await store.claimNextQueuedSearch("w1", 60_000))?.id).toBe(queued.id);
+        await sleep(100);
+        const resumed = await store.claimNextQueuedSearch("w2", 60_000);
+        expect(resumed?.id).toBe(old.id);
+        expect(resumed?.status).toBe("running");
+        expect(resumed?.lease?.owner).toBe("w2");
+        expect(await store.claimNextQueuedSearch("w3", 60_000)).toBeUndefined();
+      });
+
+      it("never claims a finished search, even without a lease", async () => {
+        const s = await store.createSearch(makeSpec());
+        await store.updateSearch(s.id, { status: "complete" });
+        expect(await store.claimNextQueuedSearch("w1", 60_000)).toBeUndefined();
+      });
+
+      it("hands each search to exactly one of several processes", async () => {
+        const ids: number[] = [];
+        for (let i = 0; i < 12; i++) ids.push((await store.createSearch(makeSpec())).id);
+        const claimed = (await raceChildren(
+          { env: fx.childEnv },
+          ["p1", "p2", "p3"].map((owner) => ({ op: "claim-all" as const, owner, ttlMs: 60_000 })),
+        )) as number[][];
+        expect(claimed.flat().sort((a, b) => a - b)).toEqual(ids);
+        for (const own of claimed) expect(own).toEqual([...own].sort((a, b) => a - b));
+        const searches = await store.listSearches();
+        expect(searches.every((s) => s.status === "running" && s.lease !== null)).toBe(true);
+      }, 60_000);
+    });
+
+    describe("metric points", () => {
+      it("round-trips points in (trial, name, step) order, NaN and Infinity included", async () => {
+        const s = await store.createSearch(makeSpec());
+        await store.createTrial(s.id, { number: 1, params: {} });
+        await store.createTrial(s.id, { number: 2, params: {} });
+        await store.addMetricPoints({ searchId: s.id, number: 2 }, [point("loss", 1, 0.5)]);
+        const n = await store.addMetricPoints({ searchId: s.id, number: 1 }, [
+          point("loss", 1, 0.4),
+          point("keras/val_acc", 0, Number.NaN),
+          point("loss", 0, Number.POSITIVE_INFINITY),
+          point("keras/val_acc", 1, -0.25),
+        ]);
+        expect(n).toBe(4);
+        const all = await store.listMetricPoints(s.id);
+        expect(all.map((p) => [p.trialNumber, p.name, p.step, p.value])).toEqual([
+          [1, "keras/val_acc", 0, Number.NaN],
+          [1, "keras/val_acc", 1, -0.25],
+          [1, "loss", 0, Number.POSITIVE_INFINITY],
+          [1, "loss", 1, 0.4],
+          [2, "loss", 1, 0.5],
+        ]);
+        expect(all[0]?.time.getTime()).toBe(1_700_000_000_000);
+        expect((await store.listMetricPoints(s.id, { trial: 1, name: "loss" })).length).toBe(2);
+        expect((await store.listMetricPoints(s.id, { name: "loss" })).length).toBe(3);
+        expect(await store.listMetricNames(s.id)).toEqual(["keras/val_acc", "loss"]);
+        const other = await store.createSearch(makeSpec());
+        expect(await store.listMetricPoints(other.id)).toEqual([]);
+      });
+
+      it("replaces a point written again for the same metric and step", async () => {
+        const s = await store.createSearch(makeSpec());
+        await store.createTrial(s.id, { number: 1, params: {} });
+        const ref = { searchId: s.id, number: 1 };
+        await store.addMetricPoints(ref, [point("loss", 0, 1), point("loss", 1, 2)]);
+        // A restarted worker re-reads the log, and a batch may repeat a step.
+        const n = await store.addMetricPoints(ref, [
+          point("loss", 1, 3),
+          point("loss", 1, 4),
+          point("loss", 2, 5),
+        ]);
+        expect(n).toBe(2);
+        const values = (await store.listMetricPoints(s.id)).map((p) => [p.step, p.value]);
+        expect(values).toEqual([
+          [0, 1],
+          [1, 4],
+          [2, 5],
+        ]);
+      });
+
+      it("writes nothing from a batch with an invalid point, or for an unknown trial", async () => {
+        const s = await store.createSearch(makeSpec());
+        await store.createTrial(s.id, { number: 1, params: {} });
+        const ref = { searchId: s.id, number: 1 };
+        await expect(
+          store.addMetricPoints(ref, [point("loss", 0, 1), point("loss", 1.5, 1)]),
+        ).rejects.toThrow(/step/);
+        expect(await store.listMetricPoints(s.id)).toEqual([]);
+        await expect(
+          store.addMetricPoints({ searchId: s.id, number: 2 }, [point("a", 0, 1)]),
+        ).rejects.toThrow(TrialNotFoundError);
+      });
+
+      it("stores 10k points in one call quickly and exports them in bounded batches", async () => {
+        const s = await store.createSearch(makeSpec());
+        const names = ["loss", "val_loss", "acc", "val_acc"];
+        const points: MetricPointInput[] = [];
+        for (let step = 0; step < 2_500; step++) {
+          for (const name of names) points.push(point(name, step, Math.sin(step) + name.length));
+        }
+        await store.createTrial(s.id, { number: 1, params: {} });
+        await store.createTrial(s.id, { number: 2, params: {} });
+        const started = performance.now();
+        expect(await store.addMetricPoints({ searchId: s.id, number: 1 }, points)).toBe(10_000);
+        const ms = performance.now() - started;
+        // Generous for a loaded CI machine; a per-row transaction would take far longer.
+        expect(ms).toBeLessThan(5_000);
+        await store.addMetricPoints({ searchId: s.id, number: 2 }, points.slice(0, 777));
+
+        const listed = await store.listMetricPoints(s.id);
+        expect(listed).toHaveLength(10_777);
+        const batches: number[] = [];
+        const exported = [];
+        for await (const batch of store.exportMetricPoints(s.id, { batchSize: 3_000 })) {
+          batches.push(batch.length);
+          exported.push(...batch);
+        }
+        expect(Math.max(...batches)).toBeLessThanOrEqual(3_000);
+        expect(batches.slice(0, -1).every((n) => n === 3_000)).toBe(true);
+        expect(exported).toEqual(listed);
+      });
+    });
+
+    describe("stop requests", () => {
+      it("ends a queued search at once", async () => {
+        const s = await store.createSearch(makeSpec());
+        const stopped = await store.requestStop(s.id, "stop");
+        expect(stopped.status).toBe("stopped");
+        expect(stopped.stopRequested).toBe("stop");
+        expect(stopped.endedAt).toBeInstanceOf(Date);
+        expect(await store.claimNextQueuedSearch("w1", 60_000)).toBeUndefined();
+        await expect(store.requestStop(s.id, "kill")).rejects.toThrow(/already ended \(stopped\)/);
+        const k = await store.createSearch(makeSpec());
+        expect((await store.requestStop(k.id, "kill")).status).toBe("killed");
+      });
+
+      it("asks the worker of a running search, and kill upgrades stop", async () => {
+        const s = await store.createSearch(makeSpec());
+        await store.claimNextQueuedSearch("w1", 60_000);
+        const stopping = await store.requestStop(s.id, "stop");
+        expect(stopping.status).toBe("stopping");
+        expect(stopping.stopRequested).toBe("stop");
+        expect(stopping.endedAt).toBeNull();
+        expect((await store.requestStop(s.id, "kill")).stopRequested).toBe("kill");
+        expect((await store.requestStop(s.id, "stop")).stopRequested).toBe("kill");
+        const stops = (await store.listEvents(s.id)).filter((e) => e.kind === "stop");
+        expect(stops.map((e) => e.message)).toEqual(["stop requested", "kill requested"]);
+        await expect(store.requestStop(777777, "stop")).rejects.toThrow(SearchNotFoundError);
+      });
+    });
+
+    describe("events", () => {
+      it("appends and lists events oldest first, with tailing", async () => {
+        const s = await store.createSearch(makeSpec());
+        const e1 = await store.addEvent(s.id, { kind: "status", message: "search started" });
+        const e2 = await store.addEvent(s.id, {
+          kind: "trial",
+          message: "trial 1 <b>failed</b>: exit 1",
+          trialNumber: 1,
+          time: new Date(1_800_000_000_000),
+        });
+        const e3 = await store.addEvent(s.id, { kind: "status", message: "done" });
+        expect(e2).toMatchObject({ searchId: s.id, trialNumber: 1, kind: "trial" });
+        expect(e2.time.getTime()).toBe(1_800_000_000_000);
+        expect(e1.trialNumber).toBeNull();
+        expect(e1.time).toBeInstanceOf(Date);
+        expect(await store.listEvents(s.id)).toEqual([e1, e2, e3]);
+        expect(await store.listEvents(s.id, { afterId: e1.id })).toEqual([e2, e3]);
+        expect(await store.listEvents(s.id, { limit: 1 })).toEqual([e1]);
+        const other = await store.createSearch(makeSpec());
+        expect(await store.listEvents(other.id)).toEqual([]);
+        await expect(store.addEvent(55555, { kind: "x", message: "y" })).rejects.toThrow(
+          SearchNotFoundError,
+        );
+      });
+    });
+
+    describe("sharing one database", () => {
+      it("shows each connection the other's writes", async () => {
+        const second = await another();
+        const s = await store.createSearch(makeSpec());
+        expect((await second.getSearch(s.id))?.spec).toEqual(s.spec);
+        await second.createTrial(s.id, { number: 1, params: { lr: 0.3 } });
+        await second.addMetricPoints({ searchId: s.id, number: 1 }, [point("loss", 0, 0.7)]);
+        await second.updateTrial(s.id, 1, { status: "complete", value: 0.7 });
+        expect((await store.getSearch(s.id))?.best).toEqual({ trialNumber: 1, value: 0.7 });
+        expect(await store.listMetricPoints(s.id)).toHaveLength(1);
+        await store.requestStop(s.id, "stop");
+        expect((await second.getSearch(s.id))?.status).toBe("stopped");
+      });
+
+      it("shows a real second process's writes", async () => {
+        const [id] = (await raceChildren({ env: fx.childEnv }, [
+          { op: "create-search-and-trial" },
+        ])) as [number];
+        const s = await store.getSearch(id);
+        expect(s?.description).toBe("from a child");
+        expect((await store.getTrial(id, 1))?.status).toBe("running");
+        expect((await store.listMetricPoints(id)).map((p) => p.value)).toEqual([0.25]);
+      }, 60_000);
+    });
+  });
+}

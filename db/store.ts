@@ -1,0 +1,309 @@
+/**
+ * The store: the one interface through which the worker, the CLI and the console read and write
+ * searches, trials, metric points and events. Implementations (SQLite in `sqlite.ts`, PostgreSQL in
+ * `pg.ts`) are the only code that issues SQL; nothing here mentions drizzle, so callers see plain
+ * domain objects and every method is async (PostgreSQL is).
+ *
+ * Guarantees every implementation keeps (checked by `store.contract.ts`):
+ *   - a trial number is created at most once per search (`TrialNumberTakenError` otherwise),
+ *     even when two processes race;
+ *   - a lease has one owner at a time: acquiring succeeds only when the search is unleased, the
+ *     lease has expired, or the caller already owns it; renewing and releasing need ownership;
+ *   - `claimNextQueuedSearch` hands each claimable search to exactly one caller;
+ *   - conditional writes (`ifStatus`, `leaseOwner`) are checked and applied atomically.
+ *
+ * Glossary:
+ *   search id      a small positive integer, shown to users as is (`hyperbayes describe 12`)
+ *   trial number   1, 2, 3... within a search; (search id, trial number) names a trial
+ *   lease          (owner, expiresAt, heartbeatAt) on a search: which worker runs it, until when
+ *   best           the complete trial with the best value for the search's goal (ties: lowest
+ *                  number), kept up to date on every trial write
+ */
+import { HyperbayesError } from "../lib/errors";
+import type { Goal } from "../lib/metrics/schema";
+import type { SearchKind, SearchSpec, SearchStatus, TrialStatus } from "../lib/search/spec";
+import type { Params } from "../lib/space/schema";
+
+export type StopRequest = "none" | "stop" | "kill";
+
+export interface Lease {
+  owner: string;
+  expiresAt: Date;
+  heartbeatAt: Date;
+}
+
+export interface BestTrial {
+  trialNumber: number;
+  value: number;
+}
+
+export interface Search {
+  id: number;
+  kind: SearchKind;
+  status: SearchStatus;
+  /** Copy of `spec.goal`, which decides `best`. */
+  goal: Goal;
+  spec: SearchSpec;
+  description: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  failureReason: string | null;
+  stopRequested: StopRequest;
+  lease: Lease | null;
+  best: BestTrial | null;
+}
+
+/** Number of trials in each status, plus `total` (all trials created so far). */
+export type TrialCounts = Record<TrialStatus, number> & { total: number };
+
+export interface SearchSummary extends Search {
+  trialCounts: TrialCounts;
+}
+
+export interface NewSearchOptions {
+  /** Default `queued` (a worker claims it); `running` for a search whose caller runs it itself. */
+  status?: "queued" | "running";
+  /** Default `spec.description`. */
+  description?: string;
+}
+
+export interface SearchPatch {
+  status?: SearchStatus;
+  description?: string | null;
+  startedAt?: Date | null;
+  endedAt?: Date | null;
+  failureReason?: string | null;
+  stopRequested?: StopRequest;
+  /** Replaces the spec (validated); `kind` and `goal` follow it and `best` is recomputed. */
+  spec?: SearchSpec;
+}
+
+export interface LeaseCondition {
+  /**
+   * The write happens only if this owner holds the search's lease now. An expired lease that
+   * nobody has taken over still counts: until then no one else can have written.
+   */
+  leaseOwner?: string;
+}
+
+export interface WriteCondition extends LeaseCondition {
+  /** The write happens only if the search is in one of these statuses now. */
+  ifStatus?: readonly SearchStatus[];
+}
+
+export interface ListSearchesOptions {
+  /** Default 50. */
+  limit?: number;
+  offset?: number;
+  status?: readonly SearchStatus[];
+}
+
+export interface Trial {
+  searchId: number;
+  number: number;
+  status: TrialStatus;
+  params: Params;
+  /** The aggregated target metric; null until known (and for trials that failed without one). */
+  value: number | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  exitCode: number | null;
+  signal: string | null;
+  reason: string | null;
+  /** The executor's handle (JSON), owned and validated by the executor; null before start. */
+  handle: unknown;
+}
+
+export interface NewTrial {
+  number: number;
+  params: Params;
+  /** Default `queued`. */
+  status?: "queued" | "running";
+  startedAt?: Date;
+  handle?: unknown;
+}
+
+export interface TrialPatch {
+  status?: TrialStatus;
+  /** Stored as null when not finite: a NaN or infinite aggregate is never a result. */
+  value?: number | null;
+  startedAt?: Date | null;
+  endedAt?: Date | null;
+  exitCode?: number | null;
+  signal?: string | null;
+  reason?: string | null;
+  handle?: unknown;
+}
+
+export interface TrialWriteCondition extends LeaseCondition {
+  /** The write happens only if the trial is in one of these statuses now. */
+  ifStatus?: readonly TrialStatus[];
+}
+
+export interface TrialRef {
+  searchId: number;
+  number: number;
+}
+
+export interface MetricPointInput {
+  name: string;
+  /** A non-negative integer (epoch, iteration). */
+  step: number;
+  /** NaN and ±Infinity are kept as such. */
+  value: number;
+  time: Date;
+}
+
+export interface MetricPoint extends MetricPointInput {
+  trialNumber: number;
+}
+
+export interface MetricPointQuery {
+  trial?: number;
+  name?: string;
+}
+
+export interface SearchEvent {
+  id: number;
+  searchId: number;
+  trialNumber: number | null;
+  time: Date;
+  /** e.g. `lease`, `stop`, `status`, `trial` (free text; the store itself writes lease and stop). */
+  kind: string;
+  message: string;
+}
+
+export interface NewEvent {
+  trialNumber?: number;
+  kind: string;
+  message: string;
+  /** Default now. */
+  time?: Date;
+}
+
+export interface ListEventsOptions {
+  /** Only events with a larger id (for tailing). */
+  afterId?: number;
+  /** Default 1000. */
+  limit?: number;
+}
+
+export interface Store {
+  readonly dialect: "sqlite" | "postgres";
+
+  /** Validates the spec (UsageError naming the problem) and stores a new search. */
+  createSearch(spec: SearchSpec, options?: NewSearchOptions): Promise<Search>;
+  getSearch(id: number): Promise<Search | undefined>;
+  /** Newest first, with per-status trial counts. */
+  listSearches(options?: ListSearchesOptions): Promise<SearchSummary[]>;
+  countSearches(options?: { status?: readonly SearchStatus[] }): Promise<number>;
+  /**
+   * Throws `SearchNotFoundError`, or `StateConflictError` when a condition does not hold
+   * (nothing is written then).
+   */
+  updateSearch(id: number, patch: SearchPatch, condition?: WriteCondition): Promise<Search>;
+  /**
+   * Asks the search to stop (let running trials finish, start no more) or to be killed (cancel
+   * running trials). A queued search ends at once as `stopped`/`killed`; a running one becomes
+   * `stopping` with `stopRequested` set for its worker. `kill` upgrades an earlier `stop`, never
+   * the reverse. Throws `StateConflictError` for a search that has already ended.
+   */
+  requestStop(id: number, mode: "stop" | "kill"): Promise<Search>;
+
+  /** True when `owner` now holds the lease (it was free, expired, or already ours). */
+  acquireLease(searchId: number, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends our lease and records a heartbeat; false when we no longer own it. */
+  renewLease(searchId: number, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up; false when we did not own it. */
+  releaseLease(searchId: number, owner: string): Promise<boolean>;
+  /**
+   * Leases one search for `owner`, atomically: first a `running`/`stopping` search whose lease
+   * expired or was released (its worker died: resume it), else the oldest `queued` one, which
+   * becomes `running` (startedAt set). Records a `lease` event. Undefined when none is waiting.
+   */
+  claimNextQueuedSearch(owner: string, ttlMs: number): Promise<Search | undefined>;
+
+  /**
+   * Throws `TrialNumberTakenError` when the number exists (the caller must not run it),
+   * `SearchNotFoundError`, or `StateConflictError` when `leaseOwner` is given and not the owner.
+   */
+  createTrial(searchId: number, trial: NewTrial, condition?: LeaseCondition): Promise<Trial>;
+  /** Throws `TrialNotFoundError`, or `StateConflictError` when a condition does not hold. */
+  updateTrial(
+    searchId: number,
+    number: number,
+    patch: TrialPatch,
+    condition?: TrialWriteCondition,
+  ): Promise<Trial>;
+  getTrial(searchId: number, number: number): Promise<Trial | undefined>;
+  /** Ordered by trial number. */
+  listTrials(searchId: number, options?: { status?: readonly TrialStatus[] }): Promise<Trial[]>;
+  countTrials(searchId: number): Promise<TrialCounts>;
+
+  /**
+   * Writes the points in one transaction and returns how many distinct (metric, step) points that
+   * was. A point for a (metric, step) the trial already has replaces it (so does a later one in
+   * the same batch), so re-reading a log after a restart is harmless. Throws `TrialNotFoundError`.
+   */
+  addMetricPoints(trial: TrialRef, points: readonly MetricPointInput[]): Promise<number>;
+  /** Ordered by trial number, metric name, step. */
+  listMetricPoints(searchId: number, query?: MetricPointQuery): Promise<MetricPoint[]>;
+  /** Distinct metric names reported by the search's trials, sorted. */
+  listMetricNames(searchId: number): Promise<string[]>;
+  /**
+   * Every point of a search in the order of `listMetricPoints`, in batches of at most `batchSize`
+   * (default 5000), read page by page so an export never holds the whole table in memory.
+   */
+  exportMetricPoints(
+    searchId: number,
+    options?: { batchSize?: number },
+  ): AsyncIterable<MetricPoint[]>;
+
+  addEvent(searchId: number, event: NewEvent): Promise<SearchEvent>;
+  /** Oldest first. */
+  listEvents(searchId: number, options?: ListEventsOptions): Promise<SearchEvent[]>;
+
+  close(): Promise<void>;
+}
+
+export class SearchNotFoundError extends HyperbayesError {
+  readonly searchId: number;
+  constructor(searchId: number) {
+    super("not_found", `search ${searchId} does not exist`);
+    this.name = "SearchNotFoundError";
+    this.searchId = searchId;
+  }
+}
+
+export class TrialNotFoundError extends HyperbayesError {
+  readonly searchId: number;
+  readonly number: number;
+  constructor(searchId: number, number: number) {
+    super("not_found", `search ${searchId} has no trial ${number}`);
+    this.name = "TrialNotFoundError";
+    this.searchId = searchId;
+    this.number = number;
+  }
+}
+
+/** The trial number already exists: someone else created (and may be running) it. */
+export class TrialNumberTakenError extends HyperbayesError {
+  readonly searchId: number;
+  readonly number: number;
+  constructor(searchId: number, number: number, options?: { cause?: unknown }) {
+    super("conflict", `search ${searchId} already has a trial ${number}`, options);
+    this.name = "TrialNumberTakenError";
+    this.searchId = searchId;
+    this.number = number;
+  }
+}
+
+/** A conditional write found the row in another state than the caller expected. */
+export class StateConflictError extends HyperbayesError {
+  constructor(message: string) {
+    super("conflict", message);
+    this.name = "StateConflictError";
+  }
+}
