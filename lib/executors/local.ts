@@ -1,0 +1,434 @@
+/**
+ * The local executor: runs each trial on this machine under its own launcher (launcher.mjs), a
+ * detached process that outlives the worker, owns the trial's process group, enforces the
+ * timeout and grace period, and writes exit.json. The executor itself holds little state: which
+ * GPUs are lent to which trial directory, the launchers it spawned (to hear them exit), and the
+ * onChange listeners. Everything else is read back from the trial directory, so poll() after a
+ * worker restart gives the same answers as before it.
+ *
+ * Processes of one trial: worker -> launcher (own session, pgid = launcher pid) -> the command
+ * (own session, pgid = its pid, shared by everything it spawns). Stop = SIGTERM to the launcher,
+ * which passes it to the command's group once and SIGKILLs the group after the grace period.
+ * Should the launcher be gone, the executor signals the command's group itself (pgid from
+ * launcher.json) and poll() enforces timeout and grace.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { HyperbayesError, UsageError } from "../errors";
+import { detectGpus, type Gpu } from "../machines/gpus";
+import { groupAlive, processAlive, readProcStat, signalGroup } from "./proc";
+import {
+  type LocalTrialHandle,
+  localTrialHandleSchema,
+  NoCapacityError,
+  type TrialExecutor,
+  type TrialExit,
+  type TrialHandle,
+  type TrialLaunch,
+  type TrialState,
+} from "./types";
+
+export const DEFAULT_GRACE_MS = 10_000;
+
+export interface LocalExecutorOptions {
+  /** GPUs to lend to trials, one trial per GPU at a time (default: none). */
+  gpus?: readonly Gpu[];
+  /** Time between SIGTERM and SIGKILL on stop and timeout. */
+  graceMs?: number;
+  /** Where launcher.mjs is, for bundlers that move this file away from it. */
+  launcherPath?: string;
+}
+
+const RUNNING: TrialState = { state: "running" };
+
+const noNul = (what: string) =>
+  z.string().refine((s) => !s.includes("\0"), `${what} cannot contain a NUL byte`);
+
+const trialLaunchSchema = z.object({
+  searchId: z.string().min(1),
+  trialNumber: z.number().int().nonnegative(),
+  argv: z.array(noNul("an argument")).min(1, "the command is empty"),
+  cwd: noNul("the working directory").pipe(z.string().min(1)),
+  env: z.record(noNul("an environment variable name"), noNul("an environment variable")),
+  dir: noNul("the trial directory").pipe(z.string().min(1)),
+  timeoutMs: z.number().positive().finite().optional(),
+  gpus: z.number().int().nonnegative(),
+});
+
+const exitFileSchema = z.object({
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  endedAt: z.string(),
+  reason: z.enum(["timeout", "stopped", "killed", "lost"]).optional(),
+  message: z.string().optional(),
+});
+type ExitFile = z.infer<typeof exitFileSchema>;
+
+const stopFileSchema = z.object({
+  reason: z.enum(["timeout", "stopped", "killed"]),
+  at: z.string(),
+});
+type StopFile = z.infer<typeof stopFileSchema>;
+
+const launcherFileSchema = z.object({ pid: z.number(), childPid: z.number().int().positive() });
+
+function readJson<T>(path: string, schema: z.ZodType<T>): T | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined; // half-written by hand or by a crashed writer: treated as absent
+  }
+}
+
+function writeJsonAtomic(dir: string, name: string, value: unknown): void {
+  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify(value)}\n`);
+  renameSync(tmp, join(dir, name));
+}
+
+function toExit(f: ExitFile): TrialExit {
+  return {
+    state: "exited",
+    exitCode: f.exitCode,
+    signal: f.signal,
+    endedAt: new Date(f.endedAt),
+    ...(f.reason ? { reason: f.reason } : {}),
+    ...(f.message ? { message: f.message } : {}),
+  };
+}
+
+function sendSignal(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // ESRCH: it ended meanwhile; poll() reports how.
+  }
+}
+
+export class LocalExecutor implements TrialExecutor {
+  readonly kind = "local" as const;
+  readonly gpus: readonly Gpu[];
+  readonly graceMs: number;
+  private readonly launcherPath: string;
+  /** Trial dir -> GPU ids lent to it. */
+  private readonly lent = new Map<string, readonly string[]>();
+  private readonly listeners = new Set<() => void>();
+  private readonly launchers = new Set<ChildProcess>();
+  private closed = false;
+
+  constructor(opts: LocalExecutorOptions = {}) {
+    this.gpus = [...(opts.gpus ?? [])];
+    this.graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
+    this.launcherPath =
+      opts.launcherPath ?? fileURLToPath(new URL("./launcher.mjs", import.meta.url));
+  }
+
+  capacity(gpusPerTrial: number): number {
+    if (gpusPerTrial <= 0) return Number.POSITIVE_INFINITY;
+    return Math.floor(this.freeGpus().length / gpusPerTrial);
+  }
+
+  async start(launch: TrialLaunch): Promise<LocalTrialHandle> {
+    if (this.closed) throw new HyperbayesError("internal", "the local executor is closed");
+    const parsed = trialLaunchSchema.safeParse(launch);
+    if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
+    const dir = resolve(launch.dir);
+    mkdirSync(dir, { recursive: true });
+    this.refuseLiveTrial(dir);
+    const gpuIds = this.lend(dir, launch.gpus);
+    try {
+      return await this.spawnLauncher(launch, dir, gpuIds);
+    } catch (e) {
+      this.lent.delete(dir);
+      throw e;
+    }
+  }
+
+  async poll(handle: TrialHandle): Promise<TrialState> {
+    return this.stateOf(this.local(handle));
+  }
+
+  async stop(handle: TrialHandle): Promise<void> {
+    this.request(this.local(handle), "stopped");
+  }
+
+  async kill(handle: TrialHandle): Promise<void> {
+    this.request(this.local(handle), "killed");
+  }
+
+  async adopt(handle: TrialHandle): Promise<TrialState> {
+    const h = this.local(handle);
+    const state = this.stateOf(h);
+    if (state.state === "running") this.lent.set(resolve(h.dir), [...h.gpus]);
+    return state;
+  }
+
+  async recover(dir: string): Promise<LocalTrialHandle | null> {
+    return readJson(join(resolve(dir), "handle.json"), localTrialHandleSchema) ?? null;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    for (const child of this.launchers) child.removeAllListeners("exit");
+    this.launchers.clear();
+  }
+
+  private freeGpus(): string[] {
+    const busy = new Set<string>();
+    for (const ids of this.lent.values()) for (const id of ids) busy.add(id);
+    return this.gpus.map((g) => g.index).filter((id) => !busy.has(id));
+  }
+
+  private lend(dir: string, count: number): string[] {
+    if (this.lent.has(dir)) {
+      throw new HyperbayesError("conflict", `a trial is already running in ${dir}`);
+    }
+    if (count > this.gpus.length) {
+      throw new UsageError(
+        `a trial needs ${count} GPU${count === 1 ? "" : "s"} but this machine has ${this.gpus.length}` +
+          (this.gpus.length === 0
+            ? " (none found by nvidia-smi; set HYPERBAYES_GPUS to name them)"
+            : ""),
+      );
+    }
+    const free = this.freeGpus();
+    if (free.length < count) {
+      throw new NoCapacityError(
+        `no free GPU: the trial needs ${count}, ${free.length} of ${this.gpus.length} are free`,
+      );
+    }
+    const ids = free.slice(0, count);
+    this.lent.set(dir, ids);
+    return ids;
+  }
+
+  /** One trial per directory: a second launch there would interleave two trials' output. */
+  private refuseLiveTrial(dir: string): void {
+    const previous = readJson(join(dir, "handle.json"), localTrialHandleSchema);
+    if (previous && this.stateOf(previous).state === "running") {
+      throw new HyperbayesError("conflict", `a trial is already running in ${dir}`);
+    }
+    for (const name of ["exit.json", "stop.json", "launcher.json", "handle.json"]) {
+      rmSync(join(dir, name), { force: true });
+    }
+  }
+
+  private async spawnLauncher(
+    launch: TrialLaunch,
+    dir: string,
+    gpuIds: readonly string[],
+  ): Promise<LocalTrialHandle> {
+    const startedAt = Date.now();
+    writeJsonAtomic(dir, "launch.json", {
+      argv: launch.argv,
+      cwd: resolve(launch.cwd),
+      startedAt,
+      ...(launch.timeoutMs !== undefined ? { timeoutMs: launch.timeoutMs } : {}),
+      graceMs: this.graceMs,
+    });
+    const env = trialEnv(launch, dir, gpuIds);
+    // The launcher inherits these descriptors and hands them to the trial; the worker keeps no
+    // pipe, so its death cannot block or SIGPIPE a trial.
+    const out = openSync(join(dir, "stdout.log"), "a");
+    let err: number | undefined;
+    let child: ChildProcess;
+    try {
+      err = openSync(join(dir, "stderr.log"), "a");
+      child = spawn(process.execPath, [this.launcherPath, dir], {
+        cwd: dir,
+        env,
+        detached: true,
+        stdio: ["ignore", out, err],
+      });
+    } finally {
+      closeSync(out);
+      if (err !== undefined) closeSync(err);
+    }
+    const pid = child.pid;
+    if (pid === undefined) {
+      const cause = await new Promise<Error>((res) => child.once("error", res));
+      throw new HyperbayesError(
+        "internal",
+        `could not start the trial launcher: ${cause.message}`,
+        {
+          cause,
+        },
+      );
+    }
+    const procStart = readProcStat(pid)?.startTime;
+    const handle: LocalTrialHandle = {
+      kind: "local",
+      dir,
+      pid,
+      ...(procStart !== undefined ? { procStart } : {}),
+      startedAt: new Date(startedAt).toISOString(),
+      gpus: [...gpuIds],
+      ...(launch.timeoutMs !== undefined ? { timeoutMs: launch.timeoutMs } : {}),
+    };
+    writeJsonAtomic(dir, "handle.json", handle);
+    this.launchers.add(child);
+    child.on("exit", () => {
+      this.launchers.delete(child);
+      this.stateOf(handle); // frees the GPUs when the trial is over
+      this.emitChange();
+    });
+    child.unref();
+    return handle;
+  }
+
+  private stateOf(h: LocalTrialHandle): TrialState {
+    const dir = resolve(h.dir);
+    const exitPath = join(dir, "exit.json");
+    let exit = readJson(exitPath, exitFileSchema);
+    if (!exit) {
+      if (processAlive(h.pid, h.procStart)) return RUNNING;
+      // The launcher may have written its result just before the liveness check.
+      exit = readJson(exitPath, exitFileSchema) ?? this.orphanState(h, dir);
+      if (!exit) return RUNNING;
+    }
+    this.lent.delete(dir);
+    return toExit(exit);
+  }
+
+  /**
+   * The launcher is gone without a result. While the command's group lives, the trial runs on
+   * unsupervised: enforce timeout and grace here. Once the group is gone, record the end (the
+   * exit code is unknown) so every later poll gives the same answer.
+   */
+  private orphanState(h: LocalTrialHandle, dir: string): ExitFile | undefined {
+    const stopFile = readJson(join(dir, "stop.json"), stopFileSchema);
+    const group = readJson(join(dir, "launcher.json"), launcherFileSchema)?.childPid;
+    if (group !== undefined && groupAlive(group)) {
+      this.enforceOrphan(h, dir, group, stopFile);
+      return undefined;
+    }
+    const exit: ExitFile = {
+      exitCode: null,
+      signal: null,
+      endedAt: new Date().toISOString(),
+      reason: stopFile?.reason ?? "lost",
+      message: stopFile
+        ? `the trial ended after a ${stopFile.reason === "timeout" ? "timeout" : "stop request"}, without a recorded exit status`
+        : `the trial's launcher (pid ${h.pid}) ended without recording an exit status ` +
+          "(it was killed, or the machine restarted); the exit code is unknown",
+    };
+    writeJsonAtomic(dir, "exit.json", exit);
+    return exit;
+  }
+
+  private enforceOrphan(
+    h: LocalTrialHandle,
+    dir: string,
+    group: number,
+    stopFile: StopFile | undefined,
+  ): void {
+    const now = Date.now();
+    if (stopFile) {
+      if (stopFile.reason === "killed" || now >= Date.parse(stopFile.at) + this.graceMs) {
+        signalGroup(group, "SIGKILL");
+      }
+    } else if (h.timeoutMs !== undefined && now >= Date.parse(h.startedAt) + h.timeoutMs) {
+      this.writeStop(dir, "timeout");
+      signalGroup(group, "SIGTERM");
+    }
+  }
+
+  /** Records why the trial is being ended (a restarted worker reads it), then signals. */
+  private request(h: LocalTrialHandle, reason: "stopped" | "killed"): void {
+    const dir = resolve(h.dir);
+    if (readJson(join(dir, "exit.json"), exitFileSchema)) return;
+    const previous = readJson(join(dir, "stop.json"), stopFileSchema);
+    // The first reason stands (a timeout stays a timeout), except that kill overrides.
+    if (!previous || reason === "killed") this.writeStop(dir, reason);
+    const group = readJson(join(dir, "launcher.json"), launcherFileSchema)?.childPid;
+    const launcherAlive = processAlive(h.pid, h.procStart);
+    if (reason === "killed") {
+      if (launcherAlive) sendSignal(h.pid, "SIGUSR2");
+      if (group !== undefined) signalGroup(group, "SIGKILL");
+    } else if (launcherAlive) {
+      sendSignal(h.pid, "SIGTERM");
+    } else if (group !== undefined && !previous) {
+      signalGroup(group, "SIGTERM");
+    }
+  }
+
+  private writeStop(dir: string, reason: StopFile["reason"]): void {
+    writeJsonAtomic(dir, "stop.json", { reason, at: new Date().toISOString() });
+  }
+
+  private local(handle: TrialHandle): LocalTrialHandle {
+    if (handle.kind !== "local") {
+      throw new HyperbayesError("internal", `the local executor got a ${handle.kind} trial handle`);
+    }
+    return handle;
+  }
+
+  private emitChange(): void {
+    if (this.closed) return;
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch (e) {
+        // A listener's bug must not keep the others (the worker's dispatch) from hearing it.
+        process.emitWarning(`an executor onChange listener threw: ${String(e)}`);
+      }
+    }
+  }
+}
+
+/** The trial's environment: the worker's, the search's extra variables, then ours. */
+function trialEnv(launch: TrialLaunch, dir: string, gpuIds: readonly string[]): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    // The worker's own settings (database URL, token, GPU list) are none of the trial's business.
+    if (value !== undefined && !name.startsWith("HYPERBAYES_")) env[name] = value;
+  }
+  env.PYTHONUNBUFFERED = "1";
+  Object.assign(env, launch.env);
+  env.HYPERBAYES_SEARCH = launch.searchId;
+  env.HYPERBAYES_TRIAL = String(launch.trialNumber);
+  env.HYPERBAYES_TRIAL_DIR = dir;
+  env.HYPERBAYES_METRICS_FILE = join(dir, "metrics.jsonl");
+  // "" hides every GPU from a cpu trial; with GPUs, PCI order makes the ids mean what
+  // nvidia-smi means by them (CUDA's default order is fastest-first).
+  env.CUDA_VISIBLE_DEVICES = gpuIds.join(",");
+  if (gpuIds.length > 0) env.CUDA_DEVICE_ORDER = "PCI_BUS_ID";
+  // Parked for the trial: NODE_OPTIONS would otherwise apply to (and slow) the launcher too.
+  if (env.NODE_OPTIONS !== undefined) {
+    env.HYPERBAYES_NODE_OPTIONS = env.NODE_OPTIONS;
+    delete env.NODE_OPTIONS;
+  }
+  return env;
+}
+
+/** A local executor lending the GPUs detectGpus() finds (or HYPERBAYES_GPUS names). */
+export async function createLocalExecutor(
+  opts: Omit<LocalExecutorOptions, "gpus"> & { env?: NodeJS.ProcessEnv } = {},
+): Promise<LocalExecutor> {
+  const gpus = await detectGpus(opts.env ? { env: opts.env } : {});
+  return new LocalExecutor({ ...opts, gpus });
+}

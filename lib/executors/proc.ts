@@ -1,0 +1,83 @@
+/**
+ * Process facts the local executor relies on, read without trusting a bare pid: a pid can be
+ * reused after its process ends, and a zombie (dead, not yet reaped, e.g. under an init that
+ * never reaps) still answers kill(pid, 0). On Linux /proc settles both; elsewhere the answers
+ * fall back to kill(pid, 0).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+
+export interface ProcStat {
+  /** One letter: R running, S sleeping, D disk wait, Z zombie, X dead, ... */
+  state: string;
+  pgrp: number;
+  /** Field 22: start time in clock ticks since boot; with the pid, identifies one process. */
+  startTime: string;
+}
+
+/** /proc/<pid>/stat, or undefined when the process (or /proc) does not exist. Never throws. */
+export function readProcStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
+  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const [state, , pgrp] = f;
+  const startTime = f[19];
+  if (state === undefined || pgrp === undefined || startTime === undefined) return undefined;
+  return { state, pgrp: Number(pgrp), startTime };
+}
+
+function signalZero(target: number): boolean {
+  try {
+    process.kill(target, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const hasProc = (() => {
+  try {
+    readFileSync("/proc/self/stat");
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Is the process that started at `startTime` (from readProcStat) still alive, not a zombie?
+ * Without a recorded start time (or without /proc) this is kill(pid, 0).
+ */
+export function processAlive(pid: number, startTime?: string): boolean {
+  if (!hasProc) return signalZero(pid);
+  const stat = readProcStat(pid);
+  if (!stat || stat.state === "Z" || stat.state === "X") return false;
+  return startTime === undefined || stat.startTime === startTime;
+}
+
+/** Does process group `pgid` hold any live (non-zombie) process? */
+export function groupAlive(pgid: number): boolean {
+  if (!signalZero(-pgid)) return false;
+  if (!hasProc) return true;
+  for (const entry of readdirSync("/proc")) {
+    const code = entry.charCodeAt(0);
+    if (code < 48 || code > 57) continue;
+    const stat = readProcStat(Number(entry));
+    if (stat && stat.pgrp === pgid && stat.state !== "Z" && stat.state !== "X") return true;
+  }
+  return false;
+}
+
+/** Sends `signal` to every process of group `pgid`; false when the group is gone. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
