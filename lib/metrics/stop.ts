@@ -56,7 +56,7 @@ function parseOne(text: string, group: number | undefined, whole?: string): Stop
   const rest = trimmed.slice(found.index + op.length).split(":");
   if (rest.length > 2) fail(text, `more than one ":" after the value, ${EXAMPLE}`, whole);
   const valueText = rest[0]!.trim();
-  if (!FINITE_NUMBER.test(valueText)) {
+  if (!FINITE_NUMBER.test(valueText) || !Number.isFinite(Number(valueText))) {
     fail(text, `"${valueText}" is not a finite number`, whole);
   }
   let minStep = 0;

@@ -15,7 +15,8 @@
  *     metric, starting at 0. One parser per stream: the counters are per parser.
  *   - Keras: only an epoch's final progress line counts (see MetricLine in parse.ts). When the
  *     final lines of an epoch come in two (Keras prints N/N, then N/N again with `val_`
- *     metrics), a metric already recorded for the epoch is not recorded again. With an unknown
+ *     metrics), a metric already recorded for the epoch is not recorded again (so neither is an
+ *     `evaluate()` line printed after the last epoch under the same names). With an unknown
  *     total (`782/Unknown`) no line can be known final, so the latest one is kept and recorded
  *     when the next epoch starts or the stream ends.
  *   - The metrics file goes through the same parser with every format: a script that writes
