@@ -1,0 +1,3 @@
+/** Acquisition functions (UCB, log-EI) and their optimizer over the unit cube. */
+export * from "./functions";
+export * from "./optimize";

@@ -1,0 +1,328 @@
+/**
+ * Bayesian optimization, one ask at a time: the only place that turns trials into arrays.
+ *
+ * 1. Observations are encoded to the unit cube (snapped, so ints and choices sit on their valid
+ *    values) and their values oriented so that lower is better, then warped (transform.ts).
+ *    Failed trials are imputed at the worst warped value: a configuration that crashed is bad,
+ *    and the model should steer away from its neighbourhood rather than ignore it.
+ * 2. Until the initial design is complete, points come from a seeded Sobol sequence addressed by
+ *    the number of points already issued, so the design stays one coherent low-discrepancy set
+ *    across asks and in-flight trials.
+ * 3. Then a Matérn 5/2 ARD GP is fitted (gp/fit.ts; warm-started from the previous ask's state,
+ *    refitted on a schedule as data grows, see `shouldRefit`), the pending trials are added as
+ *    hallucinated observations (GP-BUCB, gp/posterior.ts) and each new point maximizes the
+ *    acquisition (acquisition/). Every chosen point is hallucinated in turn, so a batch spreads.
+ *
+ * Glossary: D = cube dims; X = n×D encoded observations; y = warped values (lower is better);
+ * θ = GP log-hyperparameters; t = number of real observations the GP sees; κ = UCB weight.
+ */
+import type { SpaceCodec } from "../space/encode";
+import type { Params } from "../space/schema";
+import { type AcquisitionSpec, optimizeAcquisition } from "./acquisition";
+import { defaultPrior, fitHyperparameters, type HyperPrior, priorMode } from "./gp/fit";
+import { GpPosterior } from "./gp/posterior";
+import { drawUntaken } from "./random";
+import { QuasiRandom, Rng } from "./rng";
+import type { TakenSet } from "./taken";
+import { type OutputWarp, warpOutputs } from "./transform";
+import {
+  type ModelState,
+  modelStateSchema,
+  type SuggestRequest,
+  type SuggestResult,
+} from "./types";
+
+export interface BayesOptions {
+  warp: OutputWarp;
+  /** How failed trials enter the model: imputed at the worst value, or left out. */
+  failed: "worst" | "ignore";
+  /** Initial design size for D cube dims and `parallel` = points asked + in flight. */
+  initialDesign: (D: number, parallel: number) => number;
+  /** Default UCB κ after t real observations in D dims (a request's `kappa` overrides it). */
+  kappa: (t: number, D: number) => number;
+  prior: (D: number) => HyperPrior;
+  /** Sweep candidates given m = rows of the GP's variance factor. */
+  sweep: (m: number, D: number) => number;
+  localAnchors: number;
+  localPoints: number;
+  starts: number;
+  maxIter: number;
+  /** A new point whose model correlation with a point in flight exceeds this is rejected. */
+  maxCorrelation: number;
+  /** At most this many observations enter the hyperparameter fit (a seeded subset beyond). */
+  fitSubset: number;
+  fitIterCold: number;
+  fitIterWarm: number;
+}
+
+/**
+ * κ schedule (GP-UCB in practice, Kandasamy et al. 2017): β_t = 0.2·D·log(2t), κ = √β_t. It grows
+ * slowly with the data (the theory's confidence widening) and with the dimension (more room to be
+ * wrong about), without needing the budget, which the optimizer is never told.
+ */
+export function defaultKappa(t: number, D: number): number {
+  return Math.sqrt(0.2 * D * Math.log(2 * Math.max(t, 1)));
+}
+
+/** max(5, D + 1), and at least one full batch so the first ask never waits on the model. */
+export function defaultInitialDesign(D: number, parallel: number): number {
+  return Math.max(5, D + 1, parallel);
+}
+
+export const DEFAULT_OPTIONS: BayesOptions = {
+  warp: "yeo-johnson",
+  failed: "worst",
+  initialDesign: defaultInitialDesign,
+  kappa: defaultKappa,
+  prior: defaultPrior,
+  sweep: (m, D) => Math.max(256, Math.min(512 + 256 * D, Math.floor(4e5 / Math.max(m, 1)))),
+  localAnchors: 5,
+  localPoints: 40,
+  starts: 5,
+  maxIter: 50,
+  maxCorrelation: 0.95,
+  fitSubset: 300,
+  fitIterCold: 200,
+  fitIterWarm: 50,
+};
+
+/** Fewer real observations than this: keep to the design (a GP on one point says nothing). */
+const MIN_FOR_MODEL = 2;
+
+interface Encoded {
+  X: Float64Array;
+  y: Float64Array;
+  n: number;
+  /** Indices (into X) ordered best first, real observations only. */
+  ranking: number[];
+}
+
+export function suggestBayesian(
+  req: SuggestRequest,
+  codec: SpaceCodec,
+  taken: TakenSet,
+  options: BayesOptions = DEFAULT_OPTIONS,
+): SuggestResult {
+  const D = codec.dims;
+  const rng = new Rng(req.seed, req.observations.length, req.pending.length, 0xba1e5);
+  const points: Float64Array[] = [];
+  const out: Params[] = [];
+  const issue = (u: Float64Array): boolean => {
+    const p = codec.decode(u);
+    if (taken.has(p)) return false;
+    taken.add(p);
+    points.push(u);
+    out.push(p);
+    return true;
+  };
+
+  const data = encodeObservations(req, codec, options);
+  const nInit = options.initialDesign(D, req.n + req.pending.length);
+  const design = new QuasiRandom(D, new Rng(req.seed, 0x5eed));
+  let index = req.observations.length + req.pending.length;
+  const issued = () => req.observations.length + req.pending.length + out.length;
+  // Design phase. Sobol indices are consumed in order; a discrete point already taken is skipped.
+  let misses = 0;
+  while (out.length < req.n && (issued() < nInit || data.ranking.length < MIN_FOR_MODEL)) {
+    if (taken.full()) break;
+    const u = design.point(index);
+    codec.snap(u);
+    if (issue(u)) {
+      index++;
+      misses = 0;
+    } else if (++misses > 64) {
+      const p = drawUntaken(req.space, codec, taken, rng);
+      if (!p) break;
+      points.push(codec.encode(p));
+      out.push(p);
+      index++;
+    } else {
+      index++;
+    }
+  }
+  if (out.length >= req.n || taken.full()) return finish(out, req, taken, req.warm);
+
+  const fit = fitModel(data, D, req.warm, options, rng);
+  const pendingX = req.pending.map((p) => codec.snap(codec.encode(p)));
+  const extra = pendingX.length + req.n;
+  const gp = GpPosterior.create(data.X, data.y, data.n, D, fit.theta, extra);
+  if (!gp) {
+    // K could not be factored even with jitter (non-finite values?): fall back to random.
+    while (out.length < req.n) {
+      const p = drawUntaken(req.space, codec, taken, rng);
+      if (!p) break;
+      out.push(p);
+    }
+    return finish(out, req, taken, fit.state);
+  }
+  const inFlight: Float64Array[] = [];
+  for (const u of [...pendingX, ...points]) {
+    gp.hallucinate(u);
+    inFlight.push(u);
+  }
+
+  const continuous = continuousMask(codec);
+  const discrete = continuous.some((v) => v === 0);
+  let best = Number.POSITIVE_INFINITY;
+  for (const i of data.ranking) best = Math.min(best, data.y[i]!);
+  const spec: AcquisitionSpec = {
+    kind: req.acquisition ?? "ucb",
+    kappa: req.kappa ?? options.kappa(data.ranking.length, D),
+    best,
+  };
+  const anchors = data.ranking.map((i) => data.X.slice(i * D, (i + 1) * D));
+  while (out.length < req.n && !taken.full()) {
+    const choice = optimizeAcquisition({
+      gp,
+      spec,
+      continuous,
+      snap: discrete ? (u) => codec.snap(u) : undefined,
+      rng,
+      anchors,
+      accept: (u) => {
+        if (taken.has(codec.decode(u))) return false;
+        for (const f of inFlight) if (gp.correlation(u, f) > options.maxCorrelation) return false;
+        return true;
+      },
+      sweep: options.sweep(gp.size, D),
+      localAnchors: options.localAnchors,
+      localPoints: options.localPoints,
+      starts: options.starts,
+      maxIter: options.maxIter,
+    });
+    let u: Float64Array;
+    if (choice && issue(discrete ? codec.snap(choice.x) : choice.x)) {
+      u = choice.x;
+    } else {
+      // Nothing acceptable (a tiny space nearly used up, say): any untaken point will do.
+      const p = drawUntaken(req.space, codec, taken, rng);
+      if (!p) break;
+      u = codec.encode(p);
+      points.push(u);
+      out.push(p);
+    }
+    gp.hallucinate(u);
+    inFlight.push(u);
+  }
+  return finish(out, req, taken, fit.state);
+}
+
+function finish(
+  out: Params[],
+  req: SuggestRequest,
+  taken: TakenSet,
+  state: ModelState | undefined,
+): SuggestResult {
+  const result: SuggestResult = { points: out };
+  if (state) result.state = state;
+  if (out.length < req.n && taken.full()) result.exhausted = true;
+  return result;
+}
+
+/** 1 for dimensions of float ranges; ints and one-hot choice blocks are discrete. */
+export function continuousMask(codec: SpaceCodec): Uint8Array {
+  const mask = new Uint8Array(codec.dims);
+  let d = 0;
+  for (const spec of codec.space) {
+    if (spec.kind === "choice") d += spec.values.length;
+    else mask[d++] = spec.type === "float" ? 1 : 0;
+  }
+  return mask;
+}
+
+function encodeObservations(
+  req: SuggestRequest,
+  codec: SpaceCodec,
+  options: BayesOptions,
+): Encoded {
+  const D = codec.dims;
+  const sign = req.goal === "maximize" ? -1 : 1;
+  const okX: Float64Array[] = [];
+  const okY: number[] = [];
+  const failedX: Float64Array[] = [];
+  for (const o of req.observations) {
+    const u = codec.snap(codec.encode(o.params));
+    if (o.value === null || !Number.isFinite(o.value)) failedX.push(u);
+    else {
+      okX.push(u);
+      okY.push(sign * o.value);
+    }
+  }
+  const warped = warpOutputs(okY, options.warp);
+  const useFailed = options.failed === "worst" && okY.length > 0 ? failedX : [];
+  const n = okX.length + useFailed.length;
+  const X = new Float64Array(n * D);
+  const y = new Float64Array(n);
+  let worst = Number.NEGATIVE_INFINITY;
+  okX.forEach((u, i) => {
+    X.set(u, i * D);
+    y[i] = warped[i]!;
+    worst = Math.max(worst, warped[i]!);
+  });
+  useFailed.forEach((u, j) => {
+    X.set(u, (okX.length + j) * D);
+    y[okX.length + j] = worst;
+  });
+  const ranking = okX.map((_, i) => i).sort((a, b) => y[a]! - y[b]! || a - b);
+  return { X, y, n, ranking };
+}
+
+/**
+ * Refit policy: always refit up to 100 observations (cheap); beyond, only when the data grew by
+ * a tenth since the last fit (hyperparameters drift slowly once there is much data, and a fit
+ * costs O(n³) per likelihood evaluation). A missing or foreign warm state always refits.
+ */
+function shouldRefit(n: number, warm: ModelState | undefined): boolean {
+  if (!warm) return true;
+  if (n <= 100) return n !== warm.fittedAt;
+  return n >= 1.1 * warm.fittedAt;
+}
+
+function fitModel(
+  data: Encoded,
+  D: number,
+  warmRaw: ModelState | undefined,
+  options: BayesOptions,
+  rng: Rng,
+): { theta: Float64Array; state: ModelState } {
+  const prior = options.prior(D);
+  const parsed = warmRaw ? modelStateSchema.safeParse(warmRaw) : undefined;
+  const warm =
+    parsed?.success && parsed.data.dims === D && parsed.data.theta.length === D + 2
+      ? parsed.data
+      : undefined;
+  if (warm && !shouldRefit(data.n, warm)) {
+    return { theta: Float64Array.from(warm.theta), state: warm };
+  }
+  let { X, y, n } = data;
+  if (n > options.fitSubset) {
+    // A seeded random subset: hyperparameters from a few hundred points are nearly as good.
+    const idx = Array.from({ length: n }, (_, i) => i);
+    for (let i = 0; i < options.fitSubset; i++) {
+      const j = i + rng.int(n - i);
+      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
+    }
+    const sub = idx.slice(0, options.fitSubset).sort((a, b) => a - b);
+    const Xs = new Float64Array(sub.length * D);
+    const ys = new Float64Array(sub.length);
+    sub.forEach((i, k) => {
+      Xs.set(X.subarray(i * D, (i + 1) * D), k * D);
+      ys[k] = y[i]!;
+    });
+    X = Xs;
+    y = ys;
+    n = sub.length;
+  }
+  const starts: Float64Array[] = [];
+  if (warm) starts.push(Float64Array.from(warm.theta));
+  // With little data the likelihood is multimodal; a second start from the prior is cheap.
+  if (!warm || data.n <= 100) starts.push(priorMode(D, prior));
+  const r = fitHyperparameters(
+    { X, y, n, D },
+    { prior, starts, maxIter: warm ? options.fitIterWarm : options.fitIterCold },
+  );
+  return {
+    theta: r.theta,
+    state: { kind: "gp", version: 1, dims: D, theta: Array.from(r.theta), fittedAt: data.n },
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * GP hyperparameters by maximum a posteriori: the log marginal likelihood of the (standardized)
+ * outputs plus weak log-normal priors, with its analytic gradient, maximized by projected L-BFGS
+ * from a few starts (the previous fit's values first, when there is one).
+ *
+ *   -log p(y | θ) = ½ yᵀ K⁻¹ y + ½ log det K + n/2 log 2π
+ *   ∂/∂θ_j        = -½ tr((α αᵀ - K⁻¹) ∂K/∂θ_j),   α = K⁻¹ y
+ *
+ * Glossary: θ (theta) = [log ℓ_1..log ℓ_D, log sf2, log sn2] (length D + 2); ℓ = length-scales
+ * in unit-cube units; sf2 = signal variance; sn2 = noise variance (both in standardized-output
+ * units); X = n×D inputs; y = n outputs; W = α αᵀ - K⁻¹.
+ */
+import { minimizeBox } from "../lbfgs";
+import { kernelMatrix } from "./kernel";
+import { Cholesky } from "./linalg";
+
+export interface GpData {
+  X: Float64Array;
+  y: Float64Array;
+  n: number;
+  D: number;
+}
+
+/** Gaussian priors on the log-hyperparameters, and the box they are searched in. */
+export interface HyperPrior {
+  lengthMean: number;
+  lengthSd: number;
+  signalMean: number;
+  signalSd: number;
+  noiseMean: number;
+  noiseSd: number;
+  lengthBounds: [number, number];
+  signalBounds: [number, number];
+  noiseBounds: [number, number];
+}
+
+/**
+ * Defaults (log space, outputs standardized, inputs in the unit cube):
+ * - ℓ: log ℓ ~ N(log(0.5·√D) ... ) centred so that the prior median correlation between two
+ *   random points of the cube stays moderate as D grows (distances grow like √D), wide (sd 1)
+ *   so the data decide; box [1e-3, 1e2] (an ℓ of 100 switches a dimension off).
+ * - sf2: log sf2 ~ N(0, 1): standardized outputs have variance ≈ 1.
+ * - sn2: log sn2 ~ N(log 1e-3, 2): most objectives are smooth and nearly deterministic, but
+ *   the sd of 2 lets a noisy metric (a validation accuracy across seeds) claim its noise;
+ *   box [1e-6, 1] keeps K well conditioned.
+ */
+export function defaultPrior(D: number): HyperPrior {
+  return {
+    lengthMean: Math.log(0.5 * Math.sqrt(D)),
+    lengthSd: 1,
+    signalMean: 0,
+    signalSd: 1,
+    noiseMean: Math.log(1e-3),
+    noiseSd: 2,
+    lengthBounds: [Math.log(1e-3), Math.log(1e2)],
+    signalBounds: [Math.log(1e-2), Math.log(1e2)],
+    noiseBounds: [Math.log(1e-6), 0],
+  };
+}
+
+/** The prior's mode: where a fit starts without a previous one. */
+export function priorMode(D: number, prior: HyperPrior): Float64Array {
+  const theta = new Float64Array(D + 2);
+  for (let d = 0; d < D; d++) theta[d] = prior.lengthMean;
+  theta[D] = prior.signalMean;
+  theta[D + 1] = prior.noiseMean;
+  return theta;
+}
+
+export function bounds(D: number, prior: HyperPrior): { lower: Float64Array; upper: Float64Array } {
+  const lower = new Float64Array(D + 2);
+  const upper = new Float64Array(D + 2);
+  for (let d = 0; d < D; d++) {
+    lower[d] = prior.lengthBounds[0];
+    upper[d] = prior.lengthBounds[1];
+  }
+  lower[D] = prior.signalBounds[0];
+  upper[D] = prior.signalBounds[1];
+  lower[D + 1] = prior.noiseBounds[0];
+  upper[D + 1] = prior.noiseBounds[1];
+  return { lower, upper };
+}
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/**
+ * Negative log marginal likelihood of y (no prior); fills `grad` (length D + 2) when given.
+ * Returns Infinity when K cannot be factored even with jitter.
+ */
+export function negLogLikelihood(theta: Float64Array, data: GpData, grad?: Float64Array): number {
+  const { X, y, n, D } = data;
+  const w = new Float64Array(D);
+  for (let d = 0; d < D; d++) w[d] = Math.exp(-2 * theta[d]!);
+  const sf2 = Math.exp(theta[D]!);
+  const sn2 = Math.exp(theta[D + 1]!);
+  const G = grad ? new Float64Array(n * n) : undefined;
+  const K = kernelMatrix(X, n, D, w, sf2, sn2, G);
+  const chol = Cholesky.factor(K, n);
+  if (!chol) {
+    grad?.fill(0);
+    return Number.POSITIVE_INFINITY;
+  }
+  const alpha = chol.solve(y);
+  let fit = 0;
+  for (let i = 0; i < n; i++) fit += y[i]! * alpha[i]!;
+  const value = 0.5 * fit + 0.5 * chol.logDet() + n * HALF_LOG_2PI;
+  if (!grad || !G) return value;
+
+  const Kinv = chol.inverse();
+  grad.fill(0);
+  let traceW = 0;
+  let signal = 0; // Σ_ij W_ij (K_ij - δ_ij sn2) = tr(W ∂K/∂log sf2)
+  for (let i = 0; i < n; i++) {
+    const ai = alpha[i]!;
+    const wii = ai * ai - Kinv[i * n + i]!;
+    traceW += wii;
+    signal += wii * sf2;
+    const xi = i * D;
+    for (let j = i + 1; j < n; j++) {
+      const wij = ai * alpha[j]! - Kinv[i * n + j]!;
+      signal += 2 * wij * K[i * n + j]!;
+      const c = wij * G[i * n + j]!;
+      if (c === 0) continue;
+      const xj = j * D;
+      for (let d = 0; d < D; d++) {
+        const t = X[xi + d]! - X[xj + d]!;
+        grad[d] = grad[d]! - c * t * t; // pairs counted once: the two halves of ½·2
+      }
+    }
+  }
+  for (let d = 0; d < D; d++) grad[d] = grad[d]! * w[d]!;
+  grad[D] = -0.5 * signal;
+  grad[D + 1] = -0.5 * sn2 * traceW;
+  return value;
+}
+
+/** Negative log prior density of θ (up to a constant); adds its gradient into `grad`. */
+export function negLogPrior(
+  theta: Float64Array,
+  D: number,
+  prior: HyperPrior,
+  grad?: Float64Array,
+): number {
+  let v = 0;
+  const term = (i: number, mean: number, sd: number) => {
+    const z = (theta[i]! - mean) / sd;
+    v += 0.5 * z * z;
+    if (grad) grad[i] = grad[i]! + z / sd;
+  };
+  for (let d = 0; d < D; d++) term(d, prior.lengthMean, prior.lengthSd);
+  term(D, prior.signalMean, prior.signalSd);
+  term(D + 1, prior.noiseMean, prior.noiseSd);
+  return v;
+}
+
+export interface FitOptions {
+  prior: HyperPrior;
+  /** Starting points; the best result wins. */
+  starts: Float64Array[];
+  maxIter: number;
+}
+
+export interface FitResult {
+  theta: Float64Array;
+  /** Negative log posterior at theta. */
+  value: number;
+  evaluations: number;
+}
+
+export function fitHyperparameters(data: GpData, opts: FitOptions): FitResult {
+  const { D } = data;
+  const { lower, upper } = bounds(D, opts.prior);
+  const objective = (theta: Float64Array, grad: Float64Array) => {
+    const v = negLogLikelihood(theta, data, grad);
+    if (!Number.isFinite(v)) return v;
+    return v + negLogPrior(theta, D, opts.prior, grad);
+  };
+  let best: FitResult | undefined;
+  let evaluations = 0;
+  for (const start of opts.starts) {
+    const r = minimizeBox(objective, start, {
+      lower,
+      upper,
+      maxIter: opts.maxIter,
+      pgtol: 1e-5,
+      ftol: 1e-9,
+    });
+    evaluations += r.evaluations;
+    if (Number.isFinite(r.f) && (!best || r.f < best.value)) {
+      best = { theta: r.x, value: r.f, evaluations: 0 };
+    }
+  }
+  if (!best)
+    return { theta: priorMode(D, opts.prior), value: Number.POSITIVE_INFINITY, evaluations };
+  return { theta: best.theta, value: best.value, evaluations };
+}

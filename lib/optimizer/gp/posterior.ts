@@ -1,0 +1,205 @@
+/**
+ * The GP posterior at fixed hyperparameters, with hallucinated observations for points in flight.
+ *
+ * The mean uses the real observations only (α = K⁻¹ y). The variance uses a Cholesky factor that
+ * grows by one row for every pending or already-chosen point (GP-BUCB): conditioning on a
+ * hallucinated value equal to the posterior mean leaves the mean unchanged everywhere and only
+ * shrinks the variance around it, so one factor serves both and the mean needs no update.
+ *
+ * Glossary: n = real observations; m = n + hallucinated (rows of the variance factor); D = dims;
+ * P = m×D inputs (real first); w = 1/ℓ²; k = k(x, P_i) (length m); v = L⁻¹ k; β = K⁻¹ k.
+ */
+import { kernelMatrix, SQRT5 } from "./kernel";
+import { Cholesky } from "./linalg";
+
+/** Candidates handled per block in predictMany (keeps the n×block panel in cache). */
+const BLOCK = 64;
+
+export class GpPosterior {
+  readonly D: number;
+  /** Real observations. */
+  readonly n: number;
+  readonly w: Float64Array;
+  readonly sf2: number;
+  readonly sn2: number;
+  private readonly P: Float64Array;
+  private readonly alpha: Float64Array;
+  private readonly chol: Cholesky;
+  private readonly kbuf: Float64Array;
+  private readonly hbuf: Float64Array;
+  private readonly vbuf: Float64Array;
+
+  private constructor(
+    D: number,
+    n: number,
+    w: Float64Array,
+    sf2: number,
+    sn2: number,
+    P: Float64Array,
+    alpha: Float64Array,
+    chol: Cholesky,
+  ) {
+    this.D = D;
+    this.n = n;
+    this.w = w;
+    this.sf2 = sf2;
+    this.sn2 = sn2;
+    this.P = P;
+    this.alpha = alpha;
+    this.chol = chol;
+    const cap = chol.stride;
+    this.kbuf = new Float64Array(cap);
+    this.hbuf = new Float64Array(cap);
+    this.vbuf = new Float64Array(cap);
+  }
+
+  /**
+   * Conditions on (X, y) with θ = [log ℓ (D), log sf2, log sn2], leaving room for `extra`
+   * hallucinated points. Returns null if K cannot be factored.
+   */
+  static create(
+    X: Float64Array,
+    y: Float64Array,
+    n: number,
+    D: number,
+    theta: ArrayLike<number>,
+    extra: number,
+  ): GpPosterior | null {
+    const w = new Float64Array(D);
+    for (let d = 0; d < D; d++) w[d] = Math.exp(-2 * theta[d]!);
+    const sf2 = Math.exp(theta[D]!);
+    const sn2 = Math.exp(theta[D + 1]!);
+    const K = kernelMatrix(X, n, D, w, sf2, sn2);
+    const chol = Cholesky.factor(K, n, extra);
+    if (!chol) return null;
+    const alpha = chol.solve(y);
+    const P = new Float64Array((n + extra) * D);
+    P.set(X.subarray(0, n * D));
+    return new GpPosterior(D, n, w, sf2, sn2, P, alpha, chol);
+  }
+
+  /** Rows in the variance factor (real + hallucinated). */
+  get size(): number {
+    return this.chol.n;
+  }
+
+  /** Adds a hallucinated observation at x (GP-BUCB). False if there is no room or x repeats. */
+  hallucinate(x: ArrayLike<number>): boolean {
+    const m = this.chol.n;
+    const k = this.kernelRow(x, m);
+    if (!this.chol.append(k, this.sf2 + this.sn2)) return false;
+    for (let d = 0; d < this.D; d++) this.P[m * this.D + d] = x[d]!;
+    return true;
+  }
+
+  /** k(x, P_i) for i < m into kbuf and, with withH, the gradient factor h_i into hbuf. */
+  private kernelRow(x: ArrayLike<number>, m: number, withH = false): Float64Array {
+    const { D, P, w, sf2, kbuf, hbuf } = this;
+    for (let i = 0; i < m; i++) {
+      const pi = i * D;
+      let r2 = 0;
+      for (let d = 0; d < D; d++) {
+        const t = x[d]! - P[pi + d]!;
+        r2 += w[d]! * t * t;
+      }
+      const s = SQRT5 * Math.sqrt(r2);
+      const e = Math.exp(-s);
+      kbuf[i] = sf2 * (1 + s + (s * s) / 3) * e;
+      // ∂k/∂x_d = h · w_d · (x_d - p_d), with h = -sf2 · 5/3 · (1 + √5 r) · e^{-√5 r}.
+      if (withH) hbuf[i] = -sf2 * (5 / 3) * (1 + s) * e;
+    }
+    return kbuf;
+  }
+
+  /** Posterior mean and latent variance at C points (xs is C×D row-major). */
+  predictMany(xs: Float64Array, C: number, mu: Float64Array, variance: Float64Array): void {
+    const { D, P, w, sf2, n, alpha, chol } = this;
+    const m = chol.n;
+    const panel = new Float64Array(m * BLOCK);
+    const solved = new Float64Array(m * BLOCK);
+    for (let c0 = 0; c0 < C; c0 += BLOCK) {
+      const b = Math.min(BLOCK, C - c0);
+      for (let i = 0; i < m; i++) {
+        const pi = i * D;
+        const row = i * b;
+        for (let c = 0; c < b; c++) {
+          const xc = (c0 + c) * D;
+          let r2 = 0;
+          for (let d = 0; d < D; d++) {
+            const t = xs[xc + d]! - P[pi + d]!;
+            r2 += w[d]! * t * t;
+          }
+          const s = SQRT5 * Math.sqrt(r2);
+          panel[row + c] = sf2 * (1 + s + (s * s) / 3) * Math.exp(-s);
+        }
+      }
+      for (let c = 0; c < b; c++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += panel[i * b + c]! * alpha[i]!;
+        mu[c0 + c] = s;
+      }
+      chol.solveLowerMany(panel.subarray(0, m * b), b, solved);
+      for (let c = 0; c < b; c++) {
+        let s = 0;
+        for (let i = 0; i < m; i++) {
+          const v = solved[i * b + c]!;
+          s += v * v;
+        }
+        variance[c0 + c] = Math.max(sf2 - s, 0);
+      }
+    }
+  }
+
+  /**
+   * Mean and latent variance at x with their gradients (dmu, dvar of length D). Costs two
+   * triangular solves.
+   */
+  predictWithGradient(
+    x: ArrayLike<number>,
+    dmu: Float64Array,
+    dvar: Float64Array,
+  ): { mu: number; variance: number } {
+    const { D, P, w, sf2, n, alpha, chol, hbuf, vbuf } = this;
+    const m = chol.n;
+    const k = this.kernelRow(x, m, true);
+    let mu = 0;
+    dmu.fill(0);
+    for (let i = 0; i < n; i++) {
+      mu += k[i]! * alpha[i]!;
+      const c = hbuf[i]! * alpha[i]!;
+      const pi = i * D;
+      for (let d = 0; d < D; d++) dmu[d] = dmu[d]! + c * (x[d]! - P[pi + d]!);
+    }
+    const v = chol.solveLower(k, vbuf);
+    let vv = 0;
+    for (let i = 0; i < m; i++) vv += v[i]! * v[i]!;
+    const beta = chol.solveUpperInPlace(v);
+    dvar.fill(0);
+    for (let i = 0; i < m; i++) {
+      const c = -2 * beta[i]! * hbuf[i]!;
+      const pi = i * D;
+      for (let d = 0; d < D; d++) dvar[d] = dvar[d]! + c * (x[d]! - P[pi + d]!);
+    }
+    for (let d = 0; d < D; d++) {
+      dmu[d] = dmu[d]! * w[d]!;
+      dvar[d] = dvar[d]! * w[d]!;
+    }
+    const variance = sf2 - vv;
+    if (!(variance > 0)) {
+      dvar.fill(0);
+      return { mu, variance: 0 };
+    }
+    return { mu, variance };
+  }
+
+  /** Kernel correlation k(a, b)/sf2 under this model's length-scales. */
+  correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+    let r2 = 0;
+    for (let d = 0; d < this.D; d++) {
+      const t = a[d]! - b[d]!;
+      r2 += this.w[d]! * t * t;
+    }
+    const s = SQRT5 * Math.sqrt(r2);
+    return (1 + s + (s * s) / 3) * Math.exp(-s);
+  }
+}
