@@ -88,8 +88,9 @@ if ! munge_ok; then
 fi
 
 # --- fake GPUs ------------------------------------------------------------------------------
-# gres.conf File= must name existing files; slurmd stats them and wants character devices
-# for device-cgroup bookkeeping. Copies of /dev/null (char 1:3) are harmless to open.
+# gres.conf File= must name existing files. Character devices like a real /dev/nvidiaN keep
+# us on the well-trodden path (regular files were not tried); copies of /dev/null (char 1:3)
+# are harmless if a trial opens them.
 for i in 0 1; do
   if [ ! -c "/dev/fakegpu$i" ]; then
     rm -f "/dev/fakegpu$i"
