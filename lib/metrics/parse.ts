@@ -72,7 +72,7 @@ const PAIR = new RegExp(
   String.raw`(^|[\s,;|:(\[{])(['"]?)(${NAME})\2(\s*=\s*|:\s+)(${NUM})(?=$|[\s,;|)\]}])`,
   "gi",
 );
-const COLON_BEFORE_OK = /(?:^|[-,;|:[\](){}])\s*$/;
+const COLON_SEPARATORS = "-,;|:[](){}";
 const COLON_AFTER_OK = /^[\s,;|)\]}-]*$/;
 
 const KERAS_EPOCH = /^\s*Epoch\s+(\d+)\s*\/\s*(\d+)\s*$/;
@@ -257,6 +257,16 @@ function jsonSamples(obj: Record<string, unknown>): MetricSample[] {
 // ---------------------------------------------------------------------------------------------
 // name=value and name: value pairs
 
+/**
+ * True when the text of `line` from `from` to `to` is blank or ends with a separator (and
+ * blanks). Looks only at the tail: `from` may lie far back after rejected pairs.
+ */
+function colonBeforeOk(line: string, from: number, to: number): boolean {
+  let i = to - 1;
+  while (i >= from && /\s/.test(line[i]!)) i--;
+  return i < from || COLON_SEPARATORS.includes(line[i]!);
+}
+
 function pairSamples(line: string): MetricSample[] {
   const matches = [...line.matchAll(PAIR)].map((m) => {
     const start = m.index + m[1]!.length;
@@ -273,9 +283,8 @@ function pairSamples(line: string): MetricSample[] {
   for (let i = 0; i < matches.length; i++) {
     const m = matches[i]!;
     if (m.colon) {
-      const before = line.slice(previousEnd, m.start);
       const after = line.slice(m.end, matches[i + 1]?.start ?? line.length);
-      if (!COLON_BEFORE_OK.test(before) || !COLON_AFTER_OK.test(after)) continue;
+      if (!colonBeforeOk(line, previousEnd, m.start) || !COLON_AFTER_OK.test(after)) continue;
     }
     accepted.push([m.name, m.value]);
     previousEnd = m.end;

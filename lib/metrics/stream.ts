@@ -130,9 +130,13 @@ export function createMetricParser(options: MetricParserOptions = {}): MetricPar
     const bytes = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
     const out: MetricPoint[] = [];
     let start = 0;
-    for (let i = 0; i < bytes.length; i++) {
-      const b = bytes[i];
-      if (b !== LF && b !== CR) continue;
+    // indexOf runs natively; a byte loop in JS costs ~5 ms per MB of a huge line.
+    let nextLf = bytes.indexOf(LF);
+    let nextCr = bytes.indexOf(CR);
+    while (nextLf >= 0 || nextCr >= 0) {
+      const i = nextCr < 0 || (nextLf >= 0 && nextLf < nextCr) ? nextLf : nextCr;
+      if (i === nextLf) nextLf = bytes.indexOf(LF, i + 1);
+      else nextCr = bytes.indexOf(CR, i + 1);
       const segment = bytes.subarray(start, i);
       start = i + 1;
       if (skipping) {
