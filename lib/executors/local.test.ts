@@ -402,16 +402,26 @@ describe("a launcher that dies", () => {
 });
 
 describe("trial directories", () => {
-  it("refuse a second trial while one runs, and are reused once it ended", async () => {
+  it("hold one launch each: a used directory is refused, running or not", async () => {
     const l = launch(["sh", "-c", "echo first; sleep 60"]);
     const h = await ex.start(l);
-    await expect(ex.start(l)).rejects.toThrow(HyperbayesError);
+    await expect(ex.start(l)).rejects.toThrow(/already used/);
     await waitLog(h, "first");
     await ex.kill(h);
     await waitExit(ex, h);
-    const again = await ex.start({ ...l, argv: ["sh", "-c", "echo second"] });
-    expect(await waitExit(ex, again)).toMatchObject({ exitCode: 0 });
-    expect(read(again, "stdout.log")).toBe("first\nsecond\n");
+    await expect(ex.start({ ...l, argv: ["true"] })).rejects.toThrow(HyperbayesError);
+    expect(read(h, "stdout.log")).toBe("first\n");
+  });
+
+  it("poll does not throw when a trial directory was removed", async () => {
+    const h = await ex.start(launch(["sleep", "60"]));
+    const group = await trialGroup(h);
+    process.kill(h.pid, "SIGKILL");
+    process.kill(-group, "SIGKILL");
+    await waitFor(() => (processAlive(h.pid, h.procStart) ? undefined : true));
+    rmSync(h.dir, { recursive: true });
+    await ex.stop(h);
+    expect(await ex.poll(h)).toMatchObject({ state: "exited", reason: "lost" });
   });
 });
 

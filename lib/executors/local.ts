@@ -15,11 +15,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import {
   closeSync,
+  existsSync,
   mkdirSync,
   openSync,
   readFileSync,
   renameSync,
-  rmSync,
   writeFileSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
@@ -104,6 +104,15 @@ function writeJsonAtomic(dir: string, name: string, value: unknown): void {
   renameSync(tmp, join(dir, name));
 }
 
+/** For records written after start: a directory removed by hand must not make poll throw. */
+function tryWriteJsonAtomic(dir: string, name: string, value: unknown): void {
+  try {
+    writeJsonAtomic(dir, name, value);
+  } catch {
+    // Without the directory the record cannot be kept; the state is still returned to the caller.
+  }
+}
+
 function toExit(f: ExitFile): TrialExit {
   return {
     state: "exited",
@@ -151,10 +160,17 @@ export class LocalExecutor implements TrialExecutor {
     const parsed = trialLaunchSchema.safeParse(launch);
     if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
     const dir = resolve(launch.dir);
-    mkdirSync(dir, { recursive: true });
-    this.refuseLiveTrial(dir);
+    // One launch per directory: a second would mix its output and status files with the first's,
+    // and a stale handle could then misread them.
+    if (existsSync(join(dir, "handle.json"))) {
+      throw new HyperbayesError(
+        "conflict",
+        `the trial directory ${dir} was already used by a trial; each start needs a fresh one`,
+      );
+    }
     const gpuIds = this.lend(dir, launch.gpus);
     try {
+      mkdirSync(dir, { recursive: true });
       return await this.spawnLauncher(launch, dir, gpuIds);
     } catch (e) {
       this.lent.delete(dir);
@@ -224,17 +240,6 @@ export class LocalExecutor implements TrialExecutor {
     const ids = free.slice(0, count);
     this.lent.set(dir, ids);
     return ids;
-  }
-
-  /** One trial per directory: a second launch there would interleave two trials' output. */
-  private refuseLiveTrial(dir: string): void {
-    const previous = readJson(join(dir, "handle.json"), localTrialHandleSchema);
-    if (previous && this.stateOf(previous).state === "running") {
-      throw new HyperbayesError("conflict", `a trial is already running in ${dir}`);
-    }
-    for (const name of ["exit.json", "stop.json", "launcher.json", "handle.json"]) {
-      rmSync(join(dir, name), { force: true });
-    }
   }
 
   private async spawnLauncher(
@@ -336,7 +341,7 @@ export class LocalExecutor implements TrialExecutor {
         : `the trial's launcher (pid ${h.pid}) ended without recording an exit status ` +
           "(it was killed, or the machine restarted); the exit code is unknown",
     };
-    writeJsonAtomic(dir, "exit.json", exit);
+    tryWriteJsonAtomic(dir, "exit.json", exit);
     return exit;
   }
 
@@ -377,7 +382,7 @@ export class LocalExecutor implements TrialExecutor {
   }
 
   private writeStop(dir: string, reason: StopFile["reason"]): void {
-    writeJsonAtomic(dir, "stop.json", { reason, at: new Date().toISOString() });
+    tryWriteJsonAtomic(dir, "stop.json", { reason, at: new Date().toISOString() });
   }
 
   private local(handle: TrialHandle): LocalTrialHandle {
