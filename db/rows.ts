@@ -17,14 +17,15 @@ import {
   trialStatusSchema,
 } from "../lib/search/spec";
 import { type Params, paramsSchema } from "../lib/space/schema";
-import type {
-  MetricPointInput,
-  NewTrial,
-  Search,
-  SearchEvent,
-  StopRequest,
-  Trial,
-  TrialCounts,
+import {
+  type MetricPointInput,
+  type NewTrial,
+  type Search,
+  type SearchEvent,
+  SearchNotFoundError,
+  type StopRequest,
+  type Trial,
+  type TrialCounts,
 } from "./store";
 
 /** A searches row with JSON already decoded. */
@@ -145,13 +146,26 @@ export function checkSpec(spec: SearchSpec): SearchSpec {
   return parsed.data;
 }
 
+/** Ids and trial numbers are 32-bit in PostgreSQL; the same bound holds for SQLite. */
+export const MAX_ID = 2 ** 31 - 1;
+
+export function isId(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 1 && n <= MAX_ID;
+}
+
+/** For reads: a value that cannot be an id matches no row (0 is never an id). */
+export function idParam(n: number): number {
+  return isId(n) ? n : 0;
+}
+
+/** For writes: no search has an id that is not an id. */
 export function checkSearchId(id: number): void {
-  if (!Number.isSafeInteger(id) || id < 1) throw internal(`not a search id: ${id}`);
+  if (!isId(id)) throw new SearchNotFoundError(id);
 }
 
 export function checkTrialNumber(number: number): void {
-  if (!Number.isSafeInteger(number) || number < 1) {
-    throw internal(`a trial number is a positive integer (got ${number})`);
+  if (!isId(number)) {
+    throw internal(`a trial number is a positive integer below 2^31 (got ${number})`);
   }
 }
 
@@ -201,6 +215,19 @@ export function checkMetricPoints(points: readonly MetricPointInput[]): MetricPo
     byKey.set(`${p.name}\u0000${p.step}`, p);
   }
   return [...byKey.values()];
+}
+
+/**
+ * The driver's error code (`SQLITE_CONSTRAINT_UNIQUE`, PostgreSQL's `23505`...), looking through
+ * the wrappers drizzle puts around driver errors.
+ */
+export function driverErrorCode(e: unknown): string | undefined {
+  for (let cur = e, depth = 0; cur !== null && typeof cur === "object" && depth < 5; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 export function emptyCounts(): TrialCounts {

@@ -11,9 +11,6 @@
  * Durability: synchronous=NORMAL in WAL survives a killed process (what the worker's recovery
  * relies on); only an OS crash or power loss can drop the last commits.
  */
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import {
   and,
@@ -37,6 +34,7 @@ import {
   type SearchStatus,
   type TrialStatus,
 } from "../lib/search/spec";
+import { defaultMigrationsFolder } from "./migrations-folder";
 import {
   addCount,
   checkLease,
@@ -46,6 +44,7 @@ import {
   checkSpec,
   checkTrialNumber,
   describeStatusConflict,
+  driverErrorCode,
   emptyCounts,
   eventFromRow,
   searchFromRow,
@@ -98,16 +97,6 @@ type SearchRecord = typeof searches.$inferSelect;
 type TrialRecord = typeof trials.$inferSelect;
 
 /**
- * Next.js bundles server code elsewhere, where this module's URL no longer sits beside the
- * migrations; the repository layout under the working directory is the fallback there.
- */
-export function defaultSqliteMigrationsFolder(): string {
-  const beside = join(dirname(fileURLToPath(import.meta.url)), "migrations", "sqlite");
-  if (existsSync(join(beside, "meta", "_journal.json"))) return beside;
-  return resolve(process.cwd(), "db", "migrations", "sqlite");
-}
-
-/**
  * Applies the drizzle-kit migrations not yet recorded, in drizzle's own bookkeeping table (so
  * `drizzle-kit migrate` agrees with us). Unlike drizzle's migrator, the check and the apply happen
  * in one IMMEDIATE transaction: two processes opening a fresh file at once cannot both apply.
@@ -147,7 +136,7 @@ function migrate(client: Database.Database, folder: string): void {
 }
 
 function isUniqueViolation(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
+  const code = driverErrorCode(e);
   return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
 }
 
@@ -182,7 +171,7 @@ export async function openSqliteStore(
     client.pragma("journal_mode = WAL");
     client.pragma("synchronous = NORMAL");
     client.pragma("foreign_keys = ON");
-    migrate(client, options.migrationsFolder ?? defaultSqliteMigrationsFolder());
+    migrate(client, options.migrationsFolder ?? defaultMigrationsFolder("sqlite"));
   } catch (e) {
     client.close();
     throw e;
@@ -713,7 +702,7 @@ class SqliteStore implements Store {
         .get();
       return eventFromRow(row);
     } catch (e) {
-      if ((e as { code?: unknown }).code === "SQLITE_CONSTRAINT_FOREIGNKEY") {
+      if (driverErrorCode(e) === "SQLITE_CONSTRAINT_FOREIGNKEY") {
         throw new SearchNotFoundError(searchId);
       }
       throw e;

@@ -1,0 +1,105 @@
+/**
+ * The PostgreSQL twin of `schema.sqlite.ts`: the same tables, columns, keys and indexes, with
+ * PostgreSQL's types. Migrations in `migrations/pg` are generated from this file by drizzle-kit
+ * (`npm run db:generate:pg`).
+ *
+ * Where the types differ from SQLite:
+ *   *_at      timestamptz (millisecond precision, what a JS Date holds)
+ *   spec, params, handle
+ *             jsonb (object key order is not kept: the order of parameters comes from the spec's
+ *             `params` array, which is)
+ *   value     double precision, which holds NaN and ±Infinity themselves
+ *   ids       identity columns: never reused, like SQLite's AUTOINCREMENT
+ */
+import {
+  bigint,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const instant = (name: string) =>
+  timestamp(name, { withTimezone: true, mode: "date", precision: 3 });
+
+export const searches = pgTable(
+  "searches",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    kind: text("kind").notNull(),
+    status: text("status").notNull(),
+    goal: text("goal").notNull(),
+    spec: jsonb("spec").notNull(),
+    description: text("description"),
+    createdAt: instant("created_at").notNull(),
+    startedAt: instant("started_at"),
+    endedAt: instant("ended_at"),
+    failureReason: text("failure_reason"),
+    stopRequested: text("stop_requested").notNull().default("none"),
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: instant("lease_expires_at"),
+    heartbeatAt: instant("heartbeat_at"),
+    bestTrialNumber: integer("best_trial_number"),
+    bestValue: doublePrecision("best_value"),
+  },
+  (t) => [index("searches_status_id").on(t.status, t.id)],
+);
+
+export const trials = pgTable(
+  "trials",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    searchId: integer("search_id")
+      .notNull()
+      .references(() => searches.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    status: text("status").notNull(),
+    params: jsonb("params").notNull(),
+    value: doublePrecision("value"),
+    createdAt: instant("created_at").notNull(),
+    startedAt: instant("started_at"),
+    endedAt: instant("ended_at"),
+    exitCode: integer("exit_code"),
+    signal: text("signal"),
+    reason: text("reason"),
+    handle: jsonb("handle"),
+  },
+  (t) => [
+    uniqueIndex("trials_search_number").on(t.searchId, t.number),
+    index("trials_search_status_value").on(t.searchId, t.status, t.value),
+  ],
+);
+
+export const metricPoints = pgTable(
+  "metric_points",
+  {
+    trialId: integer("trial_id")
+      .notNull()
+      .references(() => trials.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    step: bigint("step", { mode: "number" }).notNull(),
+    value: doublePrecision("value"),
+    time: instant("time").notNull(),
+  },
+  (t) => [primaryKey({ name: "metric_points_pk", columns: [t.trialId, t.name, t.step] })],
+);
+
+export const events = pgTable(
+  "events",
+  {
+    id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
+    searchId: integer("search_id")
+      .notNull()
+      .references(() => searches.id, { onDelete: "cascade" }),
+    trialNumber: integer("trial_number"),
+    time: instant("time").notNull(),
+    kind: text("kind").notNull(),
+    message: text("message").notNull(),
+  },
+  (t) => [index("events_search_id").on(t.searchId, t.id)],
+);
