@@ -95,7 +95,6 @@ export interface PgStoreOptions {
 
 /** Any key: it only has to be the same in every Hyperbayes process. */
 const MIGRATION_LOCK = 7_239_510_417;
-const INSERT_CHUNK = 1000; // 5 bound values per point, well under PostgreSQL's 65535 parameters
 const UNIQUE_VIOLATION = "23505";
 const FOREIGN_KEY_VIOLATION = "23503";
 
@@ -536,22 +535,19 @@ class PgStore implements Store {
           and(eq(trials.searchId, idParam(ref.searchId)), eq(trials.number, idParam(ref.number))),
         );
       if (trial === undefined) throw new TrialNotFoundError(ref.searchId, ref.number);
-      for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
-        const chunk = unique.slice(i, i + INSERT_CHUNK).map((p) => ({
-          trialId: trial.id,
-          name: p.name,
-          step: p.step,
-          value: p.value,
-          time: p.time,
-        }));
-        await tx
-          .insert(metricPoints)
-          .values(chunk)
-          .onConflictDoUpdate({
-            target: [metricPoints.trialId, metricPoints.name, metricPoints.step],
-            set: { value: sql`excluded.value`, time: sql`excluded.time` },
-          });
-      }
+      // One statement per batch: five arrays unnested into rows. Building a multi-row VALUES
+      // list costs ~1 s per 10k points in query building alone; this takes a small fraction.
+      await tx.execute(sql`
+        INSERT INTO ${metricPoints} (trial_id, name, step, value, time)
+        SELECT ${trial.id}, p.name, p.step, p.value, p.time
+        FROM unnest(
+          ${sql.param(unique.map((p) => p.name))}::text[],
+          ${sql.param(unique.map((p) => p.step))}::bigint[],
+          ${sql.param(unique.map((p) => p.value))}::double precision[],
+          ${sql.param(unique.map((p) => p.time.toISOString()))}::timestamptz[]
+        ) AS p(name, step, value, time)
+        ON CONFLICT (trial_id, name, step)
+        DO UPDATE SET value = excluded.value, time = excluded.time`);
     });
     return unique.length;
   }

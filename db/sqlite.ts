@@ -90,7 +90,6 @@ export interface SqliteStoreOptions {
 }
 
 const MIGRATIONS_TABLE = "__drizzle_migrations";
-const INSERT_CHUNK = 500; // 5 bound values per point, well under SQLite's 32766 variables
 
 type Db = BetterSQLite3Database<Record<string, never>>;
 type SearchRecord = typeof searches.$inferSelect;
@@ -182,11 +181,32 @@ export async function openSqliteStore(
 class SqliteStore implements Store {
   readonly dialect = "sqlite" as const;
 
+  /**
+   * One prepared statement run per point inside the batch's transaction: with SQLite in-process,
+   * that beats building multi-row INSERTs (10k points: ~80 ms against ~700 ms, measured).
+   */
+  private readonly upsertPoint;
+
   constructor(
     private readonly client: Database.Database,
     private readonly db: Db,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.upsertPoint = db
+      .insert(metricPoints)
+      .values({
+        trialId: sql.placeholder("trialId"),
+        name: sql.placeholder("name"),
+        step: sql.placeholder("step"),
+        value: sql.placeholder("value"),
+        time: sql.placeholder("time"),
+      })
+      .onConflictDoUpdate({
+        target: [metricPoints.trialId, metricPoints.name, metricPoints.step],
+        set: { value: sql`excluded.value`, time: sql`excluded.time` },
+      })
+      .prepare();
+  }
 
   /** Runs `fn` holding the write lock; see the module comment for why IMMEDIATE. */
   private write<T>(fn: (tx: Db) => T): T {
@@ -582,21 +602,14 @@ class SqliteStore implements Store {
         .where(and(eq(trials.searchId, ref.searchId), eq(trials.number, ref.number)))
         .get();
       if (trial === undefined) throw new TrialNotFoundError(ref.searchId, ref.number);
-      for (let i = 0; i < unique.length; i += INSERT_CHUNK) {
-        const chunk = unique.slice(i, i + INSERT_CHUNK).map((p) => ({
+      for (const p of unique) {
+        this.upsertPoint.run({
           trialId: trial.id,
           name: p.name,
           step: p.step,
           value: Number.isNaN(p.value) ? null : p.value,
           time: p.time,
-        }));
-        tx.insert(metricPoints)
-          .values(chunk)
-          .onConflictDoUpdate({
-            target: [metricPoints.trialId, metricPoints.name, metricPoints.step],
-            set: { value: sql`excluded.value`, time: sql`excluded.time` },
-          })
-          .run();
+        });
       }
     });
     return unique.length;

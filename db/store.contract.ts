@@ -455,20 +455,26 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
           point("keras/val_acc", 0, Number.NaN),
           point("loss", 0, Number.POSITIVE_INFINITY),
           point("keras/val_acc", 1, -0.25),
+          point('odd"{,}\\name', 3, 1e-300),
         ]);
-        expect(n).toBe(4);
+        expect(n).toBe(5);
         const all = await store.listMetricPoints(s.id);
         expect(all.map((p) => [p.trialNumber, p.name, p.step, p.value])).toEqual([
           [1, "keras/val_acc", 0, Number.NaN],
           [1, "keras/val_acc", 1, -0.25],
           [1, "loss", 0, Number.POSITIVE_INFINITY],
           [1, "loss", 1, 0.4],
+          [1, 'odd"{,}\\name', 3, 1e-300],
           [2, "loss", 1, 0.5],
         ]);
         expect(all[0]?.time.getTime()).toBe(1_700_000_000_000);
         expect((await store.listMetricPoints(s.id, { trial: 1, name: "loss" })).length).toBe(2);
         expect((await store.listMetricPoints(s.id, { name: "loss" })).length).toBe(3);
-        expect(await store.listMetricNames(s.id)).toEqual(["keras/val_acc", "loss"]);
+        expect(await store.listMetricNames(s.id)).toEqual([
+          "keras/val_acc",
+          "loss",
+          'odd"{,}\\name',
+        ]);
         const other = await store.createSearch(makeSpec());
         expect(await store.listMetricPoints(other.id)).toEqual([]);
       });
