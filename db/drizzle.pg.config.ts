@@ -1,5 +1,5 @@
 /**
- * drizzle-kit settings for the PostgreSQL migrations: `npm run db:generate:pg` diffs
+ * drizzle-kit settings for the PostgreSQL migrations: `npm run db:generate` diffs
  * `schema.pg.ts` against the snapshots in `migrations/pg/meta` and writes the next SQL file.
  * Offline: it reads no database and fetches nothing.
  */

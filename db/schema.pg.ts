@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL twin of `schema.sqlite.ts`: the same tables, columns, keys and indexes, with
  * PostgreSQL's types. Migrations in `migrations/pg` are generated from this file by drizzle-kit
- * (`npm run db:generate:pg`).
+ * (`npm run db:generate`, which regenerates both dialects).
  *
  * Where the types differ from SQLite:
  *   *_at      timestamptz (millisecond precision, what a JS Date holds)
