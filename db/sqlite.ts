@@ -269,6 +269,13 @@ class SqliteStore implements Store {
         description: options.description ?? checked.description ?? null,
         createdAt: t,
         startedAt: status === "running" ? t : null,
+        ...(options.lease
+          ? {
+              leaseOwner: options.lease.owner,
+              leaseExpiresAt: new Date(t.getTime() + options.lease.ttlMs),
+              heartbeatAt: t,
+            }
+          : {}),
       })
       .returning()
       .get();

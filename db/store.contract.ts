@@ -97,6 +97,18 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         expect(got?.spec).toEqual(spec);
       });
 
+      it("leases a search to its creator in the same write, so no worker can claim it", async () => {
+        const s = await store.createSearch(makeSpec(), {
+          status: "running",
+          lease: { owner: "cli", ttlMs: 60_000 },
+        });
+        expect(s.status).toBe("running");
+        expect(s.lease?.owner).toBe("cli");
+        expect(await store.claimNextQueuedSearch("worker", 60_000)).toBeUndefined();
+        expect(await store.acquireLease(s.id, "worker", 60_000)).toBe(false);
+        expect(await store.renewLease(s.id, "cli", 60_000)).toBe(true);
+      });
+
       it("rejects an invalid spec with a UsageError naming the problem", async () => {
         const bad = makeSpec({ numRuns: 0 });
         await expect(store.createSearch(bad)).rejects.toThrow(UsageError);

@@ -66,6 +66,11 @@ export interface NewSearchOptions {
   status?: "queued" | "running";
   /** Default `spec.description`. */
   description?: string;
+  /**
+   * Leases the new search to `owner` in the same write, so no worker can claim a search its
+   * creator is about to run itself (`status: "running"`).
+   */
+  lease?: { owner: string; ttlMs: number };
 }
 
 export interface SearchPatch {
