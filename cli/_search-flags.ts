@@ -18,7 +18,7 @@ import {
   searchSpecSchema,
 } from "../lib/search/spec";
 import { parseSpace } from "../lib/space/parse";
-import { numberFlag, parseFlags } from "./_args";
+import { CliUsageError, numberFlag, parseFlags } from "./_args";
 
 export const SEARCH_OPTIONS = {
   param: { type: "string", multiple: true },
@@ -177,7 +177,7 @@ export function resolveSearch(
   }
   if (kappa !== undefined && kind !== "bayesian")
     warnings.push("--kappa only applies to bayesian search");
-  if (problems.length > 0) throw new UsageError(problems.join("\n"));
+  if (problems.length > 0) throw new CliUsageError(problems.join("\n"), searchUsage(kind));
 
   const { goal, inferred } = resolveGoal(v.metric as string, goalFlag);
   const candidate = {

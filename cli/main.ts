@@ -1,11 +1,52 @@
 /**
- * The `hyperbayes` command: parses argv, dispatches to a subcommand, maps errors to exit codes.
- * Subcommands are loaded lazily so `--help` and small commands start fast.
+ * The `hyperbayes` command: parses argv, dispatches to a subcommand, maps errors to exit codes
+ * (2 for a user's mistake, 1 for a failure). Subcommands load lazily so small ones start fast.
  */
-const COMMANDS: Record<
-  string,
-  { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> }
-> = {};
+import { isHyperbayesError } from "../lib/errors";
+
+type Command = {
+  summary: string;
+  load: () => Promise<{ run: (argv: string[]) => Promise<number> }>;
+};
+
+const search = (kind: "bayesian" | "grid" | "random") => async () => {
+  const m = await import("./search");
+  return { run: (argv: string[]) => m.run(kind, argv) };
+};
+
+const COMMANDS: Record<string, Command> = {
+  bayesian: { summary: "run a Bayesian search (Gaussian process + UCB)", load: search("bayesian") },
+  grid: { summary: "run every combination of the choices", load: search("grid") },
+  random: { summary: "run a random search", load: search("random") },
+  list: { summary: "list searches", load: () => import("./list") },
+  describe: { summary: "show a search and its trials", load: () => import("./describe") },
+  stop: {
+    summary: "stop a search: running trials end gracefully, no new ones",
+    load: () => import("./stop"),
+  },
+  kill: {
+    summary: "kill a search and its running trials now",
+    load: () => import("./stop").then((m) => ({ run: m.runKill })),
+  },
+  resume: {
+    summary: "take over a search whose worker died and finish it",
+    load: () => import("./resume"),
+  },
+  worker: { summary: "run queued searches until stopped", load: () => import("./worker") },
+  export: {
+    summary: "export a search and its trials (--format json|csv)",
+    load: () => import("./export"),
+  },
+  "download-metrics": {
+    summary: "write every metric point of a search as CSV",
+    load: () => import("./export").then((m) => ({ run: m.runDownloadMetrics })),
+  },
+  machines: { summary: "list machine types (-t)", load: () => import("./machines") },
+  optimize: {
+    summary: "ask/tell optimizer over JSON lines (--stdio)",
+    load: () => import("./optimize"),
+  },
+};
 
 const HELP = `hyperbayes — self-hosted Bayesian hyperparameter search
 
@@ -16,14 +57,14 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(18)}${c.summary}`)
   .join("\n")}
 
-Run "hyperbayes <command> --help" for a command's options.
+Run "hyperbayes <command> --help" for a command's options. Data: $HYPERBAYES_HOME (default ./.hyperbayes).
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(HELP);
-    return 0;
+    return name === undefined ? 2 : 0;
   }
   const command = COMMANDS[name];
   if (!command) {
@@ -34,14 +75,12 @@ async function main(argv: string[]): Promise<number> {
     return await (await command.load()).run(rest);
   } catch (e) {
     if (isHyperbayesError(e)) {
-      process.stderr.write(`hyperbayes ${name}: ${e.message}\n`);
+      process.stderr.write(`hyperbayes ${name}: ${e.message.replaceAll("\n", `\n  `)}\n`);
       if ("usage" in e && typeof e.usage === "string") process.stderr.write(`\n${e.usage}`);
       return e.exitCode;
     }
     throw e;
   }
 }
-
-export {};
 
 process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,90 @@
+/**
+ * Live progress of a search run in the foreground: a line per trial start and end, and on a
+ * terminal a progress bar with the best value so far, redrawn in place.
+ */
+import type { Search, Trial } from "../db";
+import type { WorkerEvent } from "../workers/worker";
+import { formatNumber, formatParams } from "./_common";
+
+export function createProgress(out: NodeJS.WriteStream = process.stdout) {
+  const tty = out.isTTY === true;
+  let bar = "";
+  let ended = 0;
+  let best: { number: number; value: number } | undefined;
+
+  const better = (search: Search, v: number) =>
+    best === undefined || (search.spec.goal === "minimize" ? v < best.value : v > best.value);
+
+  function print(line: string) {
+    if (tty && bar) out.write("\r\x1b[K");
+    out.write(`${line}\n`);
+    if (tty && bar) out.write(bar);
+  }
+
+  function drawBar(search: Search) {
+    if (!tty) return;
+    const total = search.spec.numRuns;
+    const width = 30;
+    const filled = Math.round((width * Math.min(ended, total)) / total);
+    const bestText = best ? `  best ${formatNumber(best.value)} (trial ${best.number})` : "";
+    bar = `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${ended}/${total}${bestText}`;
+    out.write(`\r\x1b[K${bar}`);
+  }
+
+  function trialLine(search: Search, trial: Trial): string {
+    const head = `  trial ${String(trial.number).padStart(3)}  ${trial.status.padEnd(8)}`;
+    if (trial.status === "running")
+      return `${head}  ${formatParams(trial.params, search.spec.params)}`;
+    const value = trial.value === null ? "" : `${search.spec.metric}=${formatNumber(trial.value)}`;
+    const reason = trial.reason ? `  (${trial.reason})` : "";
+    return `${head}  ${value}${reason}`;
+  }
+
+  return {
+    onEvent(e: WorkerEvent) {
+      switch (e.type) {
+        case "search-started":
+          ended = 0;
+          break;
+        case "trial-started":
+          print(trialLine(e.search, e.trial));
+          break;
+        case "trial-ended": {
+          ended++;
+          if (
+            (e.trial.status === "complete" || e.trial.status === "stopped") &&
+            e.trial.value !== null &&
+            better(e.search, e.trial.value)
+          ) {
+            best = { number: e.trial.number, value: e.trial.value };
+          }
+          print(trialLine(e.search, e.trial) + (best?.number === e.trial.number ? "  ← best" : ""));
+          drawBar(e.search);
+          break;
+        }
+        case "notice":
+          print(`  ${e.message}`);
+          break;
+        case "search-ended":
+          if (tty) out.write("\r\x1b[K");
+          bar = "";
+          break;
+      }
+    },
+    /** Seeds the counters from trials that ended before this process (resume). */
+    seed(search: Search, trials: readonly Trial[]) {
+      for (const t of trials) {
+        if (t.status === "queued" || t.status === "running") continue;
+        ended++;
+        if (
+          t.value !== null &&
+          (t.status === "complete" || t.status === "stopped") &&
+          better(search, t.value)
+        ) {
+          best = { number: t.number, value: t.value };
+        }
+      }
+      drawBar(search);
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/** `hyperbayes list`: searches, newest first. */
+
+import { numberFlag, parseFlags } from "./_args";
+import { formatNumber, table, withStore } from "./_common";
+
+const USAGE = "usage: hyperbayes list [--limit N] [--json]\n";
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags(
+    argv,
+    { limit: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const limit = numberFlag("--limit", values.limit, { int: true, min: 1, max: 10_000 }) ?? 50;
+  return withStore(async (store) => {
+    const searches = await store.listSearches({ limit });
+    if (values.json) {
+      process.stdout.write(
+        `${JSON.stringify(
+          searches.map((s) => ({
+            id: s.id,
+            kind: s.kind,
+            status: s.status,
+            description: s.description,
+            trials: s.trialCounts,
+            best: s.best,
+            createdAt: s.createdAt,
+          })),
+          null,
+          2,
+        )}\n`,
+      );
+      return 0;
+    }
+    if (searches.length === 0) {
+      process.stdout.write("no searches yet; start one with hyperbayes bayesian --help\n");
+      return 0;
+    }
+    const rows = searches.map((s) => {
+      const c = s.trialCounts;
+      const done = c.total - c.queued - c.running;
+      return [
+        String(s.id),
+        s.kind,
+        s.status,
+        `${done}/${s.spec.numRuns}`,
+        s.best ? formatNumber(s.best.value) : "-",
+        s.spec.metric,
+        s.createdAt.toISOString().slice(0, 16).replace("T", " "),
+        (s.description ?? "").slice(0, 40),
+      ];
+    });
+    process.stdout.write(
+      table(["ID", "KIND", "STATUS", "TRIALS", "BEST", "METRIC", "CREATED", "DESCRIPTION"], rows),
+    );
+    return 0;
+  });
+}

@@ -1,0 +1,47 @@
+/** `hyperbayes bayesian|grid|random`: define a search with Spell's flags, then run or queue it. */
+import { randomInt } from "node:crypto";
+import { defaultMachineType, resolveMachineType } from "../lib/machines/types";
+import type { SearchKind } from "../lib/search/spec";
+import { newOwnerId, takeLease } from "../workers/worker";
+import { withStore } from "./_common";
+import { runInForeground } from "./_foreground";
+import { parseSearchArgs, resolveSearch, searchUsage } from "./_search-flags";
+
+export async function run(kind: SearchKind, argv: string[]): Promise<number> {
+  const flags = parseSearchArgs(kind, argv);
+  if (flags.values.help) {
+    process.stdout.write(searchUsage(kind));
+    return 0;
+  }
+  const resolved = resolveSearch(kind, flags, { randomSeed: () => randomInt(0, 2 ** 31 - 1) });
+  const spec = resolved.spec;
+  // Without -t: a GPU of this machine when it has one, else the CPU.
+  spec.machineType = flags.values["machine-type"] ?? (await defaultMachineType());
+  const machine = await resolveMachineType(spec.machineType);
+  spec.machineType = machine.name;
+
+  for (const w of resolved.warnings) process.stderr.write(`warning: ${w}\n`);
+  const goalNote = resolved.goalInferred ? " (inferred from the name; --goal to change)" : "";
+  return withStore(async (store) => {
+    const owner = newOwnerId();
+    const search = await store.createSearch(
+      spec,
+      resolved.detach ? {} : { status: "running", lease: { owner, ttlMs: 15_000 } },
+    );
+    process.stdout.write(
+      `search ${search.id}: ${kind}, ${spec.numRuns} trials, ${spec.parallelRuns} at once on ${machine.name}, ` +
+        `${spec.goal} ${spec.metric} (${spec.metricAgg})${goalNote}, seed ${spec.seed}\n`,
+    );
+    if (resolved.detach) {
+      process.stdout.write(
+        `queued; a running worker picks it up (hyperbayes worker, or npm start)\n`,
+      );
+      return 0;
+    }
+    if (!(await takeLease(store, search, owner))) {
+      process.stderr.write(`search ${search.id} was taken by another worker\n`);
+      return 1;
+    }
+    return runInForeground(store, search, owner);
+  });
+}

@@ -1,0 +1,37 @@
+/** `hyperbayes worker`: runs queued searches (and takes over orphaned ones) until stopped. */
+import { openStore } from "../db";
+import { runWorker } from "../workers/worker";
+import { parseFlags } from "./_args";
+
+const USAGE =
+  "usage: hyperbayes worker\n  runs queued searches until SIGINT/SIGTERM; trials still running are adopted by the next worker\n";
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseFlags(argv, { help: { type: "boolean", short: "h" } }, USAGE);
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const store = await openStore();
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  process.stdout.write(`worker ${process.pid}: waiting for searches\n`);
+  try {
+    await runWorker({
+      store,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === "search-started")
+          process.stdout.write(`search ${e.search.id}: ${e.resumed ? "resumed" : "started"}\n`);
+        if (e.type === "search-ended")
+          process.stdout.write(`search ${e.search.id}: ${e.search.status}\n`);
+        if (e.type === "notice") process.stdout.write(`search ${e.search.id}: ${e.message}\n`);
+      },
+    });
+  } finally {
+    await store.close();
+  }
+  return 0;
+}

@@ -1,0 +1,83 @@
+/**
+ * Machine types: the names `-t/--machine-type` picks from, and what each means for a trial
+ * (which executor runs it, how many GPUs it gets). Built in: `cpu` (a local process, no GPU)
+ * and one local type per GPU model that detection finds (e.g. `H100`), one GPU per trial.
+ */
+import { UsageError } from "../errors";
+import { detectGpus, type Gpu } from "./gpus";
+
+export interface MachineType {
+  name: string;
+  executor: "local" | "slurm";
+  /** GPUs each trial gets. */
+  gpus: number;
+  /** Where the type came from, for `hyperbayes machines`. */
+  source: "built-in" | "detected" | "config";
+  description: string;
+}
+
+/** "NVIDIA H100 80GB HBM3" -> "H100", "Tesla K80" -> "K80", "NVIDIA GeForce RTX 4090" -> "RTX4090". */
+export function gpuModelName(name: string): string {
+  const words = name
+    .split(/\s+/)
+    .filter((w) => w !== "" && !/^(nvidia|tesla|geforce|quadro)$/i.test(w))
+    .map((w) => w.split("-")[0] ?? w);
+  const first = words[0];
+  if (first === undefined || first === "") return "GPU";
+  const second = words[1];
+  return /\d/.test(first) || second === undefined ? first : `${first}${second}`;
+}
+
+export const CPU_MACHINE: MachineType = {
+  name: "cpu",
+  executor: "local",
+  gpus: 0,
+  source: "built-in",
+  description: "this machine, no GPU",
+};
+
+export function localMachineTypes(gpus: readonly Gpu[]): MachineType[] {
+  const byModel = new Map<string, number>();
+  for (const g of gpus) {
+    const model = gpuModelName(g.name);
+    byModel.set(model, (byModel.get(model) ?? 0) + 1);
+  }
+  return [
+    CPU_MACHINE,
+    ...[...byModel].map(([name, count]) => ({
+      name,
+      executor: "local" as const,
+      gpus: 1,
+      source: "detected" as const,
+      description: `this machine, one of ${count} ${name} GPU${count === 1 ? "" : "s"} per trial`,
+    })),
+  ];
+}
+
+export async function listMachineTypes(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<MachineType[]> {
+  return localMachineTypes(await detectGpus({ env }));
+}
+
+/** The type a search gets without -t: the first local GPU model when there is one, else cpu. */
+export async function defaultMachineType(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const types = await listMachineTypes(env);
+  return (types.find((t) => t.gpus > 0) ?? CPU_MACHINE).name;
+}
+
+export async function resolveMachineType(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<MachineType> {
+  const types = await listMachineTypes(env);
+  const found =
+    types.find((t) => t.name === name) ??
+    types.find((t) => t.name.toLowerCase() === name.toLowerCase());
+  if (!found) {
+    throw new UsageError(
+      `unknown machine type "${name}"; known: ${types.map((t) => t.name).join(", ")}`,
+    );
+  }
+  return found;
+}

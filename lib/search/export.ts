@@ -1,0 +1,158 @@
+/**
+ * Exports of a search: JSON (the search and its trials), a CSV of the trials (one column per
+ * parameter), and the metrics CSV of `download-metrics` (Spell's columns). The CLI and the
+ * console's download buttons both use these, so the files are the same from either.
+ */
+import type { Search, Store, Trial } from "../../db";
+import { formatValue } from "../command";
+import { HyperbayesError } from "../errors";
+
+export interface TrialExport {
+  number: number;
+  status: Trial["status"];
+  params: Trial["params"];
+  value: number | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  exitCode: number | null;
+  reason: string | null;
+  executor: { kind: string; pid?: number; jobId?: string; gpus?: string[] } | null;
+}
+
+export interface SearchExport {
+  search: {
+    id: number;
+    kind: Search["kind"];
+    status: Search["status"];
+    description: string | null;
+    metric: string;
+    metricAgg: string;
+    goal: string;
+    numRuns: number;
+    parallelRuns: number;
+    machineType: string;
+    params: Search["spec"]["params"];
+    command: string[];
+    createdAt: string;
+    startedAt: string | null;
+    endedAt: string | null;
+    best: Search["best"];
+  };
+  trials: TrialExport[];
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The executor details worth showing: its kind, and the pid, job id or GPUs where they apply. */
+export function executorSummary(handle: unknown): TrialExport["executor"] {
+  if (handle === null || typeof handle !== "object") return null;
+  const h = handle as Record<string, unknown>;
+  if (typeof h.kind !== "string") return null;
+  return {
+    kind: h.kind,
+    ...(typeof h.pid === "number" ? { pid: h.pid } : {}),
+    ...(typeof h.jobId === "string" ? { jobId: h.jobId } : {}),
+    ...(Array.isArray(h.gpus) && h.gpus.length > 0 ? { gpus: h.gpus.map(String) } : {}),
+  };
+}
+
+export function trialExport(t: Trial): TrialExport {
+  return {
+    number: t.number,
+    status: t.status,
+    params: t.params,
+    value: t.value,
+    startedAt: iso(t.startedAt),
+    endedAt: iso(t.endedAt),
+    exitCode: t.exitCode,
+    reason: t.reason,
+    executor: executorSummary(t.handle),
+  };
+}
+
+async function load(store: Store, id: number): Promise<{ search: Search; trials: Trial[] }> {
+  const search = await store.getSearch(id);
+  if (!search) throw new HyperbayesError("not_found", `search ${id} does not exist`);
+  return { search, trials: await store.listTrials(id) };
+}
+
+export async function exportSearchJson(store: Store, id: number): Promise<SearchExport> {
+  const { search, trials } = await load(store, id);
+  const s = search.spec;
+  return {
+    search: {
+      id: search.id,
+      kind: search.kind,
+      status: search.status,
+      description: search.description,
+      metric: s.metric,
+      metricAgg: s.metricAgg,
+      goal: s.goal,
+      numRuns: s.numRuns,
+      parallelRuns: s.parallelRuns,
+      machineType: s.machineType,
+      params: s.params,
+      command: s.command,
+      createdAt: search.createdAt.toISOString(),
+      startedAt: iso(search.startedAt),
+      endedAt: iso(search.endedAt),
+      best: search.best,
+    },
+    trials: trials.map(trialExport),
+  };
+}
+
+/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
+export function csvField(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  const text = typeof value === "number" ? String(value) : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export const csvRow = (fields: readonly unknown[]) => `${fields.map(csvField).join(",")}\r\n`;
+
+export async function exportSearchCsv(store: Store, id: number): Promise<string> {
+  const { search, trials } = await load(store, id);
+  const space = search.spec.params;
+  let out = csvRow([
+    "trial",
+    "status",
+    ...space.map((p) => p.name),
+    search.spec.metric,
+    "started_at",
+    "ended_at",
+    "exit_code",
+    "reason",
+  ]);
+  for (const t of trials) {
+    out += csvRow([
+      t.number,
+      t.status,
+      ...space.map((p) => {
+        const v = t.params[p.name];
+        return v === undefined ? "" : formatValue(v, p);
+      }),
+      t.value,
+      iso(t.startedAt),
+      iso(t.endedAt),
+      t.exitCode,
+      t.reason,
+    ]);
+  }
+  return out;
+}
+
+export const METRICS_CSV_HEADER = csvRow(["run_id", "metric_name", "timestamp", "index", "value"]);
+
+/** Spell's `download-metrics` CSV, streamed in batches: run_id is the trial number, index the step. */
+export async function* metricsCsv(store: Store, id: number): AsyncGenerator<string> {
+  const search = await store.getSearch(id);
+  if (!search) throw new HyperbayesError("not_found", `search ${id} does not exist`);
+  yield METRICS_CSV_HEADER;
+  for await (const batch of store.exportMetricPoints(id)) {
+    let chunk = "";
+    for (const p of batch)
+      chunk += csvRow([p.trialNumber, p.name, p.time.toISOString(), p.step, p.value]);
+    yield chunk;
+  }
+}

@@ -1,0 +1,532 @@
+/**
+ * The worker: the one place where the store, the optimizer and the executors meet. It leases a
+ * search, then loops ask -> dispatch -> collect -> tell until `numRuns` trials have ended,
+ * keeping `parallelRuns` in flight, writing every state change to the store as it happens.
+ *
+ * Crash safety: a trial row is created (queued) before its process starts, and the executor
+ * leaves a handle in the trial directory before `start` returns. A worker that takes over a
+ * search adopts running trials by their stored handle, or by the handle found in the directory
+ * of a trial that was queued when the previous worker died; only a trial with neither is started
+ * (again) — it never ran. Trial numbers are unique per search in the store, so none runs twice.
+ * Every write is conditioned on holding the lease: a worker that lost it cannot clobber the
+ * worker that took over.
+ */
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { defaultHome, type Search, type Store, type Trial } from "../db";
+import { substituteCommand } from "../lib/command";
+import { HyperbayesError } from "../lib/errors";
+import { createLocalExecutor } from "../lib/executors/local";
+import {
+  NoCapacityError,
+  parseTrialHandle,
+  type TrialExecutor,
+  type TrialExit,
+  type TrialHandle,
+} from "../lib/executors/types";
+import { resolveMachineType } from "../lib/machines/types";
+import { createStopWatcher, formatStopCondition, type StopWatcher } from "../lib/metrics/stop";
+import type { MetricPoint } from "../lib/metrics/stream";
+import { type ModelState, type Observation, suggest } from "../lib/optimizer";
+import type { Params } from "../lib/space/schema";
+import { type TrialOutcome, trialOutcome } from "./outcome";
+import { TrialOutput } from "./tail";
+
+export const LEASE_TTL_MS = 15_000;
+const HEARTBEAT_MS = 3_000;
+/** How often running trials' output is read and their state polled, besides exit events. */
+const TICK_MS = 250;
+
+export type WorkerEvent =
+  | { type: "search-started"; search: Search; resumed: boolean }
+  | { type: "trial-started"; search: Search; trial: Trial }
+  | { type: "trial-ended"; search: Search; trial: Trial }
+  | { type: "search-ended"; search: Search }
+  | { type: "notice"; search: Search; message: string };
+
+export interface WorkerContext {
+  store: Store;
+  /** Lease owner id: `host:pid:nonce`, so a dead owner on this host can be recognised. */
+  owner: string;
+  /** Data directory; trial directories live under it. */
+  home: string;
+  executors: Executors;
+  onEvent?: (e: WorkerEvent) => void;
+  /** Adds its time spent in `suggest` (for benchmarks that exclude it). */
+  timing?: { suggestMs: number };
+}
+
+export function newOwnerId(): string {
+  return `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** The executors a worker process shares between its searches (GPU slots are per machine). */
+export class Executors {
+  private local?: Promise<TrialExecutor>;
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  forKind(kind: TrialHandle["kind"]): Promise<TrialExecutor> {
+    if (kind === "local") {
+      this.local ??= createLocalExecutor({ env: this.env });
+      return this.local;
+    }
+    throw new HyperbayesError("internal", `no ${kind} executor in this worker`);
+  }
+
+  async close(): Promise<void> {
+    if (this.local) await (await this.local).close();
+  }
+}
+
+export function trialDir(home: string, searchId: number, number: number): string {
+  return join(home, "searches", String(searchId), "trials", String(number));
+}
+
+/** The lease owner of `search` is a process on this host that no longer exists. */
+export function leaseOwnerIsDead(owner: string): boolean {
+  const [host, pid] = owner.split(":");
+  if (host !== hostname() || pid === undefined || !/^\d+$/.test(pid)) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+interface LiveTrial {
+  trial: Trial;
+  handle: TrialHandle;
+  output: TrialOutput;
+  points: MetricPoint[];
+  watcher: StopWatcher;
+  /** Set once the trial's metrics met a stop condition and it was asked to stop. */
+  earlyStop?: string;
+  /** stop() or kill() already sent for a stop/kill request of the search. */
+  signalled?: "stop" | "kill";
+}
+
+class LeaseLost extends Error {}
+
+/**
+ * Runs a search this worker holds the lease of, until it ends (or the lease is lost, or `signal`
+ * aborts: then running trials are left running for the next worker to adopt).
+ */
+export async function runSearch(
+  ctx: WorkerContext,
+  searchId: number,
+  signal?: AbortSignal,
+): Promise<Search> {
+  const { store, owner } = ctx;
+  let search = await mustGet(store, searchId);
+  const spec = search.spec;
+  const machine = await resolveMachineType(spec.machineType);
+  const executor = await ctx.executors.forKind(machine.executor);
+  const guard = { leaseOwner: owner };
+  const emit = (e: WorkerEvent) => ctx.onEvent?.(e);
+
+  let wake: () => void = () => {};
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  const unsubscribe = executor.onChange(() => wake());
+  const onAbort = () => wake();
+  signal?.addEventListener("abort", onAbort);
+
+  let leaseOk = true;
+  const heartbeat = setInterval(() => {
+    store.renewLease(searchId, owner, LEASE_TTL_MS).then(
+      (ok) => {
+        if (!ok) {
+          leaseOk = false;
+          wake();
+        }
+      },
+      () => {}, // a busy database: the next beat retries well within the TTL
+    );
+  }, HEARTBEAT_MS);
+
+  const live = new Map<number, LiveTrial>();
+  const ended: Trial[] = [];
+  let warm: ModelState | undefined;
+  let exhausted = false;
+
+  const startLive = (trial: Trial, handle: TrialHandle): LiveTrial => {
+    const entry: LiveTrial = {
+      trial,
+      handle,
+      output: new TrialOutput(handle.dir),
+      points: [],
+      watcher: createStopWatcher(spec.stopConditions),
+    };
+    live.set(trial.number, entry);
+    return entry;
+  };
+
+  async function collect(entry: LiveTrial, final: boolean): Promise<void> {
+    const points = final ? await entry.output.finish() : await entry.output.read();
+    if (points.length === 0) return;
+    for (const p of points) entry.points.push(p);
+    const time = new Date();
+    await store.addMetricPoints(
+      { searchId, number: entry.trial.number },
+      points.map((p) => ({ ...p, time })),
+    );
+    if (
+      !final &&
+      !entry.earlyStop &&
+      spec.stopConditions.length > 0 &&
+      entry.watcher.observe(points)
+    ) {
+      entry.earlyStop =
+        entry.watcher.reason ?? spec.stopConditions.map(formatStopCondition).join(" && ");
+      await executor.stop(entry.handle);
+      emit({
+        type: "notice",
+        search,
+        message: `trial ${entry.trial.number}: ${entry.earlyStop}, stopping it`,
+      });
+    }
+  }
+
+  async function finish(entry: LiveTrial, exit: TrialExit): Promise<void> {
+    await collect(entry, true);
+    const outcome: TrialOutcome = trialOutcome(exit, entry.points, spec, entry.earlyStop);
+    let reason = outcome.reason;
+    if (outcome.status === "failed" && exit.exitCode !== 0 && !exit.message) {
+      const last = entry.output.lastStderrLine();
+      if (last) reason = `${reason}: ${last}`;
+    }
+    const trial = await store.updateTrial(
+      searchId,
+      entry.trial.number,
+      {
+        status: outcome.status,
+        value: outcome.value,
+        endedAt: exit.endedAt,
+        exitCode: exit.exitCode,
+        signal: exit.signal,
+        reason,
+      },
+      guard,
+    );
+    live.delete(entry.trial.number);
+    ended.push(trial);
+    observed.set(trial.number, outcome.observed);
+    emit({ type: "trial-ended", search, trial });
+  }
+
+  /** What the optimizer learns from each ended trial (null: failed to produce a value). */
+  const observed = new Map<number, number | null>();
+
+  async function launch(number: number, params: Params, existing?: Trial): Promise<void> {
+    const dir = trialDir(ctx.home, searchId, number);
+    let trial =
+      existing ?? (await store.createTrial(searchId, { number, params, status: "queued" }, guard));
+    const startedAt = new Date();
+    const handle = await executor.start({
+      searchId: String(searchId),
+      trialNumber: number,
+      argv: substituteCommand(spec.command, params, spec.params),
+      cwd: spec.cwd,
+      env: spec.env,
+      dir,
+      gpus: machine.gpus,
+      ...(spec.timeoutMinutes !== undefined ? { timeoutMs: spec.timeoutMinutes * 60_000 } : {}),
+    });
+    trial = await store.updateTrial(
+      searchId,
+      number,
+      { status: "running", startedAt, handle },
+      guard,
+    );
+    startLive(trial, handle);
+    emit({ type: "trial-started", search, trial });
+  }
+
+  try {
+    // Take stock: what a previous worker left behind.
+    const resumed = (await store.listTrials(searchId)).length > 0;
+    emit({ type: "search-started", search, resumed });
+    const queuedLeftovers: Trial[] = [];
+    for (const trial of await store.listTrials(searchId)) {
+      if (trial.status === "queued" || trial.status === "running") {
+        const dir = trialDir(ctx.home, searchId, trial.number);
+        const handle = trial.handle ? parseTrialHandle(trial.handle) : await executor.recover(dir);
+        if (!handle) {
+          queuedLeftovers.push(trial); // created but never started: start it below
+          continue;
+        }
+        let current = trial;
+        if (trial.status === "queued" || !trial.handle) {
+          current = await store.updateTrial(
+            searchId,
+            trial.number,
+            { status: "running", startedAt: new Date(handle.startedAt), handle },
+            guard,
+          );
+        }
+        const entry = startLive(current, handle);
+        const state = await executor.adopt(handle);
+        emit({
+          type: "notice",
+          search,
+          message: `trial ${trial.number}: adopted (${state.state})`,
+        });
+        if (state.state === "exited") await finish(entry, state);
+      } else {
+        ended.push(trial);
+        observed.set(trial.number, observedValue(trial));
+      }
+    }
+    let nextNumber = Math.max(0, ...(await store.listTrials(searchId)).map((t) => t.number)) + 1;
+
+    for (;;) {
+      if (!leaseOk) throw new LeaseLost();
+      if (signal?.aborted) return search;
+      search = await mustGet(store, searchId);
+
+      // Stop and kill requests, from this process (Ctrl-C) or any other (CLI, console).
+      if (search.stopRequested !== "none") {
+        const mode = search.stopRequested;
+        for (const entry of live.values()) {
+          if (entry.signalled === mode || entry.signalled === "kill") continue;
+          entry.signalled = mode;
+          if (mode === "kill") await executor.kill(entry.handle);
+          else await executor.stop(entry.handle);
+        }
+        for (const trial of queuedLeftovers.splice(0)) {
+          const t = await store.updateTrial(
+            searchId,
+            trial.number,
+            {
+              status: mode === "kill" ? "killed" : "stopped",
+              reason: "the search was stopped before it started",
+              endedAt: new Date(),
+            },
+            guard,
+          );
+          ended.push(t);
+        }
+      }
+
+      // Collect: new metric points, then exits.
+      for (const entry of [...live.values()]) {
+        await collect(entry, false);
+        const state = await executor.poll(entry.handle);
+        if (state.state === "exited") await finish(entry, state);
+      }
+
+      const failures = ended.filter((t) => t.status === "failed" || t.status === "timeout").length;
+      const tooManyFailures = failures >= spec.maxFailures;
+      const stopping = search.stopRequested !== "none" || tooManyFailures;
+      if (tooManyFailures && live.size > 0) {
+        for (const entry of live.values()) {
+          if (!entry.signalled) {
+            entry.signalled = "stop";
+            await executor.stop(entry.handle);
+          }
+        }
+      }
+      const created = ended.length + live.size + queuedLeftovers.length;
+
+      // Dispatch: queued leftovers first, then new points from the optimizer.
+      if (!stopping) {
+        let room = Math.min(spec.parallelRuns - live.size, executor.capacity(machine.gpus));
+        while (room > 0 && queuedLeftovers.length > 0) {
+          const trial = queuedLeftovers[0]!;
+          if (!(await tryLaunch(() => launch(trial.number, trial.params, trial)))) break;
+          queuedLeftovers.shift();
+          room--;
+        }
+        const want = Math.min(room, spec.numRuns - created);
+        if (want > 0 && !exhausted) {
+          const began = performance.now();
+          const result = suggest({
+            algorithm: spec.kind,
+            space: spec.params,
+            goal: spec.goal,
+            observations: ended
+              .slice()
+              .sort((a, b) => a.number - b.number)
+              .map(
+                (t): Observation => ({ params: t.params, value: observed.get(t.number) ?? null }),
+              ),
+            pending: [...live.values()].map((e) => e.trial.params),
+            n: want,
+            seed: spec.seed,
+            acquisition: spec.acquisition,
+            ...(spec.kappa !== undefined ? { kappa: spec.kappa } : {}),
+            ...(warm ? { warm } : {}),
+          });
+          if (ctx.timing) ctx.timing.suggestMs += performance.now() - began;
+          warm = result.state ?? warm;
+          if (result.exhausted) {
+            exhausted = true;
+            emit({ type: "notice", search, message: "every point of the space has been tried" });
+          }
+          for (const params of result.points) {
+            const number = nextNumber;
+            if (!(await tryLaunch(() => launch(number, params)))) break;
+            nextNumber++;
+          }
+        }
+      }
+
+      // The end: every trial ended, and no more to start.
+      if (live.size === 0 && queuedLeftovers.length === 0) {
+        const done = ended.length >= spec.numRuns || exhausted;
+        if (done || stopping) {
+          const status = tooManyFailures
+            ? "failed"
+            : search.stopRequested === "kill"
+              ? "killed"
+              : search.stopRequested === "stop"
+                ? "stopped"
+                : "complete";
+          search = await store.updateSearch(
+            searchId,
+            {
+              status,
+              endedAt: new Date(),
+              ...(tooManyFailures
+                ? {
+                    failureReason: `${failures} trials failed (--max-failures ${spec.maxFailures})`,
+                  }
+                : {}),
+            },
+            guard,
+          );
+          await store.addEvent(searchId, { kind: "status", message: `search ${status}` });
+          emit({ type: "search-ended", search });
+          return search;
+        }
+      }
+      await nap(TICK_MS);
+    }
+  } catch (e) {
+    if (e instanceof LeaseLost) {
+      emit({
+        type: "notice",
+        search,
+        message: "lost the lease: another worker took the search over",
+      });
+      return search;
+    }
+    throw e;
+  } finally {
+    clearInterval(heartbeat);
+    unsubscribe();
+    signal?.removeEventListener("abort", onAbort);
+    if (leaseOk) await store.releaseLease(searchId, owner).catch(() => {});
+  }
+}
+
+/** Starts a trial unless the executor has no room now (then it is retried on a later tick). */
+async function tryLaunch(start: () => Promise<void>): Promise<boolean> {
+  try {
+    await start();
+    return true;
+  } catch (e) {
+    if (e instanceof NoCapacityError) return false;
+    throw e;
+  }
+}
+
+/** What the optimizer learns from a trial ended before this worker took over. */
+function observedValue(trial: Trial): number | null {
+  if (trial.status === "complete" || trial.status === "stopped") return trial.value;
+  return null;
+}
+
+async function mustGet(store: Store, id: number): Promise<Search> {
+  const search = await store.getSearch(id);
+  if (!search) throw new HyperbayesError("not_found", `search ${id} does not exist`);
+  return search;
+}
+
+/**
+ * Takes the lease of a search for `owner`: free, expired, or held by a dead process on this
+ * host (a worker that was SIGKILLed), in which case it is released first. False when a live
+ * worker holds it.
+ */
+export async function takeLease(store: Store, search: Search, owner: string): Promise<boolean> {
+  if (await store.acquireLease(search.id, owner, LEASE_TTL_MS)) return true;
+  const holder = search.lease?.owner;
+  if (holder && leaseOwnerIsDead(holder)) {
+    await store.releaseLease(search.id, holder);
+    return store.acquireLease(search.id, owner, LEASE_TTL_MS);
+  }
+  return false;
+}
+
+export interface RunWorkerOptions {
+  store: Store;
+  signal: AbortSignal;
+  owner?: string;
+  home?: string;
+  onEvent?: (e: WorkerEvent) => void;
+  /** Searches run at once by this worker (default 8). */
+  maxSearches?: number;
+  /** How often to look for queued searches (default 500 ms). */
+  pollMs?: number;
+}
+
+/**
+ * Runs queued searches (and takes over those whose worker died) until `signal` aborts. On abort
+ * it returns promptly; running trials keep running, and the next worker adopts them.
+ */
+export async function runWorker(options: RunWorkerOptions): Promise<void> {
+  const ctx: WorkerContext = {
+    store: options.store,
+    owner: options.owner ?? newOwnerId(),
+    home: options.home ?? defaultHome(),
+    executors: new Executors(),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  };
+  const running = new Set<Promise<unknown>>();
+  const max = options.maxSearches ?? 8;
+  try {
+    while (!options.signal.aborted) {
+      if (running.size < max) {
+        const search = await ctx.store.claimNextQueuedSearch(ctx.owner, LEASE_TTL_MS);
+        if (search) {
+          const job = runSearch(ctx, search.id, options.signal)
+            .catch(async (e: unknown) => {
+              const message = e instanceof Error ? e.message : String(e);
+              await ctx.store
+                .updateSearch(
+                  search.id,
+                  { status: "failed", endedAt: new Date(), failureReason: message },
+                  { leaseOwner: ctx.owner },
+                )
+                .catch(() => {});
+              await ctx.store.releaseLease(search.id, ctx.owner).catch(() => {});
+            })
+            .finally(() => running.delete(job));
+          running.add(job);
+          continue;
+        }
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.pollMs ?? 500);
+        options.signal.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
+    }
+    await Promise.allSettled(running);
+  } finally {
+    await ctx.executors.close();
+  }
+}
