@@ -25,6 +25,7 @@ import { join } from "node:path";
 
 const DRAIN_POLL_MS = 5;
 const DRAIN_LIMIT_MS = 2_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const dir = process.argv[2];
 if (!dir) {
@@ -90,7 +91,7 @@ try {
   process.exit(1);
 }
 
-const graceMs = launch.graceMs ?? 10_000;
+const graceMs = Math.min(launch.graceMs ?? 10_000, MAX_TIMER_MS);
 /** @type {"timeout" | "stopped" | "killed" | undefined} */
 let reason;
 let childPid;
@@ -140,6 +141,15 @@ async function finish(result) {
   reason ??= readJson("stop.json")?.reason;
   writeJsonAtomic("exit.json", { ...result, endedAt, ...(reason ? { reason } : {}) });
   process.exit(0);
+}
+
+// setTimeout fires at once for delays past 2^31-1 ms (24.8 days): long timeouts go in steps.
+function armTimeout(deadline) {
+  const left = deadline - Date.now();
+  timeoutTimer =
+    left > MAX_TIMER_MS
+      ? setTimeout(() => armTimeout(deadline), MAX_TIMER_MS)
+      : setTimeout(() => terminate("timeout", "SIGTERM"), Math.max(0, left));
 }
 
 function spawnFailure(err, file, cwd) {
@@ -210,8 +220,5 @@ if (childPid !== undefined) {
     childPid,
     startedAt: new Date().toISOString(),
   });
-  if (launch.timeoutMs !== undefined) {
-    const left = launch.startedAt + launch.timeoutMs - Date.now();
-    timeoutTimer = setTimeout(() => terminate("timeout", "SIGTERM"), Math.max(0, left));
-  }
+  if (launch.timeoutMs !== undefined) armTimeout(launch.startedAt + launch.timeoutMs);
 }

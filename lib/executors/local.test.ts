@@ -232,6 +232,13 @@ describe("timeout, stop and kill", () => {
     expect(exit.endedAt.getTime() - Date.parse(h.startedAt)).toBeGreaterThanOrEqual(400);
   });
 
+  it("does not end a trial early when its timeout is longer than a timer can wait", async () => {
+    const h = await ex.start(launch(["sh", "-c", "sleep 0.3"], { timeoutMs: 40 * 24 * 3600_000 }));
+    const exit = await waitExit(ex, h);
+    expect(exit).toMatchObject({ exitCode: 0, signal: null });
+    expect(exit.reason).toBeUndefined();
+  });
+
   it("on timeout SIGKILLs a trial that ignores SIGTERM after the grace period", async () => {
     const h = await ex.start(launch(stubborn, { timeoutMs: 300 }));
     const exit = await waitExit(ex, h);
@@ -343,6 +350,8 @@ describe("after a worker restart", () => {
     expect((await b.adopt(JSON.parse(JSON.stringify(h)))).state).toBe("running");
     expect(b.capacity(1)).toBe(1);
     expect(b.capacity(2)).toBe(0);
+    // B did not start it, yet hears its end without polling.
+    expect(await new Promise((r) => b.onChange(() => r(b.capacity(1))))).toBe(2);
     const exit = await waitExit(b, h);
     expect(exit).toMatchObject({ reason: "timeout", signal: "SIGTERM" });
     expect(b.capacity(1)).toBe(2);
@@ -379,6 +388,7 @@ describe("a launcher that dies", () => {
       launch(["sh", "-c", "trap '' TERM; echo ready; sleep 60"], { timeoutMs: 300 }),
     );
     await waitLog(h, "ready");
+    await trialGroup(h); // the launcher has recorded which group to watch
     process.kill(h.pid, "SIGKILL");
     const exit = await waitExit(ex, h);
     expect(exit).toMatchObject({ reason: "timeout" });
@@ -510,6 +520,20 @@ describe("onChange", () => {
     const childEnd = Number(read(h, "stdout.log").trim());
     // Generous: the machine running the tests is shared; measured numbers are in the report.
     expect(firedAt - childEnd).toBeLessThan(1_000);
+    await ox.close();
+  });
+
+  it("announces each trial's end once", async () => {
+    const ox = new LocalExecutor();
+    let calls = 0;
+    ox.onChange(() => {
+      calls += 1;
+    });
+    const h = await ox.start(launch(["true"]));
+    await waitFor(() => (calls > 0 ? true : undefined));
+    await sleep(300); // the launcher's own exit comes after exit.json: no second call
+    expect(calls).toBe(1);
+    expect((await ox.poll(h)).state).toBe("exited");
     await ox.close();
   });
 
