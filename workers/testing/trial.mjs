@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// A misbehaving "training script" for the worker's tests: `--mode M` picks how it ends.
+//   ok       prints loss=<value>                crash    prints a loss, then exits 3
+//   hang     leaves a grandchild holding stdout open and never exits
+//   nan      prints loss=nan                    silent   prints nothing, exits 0
+//   bigline  prints a 10 MB line, then loss=1.5 badutf8  prints invalid UTF-8, then loss=2.5
+//   argv     prints its arguments as one JSON line, then loss=1
+//   gpu      prints gpu=<CUDA_VISIBLE_DEVICES> after --sleep-ms, then loss=1
+import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const args = process.argv.slice(2);
+const flag = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const mode = flag("--mode") ?? "ok";
+const value = Number(flag("--value") ?? "1");
+const sleepMs = Number(flag("--sleep-ms") ?? "0");
+if (sleepMs > 0) await sleep(sleepMs);
+
+switch (mode) {
+  case "ok":
+    console.log(`loss=${value}`);
+    break;
+  case "crash":
+    console.log("loss=0.5");
+    console.error("Traceback: something broke");
+    process.exit(3);
+    break;
+  case "hang":
+    spawn("sleep", ["1000"], { stdio: ["ignore", "inherit", "inherit"] });
+    console.log("loss=0.25");
+    await sleep(1_000_000);
+    break;
+  case "nan":
+    console.log("loss=nan");
+    break;
+  case "silent":
+    break;
+  case "bigline":
+    process.stdout.write(`${"x".repeat(10 * 1024 * 1024)}\n`);
+    console.log("loss=1.5");
+    break;
+  case "badutf8":
+    process.stdout.write(Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x0a]));
+    console.log("loss=2.5");
+    break;
+  case "argv":
+    console.log(JSON.stringify(args));
+    console.log("loss=1");
+    break;
+  case "gpu":
+    console.log(`gpu=${process.env.CUDA_VISIBLE_DEVICES}`);
+    console.log("loss=1");
+    break;
+  default:
+    console.error(`unknown mode ${mode}`);
+    process.exit(2);
+}
