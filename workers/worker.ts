@@ -514,15 +514,13 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
         }
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.pollMs ?? 500);
-        options.signal.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
+        const done = () => {
+          clearTimeout(timer);
+          options.signal.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, options.pollMs ?? 500);
+        options.signal.addEventListener("abort", done);
       });
     }
     await Promise.allSettled(running);

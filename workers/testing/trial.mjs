@@ -6,6 +6,7 @@
 //   bigline  prints a 10 MB line, then loss=1.5 badutf8  prints invalid UTF-8, then loss=2.5
 //   argv     prints its arguments as one JSON line, then loss=1
 //   gpu      prints gpu=<CUDA_VISIBLE_DEVICES> after --sleep-ms, then loss=1
+//   steps    prints loss=<value>/(step+1) for --steps N steps, --step-ms apart
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -54,6 +55,15 @@ switch (mode) {
     console.log(`gpu=${process.env.CUDA_VISIBLE_DEVICES}`);
     console.log("loss=1");
     break;
+  case "steps": {
+    const steps = Number(flag("--steps") ?? "10");
+    const stepMs = Number(flag("--step-ms") ?? "100");
+    for (let step = 0; step < steps; step++) {
+      console.log(`step=${step} loss=${value / (step + 1)}`);
+      await sleep(stepMs);
+    }
+    break;
+  }
   default:
     console.error(`unknown mode ${mode}`);
     process.exit(2);

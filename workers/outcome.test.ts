@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import type { TrialExit } from "../lib/executors/types";
+import type { MetricPoint } from "../lib/metrics/stream";
+import { trialOutcome } from "./outcome";
+
+const spec = { metric: "loss", metricAgg: "last" as const, timeoutMinutes: 2 };
+const exit = (over: Partial<TrialExit> = {}): TrialExit => ({
+  state: "exited",
+  exitCode: 0,
+  signal: null,
+  endedAt: new Date(0),
+  ...over,
+});
+const loss = (...values: number[]): MetricPoint[] =>
+  values.map((value, step) => ({ name: "loss", step, value }));
+
+describe("trialOutcome", () => {
+  it("completes a clean exit with the aggregated metric", () => {
+    expect(trialOutcome(exit(), loss(3, 2, 1), spec)).toEqual({
+      status: "complete",
+      value: 1,
+      reason: null,
+      observed: 1,
+    });
+    expect(trialOutcome(exit(), loss(3, 2, 1), { ...spec, metricAgg: "max" }).value).toBe(3);
+  });
+
+  it("fails a clean exit without the metric, or with NaN, naming why", () => {
+    const missing = trialOutcome(exit(), [{ name: "acc", step: 0, value: 1 }], spec);
+    expect(missing).toMatchObject({ status: "failed", value: null, observed: null });
+    expect(missing.reason).toMatch(/never reported.*acc/);
+    const nan = trialOutcome(exit(), loss(1, Number.NaN), spec);
+    expect(nan).toMatchObject({ status: "failed", value: null });
+    expect(nan.reason).toMatch(/NaN/);
+  });
+
+  it("fails a non-zero exit or a signal, keeping the value for display but not for the optimizer", () => {
+    expect(trialOutcome(exit({ exitCode: 3 }), loss(5), spec)).toEqual({
+      status: "failed",
+      value: 5,
+      reason: "exit code 3",
+      observed: null,
+    });
+    expect(trialOutcome(exit({ exitCode: null, signal: "SIGSEGV" }), [], spec).reason).toBe(
+      "killed by SIGSEGV",
+    );
+    expect(
+      trialOutcome(exit({ exitCode: 127, message: "command not found: pyhton" }), [], spec).reason,
+    ).toBe("command not found: pyhton");
+  });
+
+  it("maps every exit reason to its status", () => {
+    expect(
+      trialOutcome(exit({ reason: "timeout", exitCode: null, signal: "SIGTERM" }), loss(2), spec),
+    ).toMatchObject({
+      status: "timeout",
+      value: 2,
+      observed: null,
+    });
+    expect(trialOutcome(exit({ reason: "stopped" }), loss(2), spec)).toMatchObject({
+      status: "stopped",
+      value: 2,
+      observed: 2,
+    });
+    expect(trialOutcome(exit({ reason: "killed" }), loss(2), spec)).toMatchObject({
+      status: "killed",
+      value: null,
+    });
+    expect(
+      trialOutcome(exit({ reason: "lost", message: "launcher vanished" }), loss(2), spec),
+    ).toMatchObject({
+      status: "failed",
+      reason: "launcher vanished",
+    });
+  });
+
+  it("counts a trial stopped by a stop condition as complete with what it reported", () => {
+    const o = trialOutcome(
+      exit({ reason: "stopped", exitCode: null, signal: "SIGTERM" }),
+      loss(4, 0.1),
+      spec,
+      "loss < 0.2",
+    );
+    expect(o).toEqual({
+      status: "complete",
+      value: 0.1,
+      reason: "stopped early: loss < 0.2",
+      observed: 0.1,
+    });
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * The worker loop against a real SQLite store and real trial processes: stop, kill, stop
+ * conditions, failure limits, queued searches and leases.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { Store } from "../db";
+import type { SearchSpec } from "../lib/search/spec";
+import { makeHome, openTestStore, ROOT, TRIAL } from "./testing/cli";
+import { Executors, newOwnerId, runSearch, runWorker, type WorkerContext } from "./worker";
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const f of cleanup) await f();
+  cleanup = [];
+});
+
+async function setup() {
+  const home = makeHome();
+  const store = await openTestStore(home);
+  const executors = new Executors();
+  cleanup.push(async () => {
+    await executors.close();
+    await store.close();
+  });
+  const ctx: WorkerContext = { store, owner: newOwnerId(), home, executors };
+  return { home, store, ctx };
+}
+
+function spec(over: Partial<SearchSpec> & { args: string[] }): SearchSpec {
+  const { args, ...rest } = over;
+  return {
+    kind: "random",
+    params: [{ kind: "range", name: "x", min: 1, max: 2, scale: "linear", type: "float" }],
+    command: ["node", TRIAL, "--value", ":x:", ...args],
+    cwd: ROOT,
+    numRuns: 4,
+    parallelRuns: 2,
+    metric: "loss",
+    metricAgg: "last",
+    goal: "minimize",
+    machineType: "cpu",
+    env: {},
+    stopConditions: [],
+    labels: [],
+    seed: 3,
+    acquisition: "ucb",
+    maxFailures: 4,
+    ...rest,
+  };
+}
+
+async function startSearch(store: Store, ctx: WorkerContext, s: SearchSpec) {
+  const search = await store.createSearch(s, {
+    status: "running",
+    lease: { owner: ctx.owner, ttlMs: 15_000 },
+  });
+  return { search, done: runSearch(ctx, search.id) };
+}
+
+async function until(f: () => Promise<boolean>, ms = 20_000) {
+  const end = Date.now() + ms;
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("worker", () => {
+  it("stop: running trials get SIGTERM and keep what they reported; no new trials start", async () => {
+    const { store, ctx } = await setup();
+    const { search, done } = await startSearch(
+      store,
+      ctx,
+      spec({ args: ["--mode", "steps", "--steps", "100", "--step-ms", "100"] }),
+    );
+    await until(async () => (await store.listMetricPoints(search.id)).length >= 4);
+    await store.requestStop(search.id, "stop");
+    const end = await done;
+    expect(end.status).toBe("stopped");
+    const trials = await store.listTrials(search.id);
+    expect(trials).toHaveLength(2);
+    for (const t of trials) {
+      expect(t.status).toBe("stopped");
+      expect(t.value).not.toBeNull();
+    }
+  });
+
+  it("kill: running trials end now as killed", async () => {
+    const { store, ctx } = await setup();
+    const { search, done } = await startSearch(
+      store,
+      ctx,
+      spec({ args: ["--mode", "steps", "--steps", "100", "--step-ms", "100"] }),
+    );
+    await until(async () => (await store.countTrials(search.id)).running === 2);
+    await store.requestStop(search.id, "kill");
+    const end = await done;
+    expect(end.status).toBe("killed");
+    expect((await store.listTrials(search.id)).map((t) => t.status)).toEqual(["killed", "killed"]);
+  });
+
+  it("a stop condition ends a trial early, and it counts as complete with its value", async () => {
+    const { store, ctx } = await setup();
+    const s = spec({
+      numRuns: 2,
+      args: ["--mode", "steps", "--steps", "50", "--step-ms", "100"],
+      stopConditions: [{ metric: "loss", op: "<", value: 0.5, minStep: 0 }],
+    });
+    const { search, done } = await startSearch(store, ctx, s);
+    expect((await done).status).toBe("complete");
+    for (const t of await store.listTrials(search.id)) {
+      expect(t.status).toBe("complete");
+      expect(t.reason).toMatch(/stopped early.*loss < 0.5/);
+      expect(t.value).toBeLessThan(0.5);
+      // 50 steps of 100 ms would take 5 s; x <= 2 crosses 0.5 by step 4.
+      expect(t.endedAt!.getTime() - t.startedAt!.getTime()).toBeLessThan(3000);
+    }
+  });
+
+  it("ends the search as failed after --max-failures failed trials", async () => {
+    const { store, ctx } = await setup();
+    const { search, done } = await startSearch(
+      store,
+      ctx,
+      spec({ numRuns: 6, parallelRuns: 1, maxFailures: 2, args: ["--mode", "crash"] }),
+    );
+    const end = await done;
+    expect(end.status).toBe("failed");
+    expect(end.failureReason).toMatch(/2 trials failed/);
+    expect(await store.listTrials(search.id)).toHaveLength(2);
+  });
+
+  it("runWorker runs queued searches, and never one leased by a live worker", async () => {
+    const { store, ctx, home } = await setup();
+    const queued = await store.createSearch(spec({ numRuns: 3, args: ["--mode", "ok"] }));
+    const leased = await store.createSearch(spec({ numRuns: 3, args: ["--mode", "ok"] }), {
+      status: "running",
+      lease: { owner: "someone-else", ttlMs: 60_000 },
+    });
+    const controller = new AbortController();
+    const worker = runWorker({
+      store,
+      signal: controller.signal,
+      home,
+      owner: ctx.owner,
+      pollMs: 50,
+    });
+    await until(async () => (await store.getSearch(queued.id))?.status === "complete");
+    controller.abort();
+    await worker;
+    expect(await store.listTrials(queued.id)).toHaveLength(3);
+    expect(await store.listTrials(leased.id)).toHaveLength(0);
+    expect((await store.getSearch(leased.id))?.lease?.owner).toBe("someone-else");
+  });
+});
