@@ -2,10 +2,17 @@
  * End to end: the real `hyperbayes` command, real trial processes, a real SQLite file. These are
  * the issue's acceptance checks for running searches from the CLI.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { processAlive } from "../lib/executors/proc";
+import { groupAlive, processAlive } from "../lib/executors/proc";
 import { localTrialHandleSchema } from "../lib/executors/types";
 import {
   makeHome,
@@ -195,7 +202,8 @@ describe("hyperbayes bayesian|grid|random", () => {
     // The hanging trial's grandchild (sleep 1000) went with it.
     const hang = localTrialHandleSchema.parse(byMode.hang?.handle);
     expect(processAlive(hang.pid)).toBe(false);
-    expect(() => process.kill(-hang.pid, 0)).toThrow();
+    const { childPid } = JSON.parse(readFileSync(join(hang.dir, "launcher.json"), "utf8"));
+    expect(groupAlive(childPid)).toBe(false);
   }, 120_000);
 
   it("passes values with spaces, quotes, ; $() backquotes and newlines to argv unchanged", async () => {

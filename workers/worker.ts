@@ -125,14 +125,29 @@ export async function runSearch(
   const guard = { leaseOwner: owner };
   const emit = (e: WorkerEvent) => ctx.onEvent?.(e);
 
-  let wake: () => void = () => {};
+  // A change that arrives while the loop is busy must not be lost: it marks the loop dirty, and
+  // the next nap returns at once.
+  let dirty = false;
+  let wakeNap: (() => void) | undefined;
+  const wake = () => {
+    dirty = true;
+    wakeNap?.();
+  };
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
+      if (dirty) {
+        dirty = false;
         resolve();
-      };
+        return;
+      }
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wakeNap = undefined;
+        dirty = false;
+        resolve();
+      }
+      wakeNap = done;
     });
   const unsubscribe = executor.onChange(() => wake());
   const onAbort = () => wake();
@@ -315,11 +330,12 @@ export async function runSearch(
         }
       }
 
-      // Collect: new metric points, then exits.
+      // Exits first, so a free slot is refilled before the slower read of everyone's output.
+      const stillRunning: LiveTrial[] = [];
       for (const entry of [...live.values()]) {
-        await collect(entry, false);
         const state = await executor.poll(entry.handle);
         if (state.state === "exited") await finish(entry, state);
+        else stillRunning.push(entry);
       }
 
       const failures = ended.filter((t) => t.status === "failed" || t.status === "timeout").length;
@@ -377,6 +393,10 @@ export async function runSearch(
           }
         }
       }
+
+      // New metric points of the trials still running (stop conditions act on them).
+      for (const entry of stillRunning)
+        if (live.has(entry.trial.number)) await collect(entry, false);
 
       // The end: every trial ended, and no more to start.
       if (live.size === 0 && queuedLeftovers.length === 0) {
