@@ -4,8 +4,10 @@
  * `./.hyperbayes`). The worker, the CLI and the console all open the store through `openStore`,
  * so they always agree on the database.
  */
+
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { Env } from "../lib/errors";
 import { openSqliteStore } from "./sqlite";
 import type { Store } from "./store";
 
@@ -14,7 +16,7 @@ export * from "./store";
 export const DATABASE_FILE = "hyperbayes.db";
 
 /** The data directory, absolute: `HYPERBAYES_HOME`, else `./.hyperbayes` under the cwd. */
-export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultHome(env: Env = process.env): string {
   const home = env.HYPERBAYES_HOME;
   return resolve(home !== undefined && home !== "" ? home : "./.hyperbayes");
 }

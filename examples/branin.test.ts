@@ -32,7 +32,7 @@ function expectBranin(value: number | undefined, x: number, y: number) {
   expect(Math.abs((value ?? Number.NaN) - branin(x, y))).toBeLessThan(1e-12 * (1 + branin(x, y)));
 }
 
-async function branin_mjs(args: string[], env: NodeJS.ProcessEnv = {}) {
+async function branin_mjs(args: string[], env: Record<string, string> = {}) {
   const { stdout, stderr } = await run(process.execPath, [script, ...args], {
     env: { ...process.env, ...env },
   });

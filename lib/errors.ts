@@ -33,3 +33,9 @@ export class UsageError extends HyperbayesError {
 export function isHyperbayesError(e: unknown): e is HyperbayesError {
   return e instanceof HyperbayesError;
 }
+
+/**
+ * An environment to read settings from. Not `NodeJS.ProcessEnv`: Next.js's types make NODE_ENV
+ * required there, so a plain `{ HYPERBAYES_HOME: dir }` would not type.
+ */
+export type Env = Readonly<Record<string, string | undefined>>;

@@ -15,7 +15,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { defaultHome, type Search, type Store, type Trial } from "../db";
 import { substituteCommand } from "../lib/command";
-import { HyperbayesError } from "../lib/errors";
+import { type Env, HyperbayesError } from "../lib/errors";
 import { createLocalExecutor } from "../lib/executors/local";
 import {
   NoCapacityError,
@@ -63,7 +63,7 @@ export function newOwnerId(): string {
 /** The executors a worker process shares between its searches (GPU slots are per machine). */
 export class Executors {
   private local?: Promise<TrialExecutor>;
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(private readonly env: Env = process.env) {}
 
   forKind(kind: TrialHandle["kind"]): Promise<TrialExecutor> {
     if (kind === "local") {

@@ -31,7 +31,7 @@ import {
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { HyperbayesError, UsageError } from "../errors";
+import { type Env, HyperbayesError, UsageError } from "../errors";
 import { detectGpus, type Gpu } from "../machines/gpus";
 import { groupAlive, processAlive, readProcStat, signalGroup } from "./proc";
 import {
@@ -474,7 +474,7 @@ function trialEnv(
 
 /** A local executor lending the GPUs detectGpus() finds (or HYPERBAYES_GPUS names). */
 export async function createLocalExecutor(
-  opts: Omit<LocalExecutorOptions, "gpus"> & { env?: NodeJS.ProcessEnv } = {},
+  opts: Omit<LocalExecutorOptions, "gpus"> & { env?: Env } = {},
 ): Promise<LocalExecutor> {
   const gpus = await detectGpus(opts.env ? { env: opts.env } : {});
   return new LocalExecutor({ ...opts, gpus });

@@ -10,7 +10,7 @@
  *   2. `nvidia-smi --query-gpu=...`; a missing, failing or hanging binary means no GPUs.
  */
 import { execFile } from "node:child_process";
-import { UsageError } from "../errors";
+import { type Env, UsageError } from "../errors";
 
 export interface Gpu {
   /** What goes into CUDA_VISIBLE_DEVICES: the nvidia-smi index (PCI bus order) or a UUID. */
@@ -74,15 +74,14 @@ export function parseGpuList(value: string): string[] {
 }
 
 /** Runs nvidia-smi; resolves [] when it is absent, fails or exceeds the timeout. Never throws. */
-export function queryNvidiaSmi(
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<Gpu[]> {
+export function queryNvidiaSmi(opts: { env?: Env; timeoutMs?: number } = {}): Promise<Gpu[]> {
   return new Promise((resolve) => {
     execFile(
       "nvidia-smi",
       [...NVIDIA_SMI_ARGS],
       {
-        env: opts.env ?? process.env,
+        // Env allows undefined values, which execFile drops; the cast only silences Next's NODE_ENV.
+        env: (opts.env ?? process.env) as NodeJS.ProcessEnv,
         timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         killSignal: "SIGKILL",
         maxBuffer: 1 << 20,
@@ -97,9 +96,7 @@ export function queryNvidiaSmi(
  * The GPUs trials may use on this machine. Throws UsageError only for a malformed
  * HYPERBAYES_GPUS; a machine without NVIDIA tools simply has no GPUs.
  */
-export async function detectGpus(
-  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<Gpu[]> {
+export async function detectGpus(opts: { env?: Env; timeoutMs?: number } = {}): Promise<Gpu[]> {
   const env = opts.env ?? process.env;
   const override = env.HYPERBAYES_GPUS;
   if (override === undefined) return queryNvidiaSmi(opts);

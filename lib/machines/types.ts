@@ -3,7 +3,7 @@
  * (which executor runs it, how many GPUs it gets). Built in: `cpu` (a local process, no GPU)
  * and one local type per GPU model that detection finds (e.g. `H100`), one GPU per trial.
  */
-import { UsageError } from "../errors";
+import { type Env, UsageError } from "../errors";
 import { detectGpus, type Gpu } from "./gpus";
 
 export interface MachineType {
@@ -54,21 +54,19 @@ export function localMachineTypes(gpus: readonly Gpu[]): MachineType[] {
   ];
 }
 
-export async function listMachineTypes(
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<MachineType[]> {
+export async function listMachineTypes(env: Env = process.env): Promise<MachineType[]> {
   return localMachineTypes(await detectGpus({ env }));
 }
 
 /** The type a search gets without -t: the first local GPU model when there is one, else cpu. */
-export async function defaultMachineType(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function defaultMachineType(env: Env = process.env): Promise<string> {
   const types = await listMachineTypes(env);
   return (types.find((t) => t.gpus > 0) ?? CPU_MACHINE).name;
 }
 
 export async function resolveMachineType(
   name: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Env = process.env,
 ): Promise<MachineType> {
   const types = await listMachineTypes(env);
   const found =
