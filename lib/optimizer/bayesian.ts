@@ -75,12 +75,15 @@ export const DEFAULT_OPTIONS: BayesOptions = {
   initialDesign: defaultInitialDesign,
   kappa: defaultKappa,
   prior: defaultPrior,
-  sweep: (m, D) => Math.max(256, Math.min(512 + 256 * D, Math.floor(4e5 / Math.max(m, 1)))),
+  // A candidate costs ~m²/2 multiply-adds (one triangular solve): keep the sweep near 1.5e7 of
+  // them, between 128 and 512 + 256·D candidates.
+  sweep: (m, D) =>
+    Math.min(512 + 256 * D, Math.max(128, Math.floor(1.5e7 / (0.5 * m * m + 30 * m)))),
   localAnchors: 5,
   localPoints: 40,
   starts: 5,
   maxIter: 50,
-  maxCorrelation: 0.95,
+  maxCorrelation: 0.999,
   fitSubset: 300,
   fitIterCold: 200,
   fitIterWarm: 50,
@@ -171,6 +174,9 @@ export function suggestBayesian(
     best,
   };
   const anchors = data.ranking.map((i) => data.X.slice(i * D, (i + 1) * D));
+  // Past a few hundred rows every evaluation costs O(m²): thin the local clouds and starts so an
+  // ask stays well under the latency targets (docs/decisions/optimizer.md).
+  const thin = Math.min(1, (300 / Math.max(gp.size, 1)) ** 2);
   while (out.length < req.n && !taken.full()) {
     const choice = optimizeAcquisition({
       gp,
@@ -186,9 +192,9 @@ export function suggestBayesian(
       },
       sweep: options.sweep(gp.size, D),
       localAnchors: options.localAnchors,
-      localPoints: options.localPoints,
-      starts: options.starts,
-      maxIter: options.maxIter,
+      localPoints: Math.max(8, Math.round(options.localPoints * thin)),
+      starts: gp.size > 400 ? Math.min(2, options.starts) : options.starts,
+      maxIter: gp.size > 400 ? Math.min(30, options.maxIter) : options.maxIter,
     });
     let u: Float64Array;
     if (choice && issue(discrete ? codec.snap(choice.x) : choice.x)) {
@@ -315,8 +321,9 @@ function fitModel(
   }
   const starts: Float64Array[] = [];
   if (warm) starts.push(Float64Array.from(warm.theta));
-  // With little data the likelihood is multimodal; a second start from the prior is cheap.
-  if (!warm || data.n <= 100) starts.push(priorMode(D, prior));
+  // With little data the likelihood is multimodal and the previous optimum may be the wrong
+  // mode; a second start from the prior's mode is cheap there.
+  if (!warm || data.n <= 30) starts.push(priorMode(D, prior));
   const r = fitHyperparameters(
     { X, y, n, D },
     { prior, starts, maxIter: warm ? options.fitIterWarm : options.fitIterCold },

@@ -130,7 +130,15 @@ export function minimizeBox(fg: Objective, x0: ArrayLike<number>, opts: BoxOptio
         accepted = true;
         break;
       }
-      t *= 0.5;
+      // Backtrack to the minimum of the quadratic through f(x), its slope and f(x + t d),
+      // kept within [0.1 t, 0.5 t]; plain halving when f(x + t d) is not finite.
+      let next = 0.5 * t;
+      if (Number.isFinite(fn) && decrease < 0) {
+        const q = (-decrease * t) / (2 * (fn - f - decrease));
+        if (q > 0.1 * t && q < 0.5 * t) next = q;
+        else if (q <= 0.1 * t) next = 0.1 * t;
+      }
+      t = next;
     }
     if (!accepted) break;
 

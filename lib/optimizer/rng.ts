@@ -5,8 +5,9 @@
  * - `Rng`: xoshiro128** seeded through splitmix32 from any number of integers (the search seed,
  *   the number of observations, ...), with uniform, normal and integer draws.
  * - `QuasiRandom`: a low-discrepancy sequence in [0,1)^D addressed by index, so the initial design
- *   can continue across asks: Sobol (Joe-Kuo direction numbers, digitally shifted by the seed) up
- *   to 31 dimensions, a randomly shifted Kronecker (R_D) sequence above that.
+ *   can continue across asks: Sobol (Joe-Kuo direction numbers, digitally shifted by the seed) in
+ *   the first 31 dimensions; beyond the table, independent uniform coordinates (a space that wide
+ *   is mostly one-hot choice blocks, where low discrepancy buys little).
  *
  * Glossary: D = dimensions; V[d][k] = Sobol direction number k of dimension d, scaled by 2^32.
  */
@@ -178,44 +179,29 @@ function sobolDirections(dims: number): Uint32Array[] {
  */
 export class QuasiRandom {
   readonly dims: number;
-  private readonly directions: Uint32Array[] | undefined;
-  private readonly shift: Float64Array;
+  private readonly directions: Uint32Array[];
   private readonly shiftBits: Uint32Array;
-  private readonly alpha: Float64Array;
 
   constructor(dims: number, rng: Rng) {
     this.dims = dims;
     this.shiftBits = new Uint32Array(dims);
-    this.shift = new Float64Array(dims);
-    this.alpha = new Float64Array(dims);
-    for (let d = 0; d < dims; d++) {
-      this.shiftBits[d] = rng.uint32();
-      this.shift[d] = rng.uniform();
-    }
-    if (dims <= SOBOL_MAX_DIMS) {
-      this.directions = sobolDirections(dims);
-    } else {
-      // R_D (Roberts 2018): phi is the root of x^(D+1) = x + 1; alpha_d = phi^-(d+1).
-      let phi = 2;
-      for (let i = 0; i < 30; i++) phi = (1 + phi) ** (1 / (dims + 1));
-      for (let d = 0; d < dims; d++) this.alpha[d] = (1 / phi ** (d + 1)) % 1;
-    }
+    for (let d = 0; d < dims; d++) this.shiftBits[d] = rng.uint32();
+    this.directions = sobolDirections(Math.min(dims, SOBOL_MAX_DIMS));
   }
 
   /** Point number `index` (0-based) of the randomized sequence, written into `out`. */
   point(index: number, out: Float64Array = new Float64Array(this.dims)): Float64Array {
     const dirs = this.directions;
-    if (dirs) {
-      for (let d = 0; d < this.dims; d++) {
-        const v = dirs[d]!;
-        let x = this.shiftBits[d]!;
-        let i = index;
-        for (let k = 0; i > 0 && k < BITS; k++, i = Math.floor(i / 2)) if (i % 2 === 1) x ^= v[k]!;
-        // Half a bin off the grid keeps points strictly inside the cube, off its faces.
-        out[d] = ((x >>> 0) + 0.5) / 4294967296;
-      }
-    } else {
-      for (let d = 0; d < this.dims; d++) out[d] = (this.shift[d]! + index * this.alpha[d]!) % 1;
+    for (let d = 0; d < dirs.length; d++) {
+      const v = dirs[d]!;
+      let x = this.shiftBits[d]!;
+      let i = index;
+      for (let k = 0; i > 0 && k < BITS; k++, i = Math.floor(i / 2)) if (i % 2 === 1) x ^= v[k]!;
+      // Half a bin off the grid keeps points strictly inside the cube, off its faces.
+      out[d] = ((x >>> 0) + 0.5) / 4294967296;
+    }
+    for (let d = SOBOL_MAX_DIMS; d < this.dims; d++) {
+      out[d] = new Rng(this.shiftBits[d]!, index).uniform();
     }
     return out;
   }

@@ -30,8 +30,8 @@ export function suggestWith(
       throw new UsageError(`${what}: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
-  req.observations.forEach((o, i) => add(o.params, `observation ${i}`));
-  req.pending.forEach((p, i) => add(p, `pending trial ${i}`));
+  for (const [i, o] of req.observations.entries()) add(o.params, `observation ${i}`);
+  for (const [i, p] of req.pending.entries()) add(p, `pending trial ${i}`);
   if (req.n === 0) return taken.full() ? { points: [], exhausted: true } : { points: [] };
 
   switch (req.algorithm) {

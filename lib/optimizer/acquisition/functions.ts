@@ -4,8 +4,8 @@
  *
  * - UCB (the default), as a lower confidence bound: a(x) = μ(x) - κ σ(x).
  * - EI, as -log EI(x): EI = σ h(u), u = (best - μ)/σ, h(u) = φ(u) + u Φ(u). The logarithm (Ament
- *   et al. 2023, "LogEI") keeps gradients alive where EI underflows, far from the incumbent; h is
- *   evaluated by its asymptotic series deep in the lower tail, where φ and uΦ cancel.
+ *   et al. 2023, "LogEI") keeps gradients alive where EI underflows, far from the incumbent; deep
+ *   in the lower tail, where φ and uΦ cancel, h comes from Mills' ratio instead.
  *
  * Glossary: μ, σ² = posterior mean and latent variance; κ (kappa) = UCB exploration weight;
  * best = the best (lowest) warped observed value; dmu, dvar = gradients of μ and σ² in x.
@@ -25,21 +25,20 @@ const MIN_VARIANCE = 1e-14;
 
 /** log h(u) and the ratios Φ(u)/h(u), φ(u)/h(u) needed by the gradient. */
 function logH(u: number): { logh: number; cdfRatio: number; pdfRatio: number } {
-  if (u > -5) {
+  if (u > -2) {
     const pdf = normPdf(u);
     const cdf = normCdf(u);
     const h = pdf + u * cdf;
     return { logh: Math.log(h), cdfRatio: cdf / h, pdfRatio: pdf / h };
   }
-  // h(u) = φ(u)/u² · (1 - 3/u² + 15/u⁴ - 105/u⁶ + ...), Φ(u) = φ(u)/|u| · (1 - 1/u² + 3/u⁴ - ...).
-  const i2 = 1 / (u * u);
-  const hs = 1 - 3 * i2 + 15 * i2 * i2 - 105 * i2 * i2 * i2;
-  const cs = 1 - i2 + 3 * i2 * i2 - 15 * i2 * i2 * i2;
-  return {
-    logh: logNormPdf(u) + Math.log(i2) + Math.log(hs),
-    cdfRatio: (Math.abs(u) * cs) / hs,
-    pdfRatio: 1 / (i2 * hs),
-  };
+  // Deep in the tail φ and uΦ cancel; write Φ(u) = φ(u)·R(x) with x = -u and Mills' ratio R
+  // from its continued fraction R(x) = 1/(x + 1/(x + 2/(x + 3/(x + ...)))), so h = φ(u)(1 - xR).
+  const x = -u;
+  let t = x;
+  for (let k = 60; k >= 1; k--) t = x + k / t;
+  const R = 1 / t;
+  const rest = Math.max(1 - x * R, 1e-300);
+  return { logh: logNormPdf(u) + Math.log(rest), cdfRatio: R / rest, pdfRatio: 1 / rest };
 }
 
 /** The loss at one point. */

@@ -183,7 +183,7 @@ export function fitHyperparameters(data: GpData, opts: FitOptions): FitResult {
       upper,
       maxIter: opts.maxIter,
       pgtol: 1e-5,
-      ftol: 1e-9,
+      ftol: 1e-7,
     });
     evaluations += r.evaluations;
     if (Number.isFinite(r.f) && (!best || r.f < best.value)) {

@@ -18,6 +18,8 @@ export class Cholesky {
   readonly data: Float64Array;
   /** Absolute jitter that was added to the diagonal to make the factorization succeed. */
   readonly jitter: number;
+  /** Lᵀ, row-major with the same stride, once `keepTranspose` was called (kept in step by append). */
+  private upper: Float64Array | undefined;
 
   private constructor(n: number, stride: number, data: Float64Array, jitter: number) {
     this.n = n;
@@ -64,9 +66,30 @@ export class Cholesky {
     return out;
   }
 
-  /** Solves Lᵀ w = v in place (column sweep so the inner loop walks a row of L). */
-  solveUpperInPlace(v: Float64Array): Float64Array {
+  /**
+   * Keeps a transposed copy so `solveUpperInPlace` runs as dot products along rows of Lᵀ, about
+   * twice as fast as the column sweep; worth its O(n²) copy when many solves follow.
+   */
+  keepTranspose(): void {
     const { n, stride, data: L } = this;
+    const U = new Float64Array(stride * stride);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) U[j * stride + i] = L[i * stride + j]!;
+    this.upper = U;
+  }
+
+  /** Solves Lᵀ w = v in place. */
+  solveUpperInPlace(v: Float64Array): Float64Array {
+    const { n, stride, data: L, upper: U } = this;
+    if (U) {
+      for (let i = n - 1; i >= 0; i--) {
+        const row = i * stride;
+        let s = v[i]!;
+        for (let k = i + 1; k < n; k++) s -= U[row + k]! * v[k]!;
+        v[i] = s / U[row + i]!;
+      }
+      return v;
+    }
+    // Without the transpose: a column sweep, so the inner loop still walks a row of L.
     for (let i = n - 1; i >= 0; i--) {
       const row = i * stride;
       const wi = v[i]! / L[row + i]!;
@@ -126,6 +149,8 @@ export class Cholesky {
       return false;
     }
     L[row + n] = Math.sqrt(s);
+    const U = this.upper;
+    if (U) for (let i = 0; i <= n; i++) U[i * stride + n] = L[row + i]!;
     this.n = n + 1;
     return true;
   }
@@ -163,6 +188,11 @@ export class Cholesky {
   }
 }
 
+/**
+ * Row-oriented Cholesky-Crout, two rows by two columns at a time: each pass of the inner loop
+ * loads four numbers for four multiply-adds instead of two for one, which roughly halves the
+ * time in V8. Returns false when a pivot is not positive.
+ */
 function factorInto(
   a: Float64Array,
   n: number,
@@ -170,21 +200,76 @@ function factorInto(
   stride: number,
   jitter: number,
 ): boolean {
-  for (let i = 0; i < n; i++) {
-    const ra = i * n;
-    const ri = i * stride;
-    for (let j = 0; j <= i; j++) {
-      const rj = j * stride;
-      let s = a[ra + j]!;
-      for (let k = 0; k < j; k++) s -= L[ri + k]! * L[rj + k]!;
-      if (i === j) {
-        s += jitter;
-        if (!(s > 0) || !Number.isFinite(s)) return false;
-        L[ri + i] = Math.sqrt(s);
-      } else {
-        L[ri + j] = s / L[rj + j]!;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const r0 = i * stride;
+    const r1 = r0 + stride;
+    const a0 = i * n;
+    const a1 = a0 + n;
+    let j = 0;
+    for (; j + 1 < i; j += 2) {
+      const c0 = j * stride;
+      const c1 = c0 + stride;
+      let s00 = a[a0 + j]!;
+      let s01 = a[a0 + j + 1]!;
+      let s10 = a[a1 + j]!;
+      let s11 = a[a1 + j + 1]!;
+      for (let k = 0; k < j; k++) {
+        const x0 = L[r0 + k]!;
+        const x1 = L[r1 + k]!;
+        const y0 = L[c0 + k]!;
+        const y1 = L[c1 + k]!;
+        s00 -= x0 * y0;
+        s01 -= x0 * y1;
+        s10 -= x1 * y0;
+        s11 -= x1 * y1;
       }
+      const d0 = L[c0 + j]!;
+      const l00 = s00 / d0;
+      const l10 = s10 / d0;
+      L[r0 + j] = l00;
+      L[r1 + j] = l10;
+      const b = L[c1 + j]!;
+      const d1 = L[c1 + j + 1]!;
+      L[r0 + j + 1] = (s01 - l00 * b) / d1;
+      L[r1 + j + 1] = (s11 - l10 * b) / d1;
     }
+    // The last columns (at most 3 per row pair, including the diagonal) one at a time.
+    for (; j <= i + 1; j++) {
+      if (!entry(a, n, L, stride, jitter, i, j, r0, a0)) return false;
+      if (!entry(a, n, L, stride, jitter, i + 1, j, r1, a1)) return false;
+    }
+  }
+  for (; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      if (!entry(a, n, L, stride, jitter, i, j, i * stride, i * n)) return false;
+    }
+  }
+  return true;
+}
+
+/** One entry L_ij (j <= i; a no-op for j > i) by a plain dot product. */
+function entry(
+  a: Float64Array,
+  _n: number,
+  L: Float64Array,
+  stride: number,
+  jitter: number,
+  i: number,
+  j: number,
+  ri: number,
+  ai: number,
+): boolean {
+  if (j > i) return true;
+  const rj = j * stride;
+  let s = a[ai + j]!;
+  for (let k = 0; k < j; k++) s -= L[ri + k]! * L[rj + k]!;
+  if (i === j) {
+    s += jitter;
+    if (!(s > 0) || !Number.isFinite(s)) return false;
+    L[ri + i] = Math.sqrt(s);
+  } else {
+    L[ri + j] = s / L[rj + j]!;
   }
   return true;
 }
