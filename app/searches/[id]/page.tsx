@@ -1,0 +1,22 @@
+/** `/searches/:id`: the search's live page (see SearchScreen). */
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { SearchScreen } from "../../../components/search-page/SearchScreen";
+import { loadSearchPage } from "../../../lib/console/data";
+import { idParam } from "../../../lib/console/guard";
+import { stopSearch } from "./stop-search";
+
+type Props = { params: Promise<{ id: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  return { title: `Search #${(await params).id}` };
+}
+
+export default async function SearchPage({ params }: Props) {
+  const id = idParam((await params).id);
+  const page = id === undefined ? undefined : await loadSearchPage(id);
+  if (!page) notFound();
+  return (
+    <SearchScreen initialSearch={page.search} initialTrials={page.trials} stopAction={stopSearch} />
+  );
+}

@@ -1,0 +1,38 @@
+"use server";
+/**
+ * Stop (let running trials finish, start no more) or kill (cancel running trials) a search.
+ * The worker that runs it sees the request on its next tick; a queued search ends at once.
+ */
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { assertActionAllowed, ForbiddenError } from "../../../lib/console/auth";
+import { getStore } from "../../../lib/console/store";
+import { isHyperbayesError } from "../../../lib/errors";
+
+const input = z.object({
+  id: z.number().int().positive(),
+  mode: z.enum(["stop", "kill"]),
+});
+
+export async function stopSearch(
+  id: number,
+  mode: "stop" | "kill",
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  try {
+    await assertActionAllowed();
+  } catch (e) {
+    if (e instanceof ForbiddenError) return { ok: false, message: e.message };
+    throw e;
+  }
+  const parsed = input.safeParse({ id, mode });
+  if (!parsed.success) return { ok: false, message: "bad stop request" };
+  try {
+    const store = await getStore();
+    await store.requestStop(parsed.data.id, parsed.data.mode);
+  } catch (e) {
+    if (isHyperbayesError(e)) return { ok: false, message: e.message };
+    throw e;
+  }
+  revalidatePath(`/searches/${parsed.data.id}`);
+  return { ok: true };
+}

@@ -1,0 +1,22 @@
+/** `/searches/:id/trials/:n`: one trial, live while it runs (see TrialScreen). */
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { TrialScreen } from "../../../../../components/trial-page/TrialScreen";
+import { loadTrialDetail } from "../../../../../lib/console/data";
+import { idParam } from "../../../../../lib/console/guard";
+
+type Props = { params: Promise<{ id: string; n: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const p = await params;
+  return { title: `Trial ${p.n} of search #${p.id}` };
+}
+
+export default async function TrialPage({ params }: Props) {
+  const p = await params;
+  const id = idParam(p.id);
+  const n = idParam(p.n);
+  const detail = id !== undefined && n !== undefined ? await loadTrialDetail(id, n) : undefined;
+  if (!detail) notFound();
+  return <TrialScreen initial={detail} />;
+}

@@ -1,0 +1,73 @@
+"use server";
+/**
+ * The form's one write: validates the submitted values with the same checks the browser ran
+ * (`checkSearchForm`, the CLI's schemas), checks what only the server can (the working directory
+ * exists), queues the search for the worker, and opens its page. Refusals come back as messages
+ * per field for `useActionState`; nothing is stored then.
+ */
+import { randomInt } from "node:crypto";
+import { stat } from "node:fs/promises";
+import { redirect } from "next/navigation";
+import { assertActionAllowed, ForbiddenError } from "../../../lib/console/auth";
+import { MAX_BODY_BYTES } from "../../../lib/console/guard";
+import {
+  type CreateSearchState,
+  checkSearchForm,
+  type FieldMessages,
+  searchFormSchema,
+} from "../../../lib/console/search-form";
+import { getStore } from "../../../lib/console/store";
+import { isHyperbayesError } from "../../../lib/errors";
+
+function refuse(errors: FieldMessages, valuesJson: string, warnings: FieldMessages = {}) {
+  return { errors, warnings, valuesJson } satisfies CreateSearchState;
+}
+
+export async function createSearch(
+  _previous: CreateSearchState,
+  formData: FormData,
+): Promise<CreateSearchState> {
+  try {
+    await assertActionAllowed();
+  } catch (e) {
+    if (e instanceof ForbiddenError) return refuse({ form: [e.message] }, "");
+    throw e;
+  }
+  const raw = formData.get("values");
+  if (typeof raw !== "string" || raw.length > MAX_BODY_BYTES)
+    return refuse({ form: ["the form sent no values"] }, "");
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return refuse({ form: ["the form's values are not valid JSON"] }, raw);
+  }
+  const parsed = searchFormSchema.safeParse(json);
+  if (!parsed.success) {
+    const errors: FieldMessages = {};
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.length > 0 ? issue.path.join(".") : "form";
+      errors[key] = [...(errors[key] ?? []), issue.message];
+    }
+    return refuse(errors, raw);
+  }
+  const check = checkSearchForm(parsed.data, { randomSeed: () => randomInt(0, 2 ** 31 - 1) });
+  if (!check.spec) return refuse(check.errors, raw, check.warnings);
+
+  const cwd = check.spec.cwd;
+  const isDir = await stat(cwd).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (!isDir) return refuse({ cwd: [`no directory ${cwd} on this machine`] }, raw, check.warnings);
+
+  let id: number;
+  try {
+    const store = await getStore();
+    id = (await store.createSearch(check.spec)).id;
+  } catch (e) {
+    if (isHyperbayesError(e) && e.code === "usage") return refuse({ form: [e.message] }, raw);
+    throw e;
+  }
+  redirect(`/searches/${id}`);
+}

@@ -1,0 +1,167 @@
+/**
+ * `hyperbayes console`: the web console and a worker in one command. Builds the app when the
+ * build is missing or stale, serves it with `next start` on 127.0.0.1 (another host only with
+ * HYPERBAYES_TOKEN set, which every request must then carry), runs a worker in this process on
+ * the same store, and stops both on SIGINT/SIGTERM. Running trials are left running; the next
+ * worker adopts them.
+ */
+
+import { type ConsoleServer, ensureBuilt, startConsoleServer } from "../lib/console/launch";
+import { UsageError } from "../lib/errors";
+import { parseFlags } from "./_args";
+
+export const CONSOLE_OPTIONS = {
+  host: { type: "string" },
+  port: { type: "string", short: "p" },
+  "no-worker": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export const CONSOLE_USAGE = `usage: hyperbayes console [--port PORT] [--host HOST] [--no-worker]
+
+Serves the web console (and runs a worker for the searches it queues) until Ctrl-C.
+
+  -p, --port PORT   port to listen on (default: $PORT, else 3000)
+  --host HOST       listen on HOST instead of 127.0.0.1; needs HYPERBAYES_TOKEN (16+ characters),
+                    which every request must then carry (the printed address includes it)
+  --no-worker       serve the console only (another process runs the worker)
+
+The data lives in $HYPERBAYES_HOME (default ./.hyperbayes), or the PostgreSQL database of
+$HYPERBAYES_DATABASE_URL.
+`;
+
+export const MIN_TOKEN_LENGTH = 16;
+const LOOPBACK = "127.0.0.1";
+
+export interface ConsoleOptions {
+  host: string;
+  port: number;
+  worker: boolean;
+  token: string | undefined;
+}
+
+/** Reads the flags and environment; throws UsageError (exit 2) for anything unsafe or malformed. */
+export function consoleOptions(
+  values: { host?: string; port?: string; "no-worker"?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
+): ConsoleOptions {
+  const token = env.HYPERBAYES_TOKEN === "" ? undefined : env.HYPERBAYES_TOKEN;
+  if (values.host !== undefined) {
+    if (values.host.trim() === "") throw new UsageError("--host needs a host name or address");
+    if (token === undefined)
+      throw new UsageError(
+        `--host ${values.host} would let other machines start processes here; set HYPERBAYES_TOKEN (${MIN_TOKEN_LENGTH}+ characters) so every request must carry it, or leave --host out to listen on ${LOOPBACK} only`,
+      );
+  }
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH)
+    throw new UsageError(`HYPERBAYES_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters`);
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token))
+    throw new UsageError("HYPERBAYES_TOKEN must be printable ASCII without spaces");
+  const portText = values.port ?? (env.PORT === "" ? undefined : env.PORT) ?? "3000";
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError(`the port must be a number from 1 to 65535, got "${portText}"`);
+  return { host: values.host ?? LOOPBACK, port, worker: values["no-worker"] !== true, token };
+}
+
+export interface RunningConsole {
+  /** The address to open (with `?token=` when one is required). */
+  url: string;
+  /** The server's own address, without the token. */
+  baseUrl: string;
+  server: ConsoleServer;
+  /** Stops the worker and the server; resolves when both have. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Builds if needed, then starts the server and (unless disabled) a worker. */
+export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
+  await ensureBuilt({ log: (line) => process.stderr.write(`${line}\n`) });
+  const controller = new AbortController();
+  let worker: Promise<void> = Promise.resolve();
+  let closeStore: () => Promise<void> = async () => {};
+  if (options.worker) {
+    const [{ openStore }, { runWorker }] = await Promise.all([
+      import("../db"),
+      import("../workers/worker"),
+    ]);
+    const store = await openStore();
+    closeStore = () => store.close();
+    worker = runWorker({
+      store,
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === "search-started")
+          process.stdout.write(`search ${e.search.id}: ${e.resumed ? "resumed" : "started"}\n`);
+        else if (e.type === "search-ended")
+          process.stdout.write(`search ${e.search.id}: ${e.search.status}\n`);
+      },
+    }).catch((e: unknown) => {
+      process.stderr.write(`hyperbayes console: the worker stopped: ${String(e)}\n`);
+    });
+  }
+  let server: ConsoleServer;
+  try {
+    server = await startConsoleServer({
+      host: options.host,
+      port: options.port,
+      env: options.token ? { HYPERBAYES_TOKEN: options.token } : {},
+    });
+  } catch (e) {
+    controller.abort();
+    await worker;
+    await closeStore();
+    throw e;
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      controller.abort();
+      await Promise.all([server.stop(), worker]);
+      await closeStore();
+    })();
+    return stopping;
+  };
+  const url = options.token
+    ? `${server.url}/?token=${encodeURIComponent(options.token)}`
+    : `${server.url}/`;
+  return { url, baseUrl: server.url, server, stop };
+}
+
+/** Resolves on the first SIGINT or SIGTERM (or when `also` settles), then unhooks. */
+export function untilSignal(also?: Promise<unknown>): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (signal: string) => () => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      resolve(signal);
+    };
+    const onInt = on("SIGINT");
+    const onTerm = on("SIGTERM");
+    process.once("SIGINT", onInt);
+    process.once("SIGTERM", onTerm);
+    also?.then(on("exit"), on("exit"));
+  });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const flags = parseFlags(argv, CONSOLE_OPTIONS, CONSOLE_USAGE);
+  if (flags.values.help) {
+    process.stdout.write(CONSOLE_USAGE);
+    return 0;
+  }
+  if (flags.positionals.length > 0 || flags.hasDash)
+    throw new UsageError(`unexpected argument "${flags.positionals[0] ?? "--"}"`);
+  const options = consoleOptions(flags.values);
+  const running = await startConsole(options);
+  process.stdout.write(
+    `Hyperbayes console: ${running.url}\n${options.worker ? "A worker runs queued searches. " : ""}Ctrl-C stops.\n`,
+  );
+  const why = await untilSignal(running.server.exited);
+  await running.stop();
+  if (why === "exit") {
+    process.stderr.write("hyperbayes console: the web server exited\n");
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,277 @@
+"use client";
+/**
+ * One scatter chart per parameter: the parameter's value against the trial's final metric.
+ * Log-scaled parameters get a log axis, choices a category axis. The best trial is the large
+ * ringed point; failed trials are red crosses on a line below the rest. Hovering a point shows
+ * its trial; clicking opens it.
+ */
+import { useRouter } from "next/navigation";
+import { memo, useMemo } from "react";
+import {
+  CartesianGrid,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+import type { TrialRow } from "../../lib/console/views";
+import type { Goal } from "../../lib/metrics/schema";
+import type { ParamSpec } from "../../lib/space/schema";
+import { formatMetric, formatParam } from "../ui/format";
+import { type Facet, type FacetPoint, facetsOf } from "./facet-data";
+
+export const COLORS = {
+  point: "#5b78d6",
+  best: "#1d3fa8",
+  failed: "#c2453b",
+  grid: "#eceef2",
+  axis: "#8a93a3",
+};
+
+const tick = { fontSize: 11, fill: COLORS.axis };
+
+function PointTip({
+  active,
+  payload,
+  byNumber,
+  space,
+  metric,
+}: {
+  active?: boolean;
+  payload?: readonly { payload?: FacetPoint }[];
+  byNumber: Map<number, TrialRow>;
+  space: readonly ParamSpec[];
+  metric: string;
+}) {
+  const p = payload?.[0]?.payload;
+  if (!active || !p) return null;
+  const t = byNumber.get(p.n);
+  if (!t) return null;
+  return (
+    <div className="chart-tip">
+      <div className="t">
+        Trial {t.n} <span className="muted">· {t.status}</span>
+      </div>
+      <dl>
+        <dt>{metric}</dt>
+        <dd>{formatMetric(t.value)}</dd>
+        {space.map((s) => (
+          <FragmentRow key={s.name} k={s.name} v={formatParam(t.params[s.name], s)} />
+        ))}
+      </dl>
+    </div>
+  );
+}
+
+function FragmentRow({ k, v }: { k: string; v: string }) {
+  return (
+    <>
+      <dt>{k}</dt>
+      <dd>{v}</dd>
+    </>
+  );
+}
+
+/** The best trial: larger, darker, ringed, so it stands out among hundreds of points. */
+function BestDot(props: { cx?: number; cy?: number }) {
+  if (props.cx === undefined || props.cy === undefined) return <g />;
+  return (
+    <g>
+      <circle
+        cx={props.cx}
+        cy={props.cy}
+        r={9}
+        fill="none"
+        stroke={COLORS.best}
+        strokeOpacity={0.35}
+        strokeWidth={3}
+      />
+      <circle
+        cx={props.cx}
+        cy={props.cy}
+        r={5.5}
+        fill={COLORS.best}
+        stroke="#fff"
+        strokeWidth={1.5}
+      />
+    </g>
+  );
+}
+
+const FacetChart = memo(function FacetChart({
+  facet,
+  metric,
+  byNumber,
+  space,
+  onOpen,
+}: {
+  facet: Facet;
+  metric: string;
+  byNumber: Map<number, TrialRow>;
+  space: readonly ParamSpec[];
+  onOpen: (n: number) => void;
+}) {
+  const { spec } = facet;
+  const drawn = facet.complete.length + (facet.best ? 1 : 0);
+  const scale =
+    spec.kind === "choice"
+      ? "choices"
+      : spec.scale === "linear"
+        ? "linear"
+        : spec.scale.replace("_", " ");
+  const open = (d: unknown) => {
+    const n =
+      (d as { payload?: FacetPoint } | undefined)?.payload?.n ?? (d as FacetPoint | undefined)?.n;
+    if (typeof n === "number") onOpen(n);
+  };
+  return (
+    <div
+      className="chart-card"
+      data-testid="facet-chart"
+      data-param={spec.name}
+      data-points={drawn}
+      data-failed={facet.failed.length}
+      data-scale={facet.log ? "log" : spec.kind === "choice" ? "category" : "linear"}
+    >
+      <h3>
+        {spec.name}
+        <span className="scale">{scale}</span>
+        {facet.totalComplete > drawn ? (
+          <span className="scale">
+            {" "}
+            · {drawn} of {facet.totalComplete} trials drawn
+          </span>
+        ) : null}
+      </h3>
+      <div className="chart-box">
+        <ResponsiveContainer
+          width="100%"
+          height="100%"
+          initialDimension={{ width: 340, height: 240 }}
+        >
+          <ScatterChart margin={{ top: 8, right: 14, bottom: 4, left: 0 }}>
+            <CartesianGrid stroke={COLORS.grid} />
+            <XAxis
+              type="number"
+              dataKey="x"
+              name={spec.name}
+              scale={facet.log ? "log" : "auto"}
+              domain={facet.xDomain}
+              allowDataOverflow
+              tick={tick}
+              tickLine={false}
+              axisLine={{ stroke: COLORS.grid }}
+              {...(facet.categories
+                ? {
+                    ticks: facet.categories.map((_, i) => i),
+                    tickFormatter: (v: number) => facet.categories?.[Math.round(v)] ?? "",
+                    interval: 0,
+                  }
+                : { tickFormatter: (v: number) => formatMetric(v), tickCount: 5 })}
+            />
+            <YAxis
+              type="number"
+              dataKey="y"
+              name={metric}
+              domain={facet.yDomain}
+              allowDataOverflow
+              tick={tick}
+              tickLine={false}
+              axisLine={false}
+              width={52}
+              tickFormatter={(v: number) => formatMetric(v)}
+            />
+            <Tooltip
+              cursor={{ strokeDasharray: "3 3", stroke: COLORS.axis }}
+              isAnimationActive={false}
+              content={(props) => (
+                <PointTip
+                  active={props.active}
+                  payload={props.payload as readonly { payload?: FacetPoint }[]}
+                  byNumber={byNumber}
+                  space={space}
+                  metric={metric}
+                />
+              )}
+            />
+            <Scatter
+              name="trials"
+              data={facet.complete}
+              fill={COLORS.point}
+              fillOpacity={0.7}
+              isAnimationActive={false}
+              onClick={open}
+              shape="circle"
+              className="facet-complete"
+            />
+            {facet.failed.length > 0 ? (
+              <Scatter
+                name="failed"
+                data={facet.failed}
+                fill={COLORS.failed}
+                isAnimationActive={false}
+                onClick={open}
+                shape="cross"
+                className="facet-failed"
+              />
+            ) : null}
+            {facet.best ? (
+              <Scatter
+                name="best"
+                data={[facet.best]}
+                fill={COLORS.best}
+                isAnimationActive={false}
+                onClick={open}
+                shape={BestDot}
+                className="facet-best"
+              />
+            ) : null}
+          </ScatterChart>
+        </ResponsiveContainer>
+      </div>
+    </div>
+  );
+});
+
+export function FacetCharts({
+  searchId,
+  space,
+  trials,
+  metric,
+  goal,
+  bestTrial,
+}: {
+  searchId: number;
+  space: ParamSpec[];
+  trials: TrialRow[];
+  metric: string;
+  goal: Goal;
+  bestTrial: number | null;
+}) {
+  const router = useRouter();
+  const facets = useMemo(
+    () => facetsOf(space, trials, goal, bestTrial),
+    [space, trials, goal, bestTrial],
+  );
+  const byNumber = useMemo(() => new Map(trials.map((t) => [t.n, t])), [trials]);
+  const onOpen = useMemo(
+    () => (n: number) => router.push(`/searches/${searchId}/trials/${n}`),
+    [router, searchId],
+  );
+  return (
+    <div className="facet-grid">
+      {facets.map((facet) => (
+        <FacetChart
+          key={facet.spec.name}
+          facet={facet}
+          metric={metric}
+          byNumber={byNumber}
+          space={space}
+          onOpen={onOpen}
+        />
+      ))}
+    </div>
+  );
+}

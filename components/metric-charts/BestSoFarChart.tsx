@@ -1,0 +1,105 @@
+"use client";
+/**
+ * Convergence: every finished trial's value by trial number (faint dots) and the best value so
+ * far (a step line), so one sees at a glance whether later trials still improve.
+ */
+import { useMemo } from "react";
+import {
+  CartesianGrid,
+  ComposedChart,
+  Line,
+  ResponsiveContainer,
+  Scatter,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+import { bestSoFar } from "../../lib/console/downsample";
+import type { TrialRow } from "../../lib/console/views";
+import type { Goal } from "../../lib/metrics/schema";
+import { hasValue, sampleTrials } from "../facet-charts/facet-data";
+import { formatMetric } from "../ui/format";
+
+const tick = { fontSize: 11, fill: "#8a93a3" };
+
+export function BestSoFarChart({
+  trials,
+  goal,
+  metric,
+}: {
+  trials: TrialRow[];
+  goal: Goal;
+  metric: string;
+}) {
+  const { line, dots, maxN } = useMemo(() => {
+    const finished = trials.filter(hasValue);
+    return {
+      line: bestSoFar(finished, goal).map((p) => ({ n: p.n, best: p.best })),
+      dots: sampleTrials(finished, goal, 800).map((t) => ({ n: t.n, value: t.value })),
+      maxN: trials.reduce((m, t) => Math.max(m, t.n), 1),
+    };
+  }, [trials, goal]);
+  if (line.length === 0) return <div className="empty">No finished trials yet.</div>;
+  return (
+    <div className="chart-box tall" data-testid="best-so-far-chart" data-points={line.length}>
+      <ResponsiveContainer
+        width="100%"
+        height="100%"
+        initialDimension={{ width: 600, height: 280 }}
+      >
+        <ComposedChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+          <CartesianGrid stroke="#eceef2" />
+          <XAxis
+            type="number"
+            dataKey="n"
+            domain={[1, Math.max(2, maxN)]}
+            allowDecimals={false}
+            tick={tick}
+            tickLine={false}
+            axisLine={{ stroke: "#eceef2" }}
+            label={{
+              value: "trial",
+              position: "insideBottomRight",
+              offset: -2,
+              fontSize: 11,
+              fill: "#8a93a3",
+            }}
+          />
+          <YAxis
+            type="number"
+            domain={["auto", "auto"]}
+            tick={tick}
+            tickLine={false}
+            axisLine={false}
+            width={56}
+            tickFormatter={(v: number) => formatMetric(v)}
+          />
+          <Tooltip
+            isAnimationActive={false}
+            formatter={(v) => formatMetric(typeof v === "number" ? v : Number(v))}
+            labelFormatter={(n) => `trial ${n}`}
+          />
+          <Scatter
+            name={metric}
+            data={dots}
+            dataKey="value"
+            fill="#9fb1e4"
+            fillOpacity={0.6}
+            isAnimationActive={false}
+            shape="circle"
+          />
+          <Line
+            name="best so far"
+            data={line}
+            dataKey="best"
+            type="stepAfter"
+            stroke="#1d3fa8"
+            strokeWidth={2}
+            dot={false}
+            isAnimationActive={false}
+          />
+        </ComposedChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}

@@ -1,0 +1,148 @@
+"use client";
+/**
+ * The search's metric over steps for a handful of trials: the best finished ones and those
+ * running now. Curves are fetched for just those trials (thinned on the server), and refetched
+ * while any of them runs, so a search with half a million points sends a few thousand.
+ */
+import { useEffect, useMemo, useState } from "react";
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+import type { Curve, TrialRow } from "../../lib/console/views";
+import type { Goal } from "../../lib/metrics/schema";
+import { hasValue } from "../facet-charts/facet-data";
+import { formatMetric } from "../ui/format";
+
+const PALETTE = [
+  "#1d3fa8",
+  "#4f7be8",
+  "#2a9d8f",
+  "#e9a23b",
+  "#8f5bd6",
+  "#d1495b",
+  "#5c6b7a",
+  "#7fb069",
+];
+const tick = { fontSize: 11, fill: "#8a93a3" };
+const BEST = 6;
+const RUNNING = 6;
+
+/** Which trials to draw: the best finished ones, then the running ones. */
+export function curveTrials(
+  trials: readonly TrialRow[],
+  goal: Goal,
+): { best: number[]; running: number[] } {
+  const best = trials
+    .filter(hasValue)
+    .sort((a, b) => (goal === "maximize" ? b.value - a.value : a.value - b.value) || a.n - b.n)
+    .slice(0, BEST)
+    .map((t) => t.n);
+  const running = trials
+    .filter((t) => t.status === "running")
+    .map((t) => t.n)
+    .slice(-RUNNING);
+  return { best, running };
+}
+
+export function MetricCurves({
+  searchId,
+  trials,
+  goal,
+  live,
+}: {
+  searchId: number;
+  trials: TrialRow[];
+  goal: Goal;
+  live: boolean;
+}) {
+  const { best, running } = useMemo(() => curveTrials(trials, goal), [trials, goal]);
+  const wanted = useMemo(() => [...best, ...running].join(","), [best, running]);
+  const [curves, setCurves] = useState<Curve[] | null>(null);
+  const [tick2, setTick] = useState(0);
+
+  useEffect(() => {
+    if (!live || running.length === 0) return;
+    const timer = setInterval(() => setTick((t) => t + 1), 2000);
+    return () => clearInterval(timer);
+  }, [live, running.length]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tick2 refetches running curves
+  useEffect(() => {
+    if (wanted === "") {
+      setCurves([]);
+      return;
+    }
+    const controller = new AbortController();
+    fetch(`/api/searches/${searchId}/curves?trials=${wanted}`, { signal: controller.signal })
+      .then((r) =>
+        r.ok ? (r.json() as Promise<Curve[]>) : Promise.reject(new Error(String(r.status))),
+      )
+      .then(setCurves)
+      .catch(() => {
+        // Aborted (a newer request replaced it) or the server is gone: keep what is drawn.
+      });
+    return () => controller.abort();
+  }, [searchId, wanted, tick2]);
+
+  const runningSet = useMemo(() => new Set(running), [running]);
+  if (curves === null) return <div className="chart-box tall muted" data-testid="curves-loading" />;
+  if (curves.length === 0) return <div className="empty">No metric points yet.</div>;
+  return (
+    <div className="chart-box tall" data-testid="metric-curves" data-curves={curves.length}>
+      <ResponsiveContainer
+        width="100%"
+        height="100%"
+        initialDimension={{ width: 600, height: 280 }}
+      >
+        <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+          <CartesianGrid stroke="#eceef2" />
+          <XAxis
+            type="number"
+            dataKey="step"
+            domain={["dataMin", "dataMax"]}
+            allowDecimals={false}
+            tick={tick}
+            tickLine={false}
+            axisLine={{ stroke: "#eceef2" }}
+          />
+          <YAxis
+            type="number"
+            domain={["auto", "auto"]}
+            tick={tick}
+            tickLine={false}
+            axisLine={false}
+            width={56}
+            tickFormatter={(v: number) => formatMetric(v)}
+          />
+          <Tooltip
+            isAnimationActive={false}
+            formatter={(v) => formatMetric(typeof v === "number" ? v : Number(v))}
+            labelFormatter={(s) => `step ${s}`}
+          />
+          <Legend iconType="plainline" wrapperStyle={{ fontSize: 12 }} />
+          {curves.map((c, i) => (
+            <Line
+              key={`${c.trial}:${c.name}`}
+              name={`trial ${c.trial}${runningSet.has(c.trial) ? " (running)" : ""}`}
+              data={c.steps.map((step, j) => ({ step, value: c.values[j] }))}
+              dataKey="value"
+              stroke={PALETTE[i % PALETTE.length]}
+              strokeWidth={i === 0 && !runningSet.has(c.trial) ? 2.2 : 1.4}
+              strokeDasharray={runningSet.has(c.trial) ? "4 3" : undefined}
+              dot={false}
+              connectNulls={false}
+              isAnimationActive={false}
+            />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}

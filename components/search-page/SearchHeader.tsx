@@ -1,0 +1,202 @@
+"use client";
+/**
+ * The top of a search's page: what it is, how far it got, its best trial's values, the stop and
+ * kill buttons (each asks first), and the exports.
+ */
+import Link from "next/link";
+import { useState } from "react";
+import type { SearchView, TrialRow } from "../../lib/console/views";
+import { FINAL_SEARCH_STATUSES } from "../../lib/search/spec";
+import { ConfirmButton } from "../ui/ConfirmButton";
+import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
+import { Progress } from "../ui/Progress";
+import { StatusBadge } from "../ui/StatusBadge";
+
+export type StopAction = (
+  id: number,
+  mode: "stop" | "kill",
+) => Promise<{ ok: true } | { ok: false; message: string }>;
+
+export function SearchHeader({
+  search,
+  best,
+  stopAction,
+  now,
+  stale,
+}: {
+  search: SearchView;
+  best: TrialRow | undefined;
+  stopAction: StopAction;
+  now: number;
+  stale: boolean;
+}) {
+  const [actionError, setActionError] = useState<string | null>(null);
+  const final = FINAL_SEARCH_STATUSES.has(search.status);
+  const c = search.counts;
+  const done = c.complete + c.failed + c.timeout + c.stopped + c.killed;
+  const failed = c.failed + c.timeout + c.killed;
+  const elapsed =
+    search.startedAt === null
+      ? null
+      : (search.endedAt ?? Math.max(now, search.startedAt)) - search.startedAt;
+
+  const act = async (mode: "stop" | "kill") => {
+    const result = await stopAction(search.id, mode);
+    setActionError(result.ok ? null : result.message);
+  };
+
+  return (
+    <>
+      <div className="crumbs">
+        <Link href="/">Searches</Link> / #{search.id}
+      </div>
+      <div className="page-head">
+        <div style={{ minWidth: 0 }}>
+          <h1 style={{ display: "flex", alignItems: "center", gap: 10 }}>
+            Search #{search.id}
+            <StatusBadge status={search.status} />
+            <span className="tag">{search.kind}</span>
+          </h1>
+          <div className="sub" data-testid="search-description">
+            {search.description ?? `${search.goal} ${search.metric}`}
+          </div>
+        </div>
+        <div className="button-row">
+          {!final ? (
+            <>
+              <ConfirmButton
+                label="Stop"
+                question="Let running trials finish and start no more?"
+                confirmLabel="Stop search"
+                disabled={search.stopRequested !== "none"}
+                onConfirm={() => act("stop")}
+                testId="stop-search"
+              />
+              <ConfirmButton
+                label="Kill"
+                tone="danger"
+                question="Cancel running trials now?"
+                confirmLabel="Kill search"
+                disabled={search.stopRequested === "kill"}
+                onConfirm={() => act("kill")}
+                testId="kill-search"
+              />
+            </>
+          ) : null}
+          <span className="button-row">
+            <a className="button small" href={`/api/searches/${search.id}/export/json`} download>
+              JSON
+            </a>
+            <a className="button small" href={`/api/searches/${search.id}/export/csv`} download>
+              CSV
+            </a>
+            <a
+              className="button small"
+              href={`/api/searches/${search.id}/export/metrics`}
+              download
+              title="Every metric point, as Spell's download-metrics"
+            >
+              Metrics CSV
+            </a>
+          </span>
+        </div>
+      </div>
+
+      {actionError ? (
+        <div className="notice" style={{ marginBottom: 12 }}>
+          {actionError}
+        </div>
+      ) : null}
+      {search.failureReason ? (
+        <div className="notice" style={{ marginBottom: 12 }} data-testid="failure-reason">
+          {search.failureReason}
+        </div>
+      ) : null}
+      {stale ? (
+        <div className="notice info" style={{ marginBottom: 12 }}>
+          Lost contact with the console; retrying…
+        </div>
+      ) : null}
+
+      <section className="panel">
+        <div className="panel-body facts">
+          <div className="fact">
+            <div className="k">Progress</div>
+            <div className="v">
+              <Progress done={done} running={c.running} total={search.numRuns} />
+            </div>
+          </div>
+          <div className="fact">
+            <div className="k">Running · failed</div>
+            <div className="v" data-testid="running-count">
+              {c.running} · {failed}
+            </div>
+          </div>
+          <div className="fact">
+            <div className="k">
+              Best {search.metric} ({search.goal})
+            </div>
+            <div className="v big" data-testid="best-value">
+              {search.best ? formatMetric(search.best.value) : "—"}
+              {search.best ? (
+                <Link
+                  href={`/searches/${search.id}/trials/${search.best.trialNumber}`}
+                  style={{ fontSize: 13, fontWeight: 500, marginLeft: 8 }}
+                >
+                  trial {search.best.trialNumber}
+                </Link>
+              ) : null}
+            </div>
+          </div>
+          <div className="fact">
+            <div className="k">Runs</div>
+            <div className="v">
+              {search.numRuns} total, {search.parallelRuns} at once
+            </div>
+          </div>
+          <div className="fact">
+            <div className="k">Machine · aggregation</div>
+            <div className="v">
+              {search.machineType} · {search.metricAgg}
+            </div>
+          </div>
+          <div className="fact">
+            <div className="k">Created</div>
+            <div className="v" suppressHydrationWarning>
+              {formatTime(search.createdAt)}
+            </div>
+          </div>
+          <div className="fact">
+            <div className="k">Elapsed</div>
+            <div className="v">{formatDuration(elapsed)}</div>
+          </div>
+          {search.stopConditions.length > 0 ? (
+            <div className="fact">
+              <div className="k">Stop conditions</div>
+              <div className="v mono">{search.stopConditions.join(" · ")}</div>
+            </div>
+          ) : null}
+        </div>
+        <div className="panel-body" style={{ borderTop: "1px solid var(--line)" }}>
+          <dl className="kv">
+            <dt>Command</dt>
+            <dd className="mono">{search.command.join(" ")}</dd>
+            <dt>Best values</dt>
+            <dd data-testid="best-params">
+              {best ? (
+                search.space.map((s) => (
+                  <span key={s.name} style={{ marginRight: 18 }}>
+                    <span className="muted">{s.name}</span>{" "}
+                    <span className="mono">{formatParam(best.params[s.name], s)}</span>
+                  </span>
+                ))
+              ) : (
+                <span className="muted">no finished trial yet</span>
+              )}
+            </dd>
+          </dl>
+        </div>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,164 @@
+"use client";
+/**
+ * The search page: header, trials table, facet charts, curves, convergence and exports. It owns
+ * the page's copy of the search and its trials and keeps it current by polling every second
+ * while the search is live: the poll brings the search and only the trials that are new or were
+ * still running (see `pollSearch`), so the page is never more than about a second behind.
+ */
+import { useEffect, useRef, useState } from "react";
+import type { SearchPoll, SearchView, TrialRow } from "../../lib/console/views";
+import { FINAL_SEARCH_STATUSES, FINAL_TRIAL_STATUSES } from "../../lib/search/spec";
+import { FacetCharts } from "../facet-charts/FacetCharts";
+import { BestSoFarChart } from "../metric-charts/BestSoFarChart";
+import { MetricCurves } from "../metric-charts/MetricCurves";
+import { TrialsTable } from "../trials-table/TrialsTable";
+import { SearchHeader, type StopAction } from "./SearchHeader";
+
+export const POLL_MS = 1000;
+
+function merge(current: TrialRow[], changed: readonly TrialRow[]): TrialRow[] {
+  if (changed.length === 0) return current;
+  const byNumber = new Map(current.map((t) => [t.n, t]));
+  let differs = false;
+  for (const t of changed) {
+    const old = byNumber.get(t.n);
+    if (!old || JSON.stringify(old) !== JSON.stringify(t)) {
+      byNumber.set(t.n, t);
+      differs = true;
+    }
+  }
+  if (!differs) return current;
+  return [...byNumber.values()].sort((a, b) => a.n - b.n);
+}
+
+export function SearchScreen({
+  initialSearch,
+  initialTrials,
+  stopAction,
+}: {
+  initialSearch: SearchView;
+  initialTrials: TrialRow[];
+  stopAction: StopAction;
+}) {
+  const [search, setSearch] = useState(initialSearch);
+  const [trials, setTrials] = useState(initialTrials);
+  const [now, setNow] = useState(() => Date.now());
+  const [stale, setStale] = useState(false);
+  const trialsRef = useRef(trials);
+  trialsRef.current = trials;
+
+  const live = !FINAL_SEARCH_STATUSES.has(search.status);
+  const [polls, setPolls] = useState(0);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `polls` re-arms the timer after each poll
+  useEffect(() => {
+    if (!live) return;
+    let cancelled = false;
+    const controller = new AbortController();
+    const timer = setTimeout(async () => {
+      const held = trialsRef.current;
+      const after = held.reduce((m, t) => Math.max(m, t.n), 0);
+      const liveNumbers = held.filter((t) => !FINAL_TRIAL_STATUSES.has(t.status)).map((t) => t.n);
+      try {
+        const r = await fetch(
+          `/api/searches/${search.id}/poll?after=${after}&live=${liveNumbers.join(",")}`,
+          { signal: controller.signal, cache: "no-store" },
+        );
+        if (!r.ok) throw new Error(String(r.status));
+        const poll = (await r.json()) as SearchPoll;
+        if (cancelled) return;
+        setSearch(poll.search);
+        setTrials((current) => merge(current, poll.trials));
+        setStale(false);
+      } catch {
+        if (!cancelled) setStale(true);
+      } finally {
+        if (!cancelled) {
+          setNow(Date.now());
+          setPolls((p) => p + 1);
+        }
+      }
+    }, POLL_MS);
+    return () => {
+      cancelled = true;
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [live, polls, search.id]);
+
+  const bestTrial = search.best?.trialNumber ?? null;
+  const best = bestTrial === null ? undefined : trials.find((t) => t.n === bestTrial);
+
+  return (
+    <div data-testid="search-screen" data-status={search.status}>
+      <SearchHeader search={search} best={best} stopAction={stopAction} now={now} stale={stale} />
+
+      <section className="panel" style={{ marginTop: 18 }}>
+        <div className="panel-head">
+          <h2>Trials</h2>
+          <span className="hint">Click a column to sort; click a row to open the trial</span>
+        </div>
+        <TrialsTable
+          searchId={search.id}
+          trials={trials}
+          space={search.space}
+          metric={search.metric}
+          goal={search.goal}
+          bestTrial={bestTrial}
+          now={now}
+        />
+      </section>
+
+      <section className="panel">
+        <div className="panel-head">
+          <h2>{search.metric} by parameter</h2>
+          <span className="legend">
+            <span>
+              <i style={{ background: "#5b78d6" }} />
+              trial
+            </span>
+            <span>
+              <i style={{ background: "#1d3fa8", boxShadow: "0 0 0 2px #c9d3f0" }} />
+              best
+            </span>
+            <span>
+              <i className="x" />
+              failed (no value)
+            </span>
+          </span>
+        </div>
+        <div className="panel-body">
+          <FacetCharts
+            searchId={search.id}
+            space={search.space}
+            trials={trials}
+            metric={search.metric}
+            goal={search.goal}
+            bestTrial={bestTrial}
+          />
+        </div>
+      </section>
+
+      <div className="grid-2" style={{ marginTop: 18 }}>
+        <section className="panel">
+          <div className="panel-head">
+            <h2>{search.metric} per step</h2>
+            <span className="hint">best trials, and running ones dashed</span>
+          </div>
+          <div className="panel-body">
+            <MetricCurves searchId={search.id} trials={trials} goal={search.goal} live={live} />
+          </div>
+        </section>
+        <section className="panel">
+          <div className="panel-head">
+            <h2>Best {search.metric} so far</h2>
+            <span className="hint">by trial number ({search.goal})</span>
+          </div>
+          <div className="panel-body">
+            <BestSoFarChart trials={trials} goal={search.goal} metric={search.metric} />
+          </div>
+        </section>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,333 @@
+"use client";
+/**
+ * One trial: the command it ran, its values, how it ended, its metric curves and the tail of its
+ * output. Polls every second while the trial is queued or running; output is plain text in a
+ * <pre> (never HTML), scrolled to the end as it grows unless the reader scrolled up.
+ */
+import Link from "next/link";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import {
+  CartesianGrid,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+import { joinShellWords } from "../../lib/console/shell-words";
+import type { Curve, LogTail, TrialDetail } from "../../lib/console/views";
+import { sameMetric } from "../../lib/metrics/names";
+import { FINAL_TRIAL_STATUSES } from "../../lib/search/spec";
+import { CopyButton } from "../ui/CopyButton";
+import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
+import { StatusBadge } from "../ui/StatusBadge";
+
+const POLL_MS = 1000;
+const tick = { fontSize: 11, fill: "#8a93a3" };
+
+function CurveChart({ curve, target }: { curve: Curve; target: boolean }) {
+  const data = curve.steps.map((step, i) => ({ step, value: curve.values[i] }));
+  return (
+    <div className="chart-card" data-testid="trial-curve" data-metric={curve.name}>
+      <h3>
+        {curve.name}
+        {target ? <span className="scale">target metric</span> : null}
+        {curve.total > curve.steps.length ? (
+          <span className="scale">
+            {curve.steps.length} of {curve.total} points
+          </span>
+        ) : null}
+      </h3>
+      <div className="chart-box" style={{ height: 200 }}>
+        <ResponsiveContainer
+          width="100%"
+          height="100%"
+          initialDimension={{ width: 340, height: 200 }}
+        >
+          <LineChart data={data} margin={{ top: 6, right: 14, bottom: 2, left: 0 }}>
+            <CartesianGrid stroke="#eceef2" />
+            <XAxis
+              type="number"
+              dataKey="step"
+              domain={["dataMin", "dataMax"]}
+              allowDecimals={false}
+              tick={tick}
+              tickLine={false}
+              axisLine={{ stroke: "#eceef2" }}
+            />
+            <YAxis
+              type="number"
+              domain={["auto", "auto"]}
+              tick={tick}
+              tickLine={false}
+              axisLine={false}
+              width={56}
+              tickFormatter={(v: number) => formatMetric(v)}
+            />
+            <Tooltip
+              isAnimationActive={false}
+              formatter={(v) => formatMetric(typeof v === "number" ? v : Number(v))}
+              labelFormatter={(s) => `step ${s}`}
+            />
+            <Line
+              dataKey="value"
+              name={curve.name}
+              stroke={target ? "#1d3fa8" : "#5b78d6"}
+              strokeWidth={target ? 2 : 1.5}
+              dot={data.length <= 30 ? { r: 2.5 } : false}
+              isAnimationActive={false}
+            />
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+    </div>
+  );
+}
+
+function LogView({ log }: { log: LogTail }) {
+  const ref = useRef<HTMLPreElement>(null);
+  const pinned = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll again whenever the text grows
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el && pinned.current) el.scrollTop = el.scrollHeight;
+  }, [log.text]);
+  return (
+    <pre
+      ref={ref}
+      className={`log ${log.stream}`}
+      data-testid={`log-${log.stream}`}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+      }}
+    >
+      {log.truncated
+        ? `… (only the last ${Math.round(log.text.length / 1024)} KB of ${Math.round(log.size / 1024)} KB)\n`
+        : ""}
+      {log.text === "" ? <span style={{ opacity: 0.5 }}>(no output yet)</span> : log.text}
+    </pre>
+  );
+}
+
+export function TrialScreen({ initial }: { initial: TrialDetail }) {
+  const [detail, setDetail] = useState(initial);
+  const [stream, setStream] = useState<"stdout" | "stderr">(
+    initial.logs[0]?.text === "" && (initial.logs[1]?.text ?? "") !== "" ? "stderr" : "stdout",
+  );
+  const [polls, setPolls] = useState(0);
+  const [now, setNow] = useState(() => Date.now());
+  const { search, trial } = detail;
+  const live = !FINAL_TRIAL_STATUSES.has(trial.status);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `polls` re-arms the timer after each poll
+  useEffect(() => {
+    if (!live) return;
+    let cancelled = false;
+    const controller = new AbortController();
+    const timer = setTimeout(async () => {
+      try {
+        const r = await fetch(`/api/searches/${search.id}/trials/${trial.n}`, {
+          signal: controller.signal,
+          cache: "no-store",
+        });
+        if (r.ok && !cancelled) setDetail((await r.json()) as TrialDetail);
+      } catch {
+        // Retried on the next tick.
+      } finally {
+        if (!cancelled) {
+          setNow(Date.now());
+          setPolls((p) => p + 1);
+        }
+      }
+    }, POLL_MS);
+    return () => {
+      cancelled = true;
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [live, polls, search.id, trial.n]);
+
+  const duration =
+    trial.startedAt === null
+      ? null
+      : (trial.endedAt ?? Math.max(now, trial.startedAt)) - trial.startedAt;
+  const command = detail.argv ? joinShellWords(detail.argv) : null;
+  const log = detail.logs.find((l) => l.stream === stream) ?? detail.logs[0];
+  const curves = [...detail.curves].sort(
+    (a, b) => Number(sameMetric(b.name, search.metric)) - Number(sameMetric(a.name, search.metric)),
+  );
+  const base = `/searches/${search.id}/trials`;
+
+  return (
+    <div data-testid="trial-screen" data-status={trial.status}>
+      <div className="crumbs">
+        <Link href="/">Searches</Link> / <Link href={`/searches/${search.id}`}>#{search.id}</Link> /
+        trial {trial.n}
+      </div>
+      <div className="page-head">
+        <div>
+          <h1 style={{ display: "flex", alignItems: "center", gap: 10 }}>
+            Trial {trial.n}
+            <StatusBadge status={trial.status} />
+          </h1>
+          <div className="sub">
+            of search <Link href={`/searches/${search.id}`}>#{search.id}</Link>
+            {search.description ? ` — ${search.description}` : ""}
+          </div>
+        </div>
+        <div className="button-row">
+          {trial.n > 1 ? (
+            <Link className="button small" href={`${base}/${trial.n - 1}`}>
+              ← Trial {trial.n - 1}
+            </Link>
+          ) : null}
+          {trial.n < search.counts.total ? (
+            <Link className="button small" href={`${base}/${trial.n + 1}`}>
+              Trial {trial.n + 1} →
+            </Link>
+          ) : null}
+        </div>
+      </div>
+
+      {trial.reason ? (
+        <div
+          className={trial.status === "complete" ? "notice info" : "notice"}
+          style={{ marginBottom: 12 }}
+          data-testid="trial-reason"
+        >
+          {trial.reason}
+        </div>
+      ) : null}
+
+      <div className="grid-2">
+        <section className="panel">
+          <div className="panel-head">
+            <h2>Outcome</h2>
+          </div>
+          <div className="panel-body facts">
+            <div className="fact">
+              <div className="k">
+                {search.metric} ({search.metricAgg})
+              </div>
+              <div className="v big" data-testid="trial-value">
+                {formatMetric(trial.value)}
+              </div>
+            </div>
+            <div className="fact">
+              <div className="k">Exit code</div>
+              <div className="v" data-testid="trial-exit-code">
+                {trial.exitCode ?? "—"}
+                {detail.signal ? <span className="muted"> ({detail.signal})</span> : null}
+              </div>
+            </div>
+            <div className="fact">
+              <div className="k">Duration</div>
+              <div className="v">{formatDuration(duration)}</div>
+            </div>
+            <div className="fact">
+              <div className="k">Started</div>
+              <div className="v" suppressHydrationWarning>
+                {formatTime(trial.startedAt)}
+              </div>
+            </div>
+            <div className="fact">
+              <div className="k">Ended</div>
+              <div className="v" suppressHydrationWarning>
+                {formatTime(trial.endedAt)}
+              </div>
+            </div>
+            <div className="fact">
+              <div className="k">Machine · GPUs</div>
+              <div className="v" data-testid="trial-machine">
+                {detail.machineType}
+                {detail.executor ? <span className="muted"> ({detail.executor})</span> : null} ·{" "}
+                {detail.gpus.length > 0 ? detail.gpus.join(", ") : "none"}
+              </div>
+            </div>
+          </div>
+        </section>
+        <section className="panel">
+          <div className="panel-head">
+            <h2>Parameters</h2>
+          </div>
+          <div className="panel-body">
+            <dl className="kv" data-testid="trial-params">
+              {search.space.map((s) => (
+                <Param key={s.name} name={s.name} value={formatParam(trial.params[s.name], s)} />
+              ))}
+            </dl>
+          </div>
+        </section>
+      </div>
+
+      <section className="panel" style={{ marginTop: 18 }}>
+        <div className="panel-head">
+          <h2>Command as run</h2>
+          {command ? <CopyButton text={command} /> : null}
+        </div>
+        <div className="panel-body">
+          <pre className="code-block" data-testid="trial-command">
+            {command ?? "(the command could not be rebuilt from this trial's values)"}
+          </pre>
+          <div className="muted" style={{ marginTop: 6, fontSize: 12.5 }}>
+            in <span className="mono">{detail.cwd}</span>
+          </div>
+        </div>
+      </section>
+
+      <section className="panel">
+        <div className="panel-head">
+          <h2>Metrics</h2>
+          <span className="hint">
+            {curves.length === 0 ? "none reported yet" : `${curves.length} reported`}
+          </span>
+        </div>
+        {curves.length > 0 ? (
+          <div className="panel-body facet-grid">
+            {curves.map((c) => (
+              <CurveChart key={c.name} curve={c} target={sameMetric(c.name, search.metric)} />
+            ))}
+          </div>
+        ) : null}
+      </section>
+
+      <section className="panel">
+        <div className="panel-head">
+          <div className="tabs" role="tablist">
+            {detail.logs.map((l) => (
+              <button
+                key={l.stream}
+                type="button"
+                role="tab"
+                aria-selected={l.stream === stream}
+                onClick={() => setStream(l.stream)}
+              >
+                {l.stream}
+                {l.size > 0 ? <span className="muted"> · {formatBytes(l.size)}</span> : null}
+              </button>
+            ))}
+          </div>
+          <span className="hint">{live ? "following the output" : "the end of the output"}</span>
+        </div>
+        {log ? <LogView log={log} /> : null}
+      </section>
+    </div>
+  );
+}
+
+function Param({ name, value }: { name: string; value: string }) {
+  return (
+    <>
+      <dt>{name}</dt>
+      <dd className="mono">{value}</dd>
+    </>
+  );
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}

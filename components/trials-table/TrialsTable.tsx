@@ -1,0 +1,217 @@
+"use client";
+/**
+ * The trials of a search as a sortable, filterable table (TanStack Table) that draws only the
+ * rows in view (TanStack Virtual), so 10,000 trials scroll and re-sort without delay. Sorted by
+ * the metric, best first, until the user picks another column. A row opens its trial.
+ */
+import {
+  type ColumnFiltersState,
+  type FilterFn,
+  type SortingState,
+  useTable,
+} from "@tanstack/react-table";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useRouter } from "next/navigation";
+import { useMemo, useRef, useState } from "react";
+import type { TrialRow } from "../../lib/console/views";
+import type { Goal } from "../../lib/metrics/schema";
+import type { TrialStatus } from "../../lib/search/spec";
+import type { ParamSpec } from "../../lib/space/schema";
+import { type Features, features, trialColumns, trialText } from "./columns";
+
+const ROW_HEIGHT = 34;
+const STATUSES: TrialStatus[] = [
+  "queued",
+  "running",
+  "complete",
+  "failed",
+  "timeout",
+  "stopped",
+  "killed",
+];
+
+const matchesText: FilterFn<Features, TrialRow> = (row, _columnId, query: string) =>
+  trialText(row.original).includes(query.trim().toLowerCase());
+
+export function TrialsTable({
+  searchId,
+  trials,
+  space,
+  metric,
+  goal,
+  bestTrial,
+  now,
+}: {
+  searchId: number;
+  trials: TrialRow[];
+  space: ParamSpec[];
+  metric: string;
+  goal: Goal;
+  bestTrial: number | null;
+  now: number;
+}) {
+  const router = useRouter();
+  const [sorting, setSorting] = useState<SortingState>([
+    { id: "value", desc: goal === "maximize" },
+  ]);
+  const [columnFilters, setColumnFilters] = useState<ColumnFiltersState>([]);
+  const [globalFilter, setGlobalFilter] = useState("");
+  // Durations of running trials tick with `now`; finished rows do not depend on it.
+  const columns = useMemo(() => trialColumns(space, metric, now), [space, metric, now]);
+
+  const table = useTable({
+    features,
+    columns,
+    data: trials,
+    getRowId: (row) => String(row.n),
+    state: { sorting, columnFilters, globalFilter },
+    onSortingChange: setSorting,
+    onColumnFiltersChange: setColumnFilters,
+    onGlobalFilterChange: setGlobalFilter,
+    globalFilterFn: matchesText,
+    // One column stands for the whole row in the text filter (see matchesText).
+    getColumnCanGlobalFilter: (column) => column.id === "n",
+    enableSortingRemoval: false,
+    autoResetAll: false,
+  });
+
+  const rows = table.getRowModel().rows;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 12,
+    getItemKey: (index) => rows[index]?.id ?? index,
+    // Before the browser measures (and on the server) draw the first screenful.
+    initialRect: { width: 1000, height: 520 },
+  });
+
+  const statusFilter = (columnFilters.find((f) => f.id === "status")?.value as string) ?? "";
+  const counts = useMemo(() => {
+    const c = new Map<string, number>();
+    for (const t of trials) c.set(t.status, (c.get(t.status) ?? 0) + 1);
+    return c;
+  }, [trials]);
+  const totalWidth = table
+    .getAllLeafColumns()
+    .reduce((w, c) => w + (c.columnDef.meta?.width ?? 120), 0);
+
+  return (
+    <div>
+      <div className="table-tools">
+        <input
+          type="text"
+          placeholder="Filter trials…"
+          aria-label="Filter trials by text"
+          style={{ maxWidth: 260 }}
+          value={globalFilter}
+          onChange={(e) => setGlobalFilter(e.target.value)}
+          data-testid="trials-filter"
+        />
+        <select
+          aria-label="Filter trials by status"
+          style={{ maxWidth: 180 }}
+          value={statusFilter}
+          onChange={(e) =>
+            setColumnFilters(e.target.value ? [{ id: "status", value: e.target.value }] : [])
+          }
+          data-testid="trials-status-filter"
+        >
+          <option value="">All statuses</option>
+          {STATUSES.filter((s) => counts.has(s)).map((s) => (
+            <option key={s} value={s}>
+              {s} ({counts.get(s)})
+            </option>
+          ))}
+        </select>
+        <span className="count" data-testid="trials-count">
+          {rows.length === trials.length
+            ? `${trials.length} trial${trials.length === 1 ? "" : "s"}`
+            : `${rows.length} of ${trials.length} trials`}
+        </span>
+      </div>
+      <div className="vt-scroll" ref={scrollRef}>
+        <table
+          className="vt"
+          data-testid="trials-table"
+          data-sort={sorting.map((s) => `${s.id}:${s.desc ? "desc" : "asc"}`).join(",")}
+          style={{ width: totalWidth }}
+        >
+          <thead>
+            {table.getHeaderGroups().map((group) => (
+              <tr key={group.id}>
+                {group.headers.map((header) => {
+                  const sorted = header.column.getIsSorted();
+                  const numeric = header.column.columnDef.meta?.numeric === true;
+                  return (
+                    <th
+                      key={header.id}
+                      className={numeric ? "num" : undefined}
+                      style={{ width: header.column.columnDef.meta?.width }}
+                      aria-sort={
+                        sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"
+                      }
+                      data-column={header.column.id}
+                    >
+                      <button
+                        type="button"
+                        onClick={header.column.getToggleSortingHandler()}
+                        title={`Sort by ${String(header.column.columnDef.header)}`}
+                      >
+                        <span style={{ overflow: "hidden", textOverflow: "ellipsis" }}>
+                          <table.FlexRender header={header} />
+                        </span>
+                        <span className="sort-mark" aria-hidden>
+                          {sorted === "asc" ? "▲" : sorted === "desc" ? "▼" : ""}
+                        </span>
+                      </button>
+                    </th>
+                  );
+                })}
+              </tr>
+            ))}
+          </thead>
+          <tbody style={{ height: virtualizer.getTotalSize() }}>
+            {virtualizer.getVirtualItems().map((item) => {
+              const row = rows[item.index];
+              if (!row) return null;
+              const n = row.original.n;
+              const href = `/searches/${searchId}/trials/${n}`;
+              return (
+                <tr
+                  key={row.id}
+                  data-index={item.index}
+                  data-trial={n}
+                  className={n === bestTrial ? "is-best" : undefined}
+                  style={{ transform: `translateY(${item.start}px)`, width: totalWidth }}
+                  onClick={() => router.push(href)}
+                  onKeyDown={(e) => {
+                    if (e.key === "Enter") router.push(href);
+                  }}
+                  tabIndex={0}
+                >
+                  {row.getAllCells().map((cell) => (
+                    <td
+                      key={cell.id}
+                      data-column={cell.column.id}
+                      className={cell.column.columnDef.meta?.numeric ? "num" : undefined}
+                      style={{ width: cell.column.columnDef.meta?.width }}
+                    >
+                      <table.FlexRender cell={cell} />
+                    </td>
+                  ))}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        {trials.length === 0 ? (
+          <div className="empty">
+            No trials yet: the worker starts them once it picks up the search.
+          </div>
+        ) : null}
+      </div>
+    </div>
+  );
+}

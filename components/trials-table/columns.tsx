@@ -1,0 +1,116 @@
+/**
+ * The trials table's columns: trial number, status, the aggregated metric, one column per
+ * parameter (ids `param_<name>`), duration and start time. Missing values (a metric not known
+ * yet, a failed trial) always sort last, whichever the direction.
+ */
+import {
+  columnFilteringFeature,
+  createColumnHelper,
+  createFilteredRowModel,
+  createSortedRowModel,
+  filterFn_equalsString,
+  globalFilteringFeature,
+  metaHelper,
+  type Row,
+  rowSortingFeature,
+  tableFeatures,
+} from "@tanstack/react-table";
+import type { TrialRow } from "../../lib/console/views";
+import type { ParamSpec, ParamValue } from "../../lib/space/schema";
+import { formatClock, formatDuration, formatMetric, formatParam } from "../ui/format";
+import { StatusBadge } from "../ui/StatusBadge";
+
+export const features = tableFeatures({
+  rowSortingFeature,
+  sortedRowModel: createSortedRowModel(),
+  columnFilteringFeature,
+  globalFilteringFeature,
+  filteredRowModel: createFilteredRowModel(),
+  filterFns: { equalsString: filterFn_equalsString },
+  columnMeta: metaHelper<{ numeric?: boolean; width: number }>(),
+});
+export type Features = typeof features;
+
+const helper = createColumnHelper<Features, TrialRow>();
+
+/** Numbers before strings; numbers by value, strings alphabetically (choice parameters). */
+function compareValues(a: ParamValue, b: ParamValue): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === "number") return -1;
+  if (typeof b === "number") return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortByValue(rowA: Row<Features, TrialRow>, rowB: Row<Features, TrialRow>, id: string) {
+  return compareValues(rowA.getValue(id) as ParamValue, rowB.getValue(id) as ParamValue);
+}
+
+/** Column widths in px; the table lays rows out as flex rows of these widths. */
+export const WIDTH = { n: 72, status: 112, value: 132, param: 128, duration: 96, started: 96 };
+
+export function trialColumns(space: readonly ParamSpec[], metric: string, now: number) {
+  return helper.columns([
+    helper.accessor("n", {
+      id: "n",
+      header: "#",
+      meta: { width: WIDTH.n },
+      cell: (info) => <span className="mono">{info.getValue()}</span>,
+    }),
+    helper.accessor("status", {
+      id: "status",
+      header: "Status",
+      meta: { width: WIDTH.status },
+      filterFn: "equalsString",
+      cell: (info) => <StatusBadge status={info.getValue()} />,
+    }),
+    helper.accessor((row) => row.value ?? undefined, {
+      id: "value",
+      header: metric,
+      sortUndefined: "last",
+      sortFn: sortByValue,
+      meta: { width: WIDTH.value, numeric: true },
+      cell: (info) => (
+        <span data-value={info.getValue() ?? ""}>{formatMetric(info.getValue())}</span>
+      ),
+    }),
+    ...space.map((spec) =>
+      helper.accessor((row) => row.params[spec.name], {
+        id: `param_${spec.name}`,
+        header: spec.name,
+        sortUndefined: "last",
+        sortFn: sortByValue,
+        meta: { width: WIDTH.param, numeric: spec.kind === "range" },
+        cell: (info) => (
+          <span data-value={String(info.getValue() ?? "")}>
+            {formatParam(info.getValue(), spec)}
+          </span>
+        ),
+      }),
+    ),
+    helper.accessor(
+      (row) =>
+        row.startedAt === null
+          ? undefined
+          : (row.endedAt ?? Math.max(now, row.startedAt)) - row.startedAt,
+      {
+        id: "duration",
+        header: "Duration",
+        sortUndefined: "last",
+        meta: { width: WIDTH.duration, numeric: true },
+        cell: (info) => formatDuration(info.getValue()),
+      },
+    ),
+    helper.accessor((row) => row.startedAt ?? undefined, {
+      id: "started",
+      header: "Started",
+      sortUndefined: "last",
+      meta: { width: WIDTH.started, numeric: true },
+      cell: (info) => <span suppressHydrationWarning>{formatClock(info.getValue())}</span>,
+    }),
+  ]);
+}
+
+/** The text a trial matches in the table's search box: number, status, values, reason. */
+export function trialText(row: TrialRow): string {
+  return `#${row.n} ${row.status} ${Object.values(row.params).join(" ")} ${row.reason ?? ""}`.toLowerCase();
+}

@@ -1,0 +1,46 @@
+/**
+ * The guard rules of ./guard, applied inside server actions and route handlers too: Next.js runs
+ * server actions as POSTs to the page's route, so a proxy matcher alone is one refactor away
+ * from missing one. Throws `ForbiddenError`; callers turn it into a response or a form error.
+ */
+import "server-only";
+import { cookies, headers } from "next/headers";
+import type { NextRequest } from "next/server";
+import { checkRequest, TOKEN_COOKIE } from "./guard";
+
+export class ForbiddenError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = "ForbiddenError";
+    this.status = status;
+  }
+}
+
+/** For server actions (always POST). */
+export async function assertActionAllowed(): Promise<void> {
+  const [h, c] = await Promise.all([headers(), cookies()]);
+  const verdict = checkRequest(
+    { method: "POST", headers: h, cookie: c.get(TOKEN_COOKIE)?.value, queryToken: null },
+    process.env.HYPERBAYES_TOKEN,
+  );
+  if (!verdict.ok) throw new ForbiddenError(verdict.status, verdict.message);
+}
+
+/** For route handlers: a Response to return when the request is refused, else undefined. */
+export function refuseRequest(request: NextRequest): Response | undefined {
+  const verdict = checkRequest(
+    {
+      method: request.method,
+      headers: request.headers,
+      cookie: request.cookies.get(TOKEN_COOKIE)?.value,
+      queryToken: request.nextUrl.searchParams.get("token"),
+    },
+    process.env.HYPERBAYES_TOKEN,
+  );
+  if (verdict.ok) return undefined;
+  return new Response(verdict.message, {
+    status: verdict.status,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}

@@ -1,0 +1,196 @@
+/**
+ * The console's reads: store objects in, the JSON-safe views of ./views out. Pages, route
+ * handlers and the poll endpoints all load through here, so what reaches the browser is decided
+ * in one place (never an executor handle's paths, never a trial's environment).
+ */
+import "server-only";
+import type { Search, SearchSummary, Store, Trial, TrialCounts } from "../../db/store";
+import { substituteCommand } from "../command/substitute";
+import { trialHandleSchema } from "../executors/types";
+import { sameMetric } from "../metrics/names";
+import { formatStopCondition } from "../metrics/stop";
+import { FINAL_TRIAL_STATUSES } from "../search/spec";
+import { thinSeries } from "./downsample";
+import { getStore } from "./store";
+import { readLogTail } from "./trial-files";
+import type { Curve, SearchListItem, SearchPoll, SearchView, TrialDetail, TrialRow } from "./views";
+
+/** Most searches the list page shows. */
+export const SEARCH_LIST_LIMIT = 200;
+/** Most trials whose curves one request may ask for. */
+export const CURVE_TRIALS_LIMIT = 24;
+/** Points per curve sent to the browser. */
+export const CURVE_POINTS = 200;
+
+const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
+
+export function trialRow(t: Trial): TrialRow {
+  return {
+    n: t.number,
+    status: t.status,
+    params: t.params,
+    value: t.value,
+    startedAt: ms(t.startedAt),
+    endedAt: ms(t.endedAt),
+    exitCode: t.exitCode,
+    reason: t.reason,
+  };
+}
+
+export function searchView(s: Search, counts: TrialCounts): SearchView {
+  return {
+    id: s.id,
+    kind: s.kind,
+    status: s.status,
+    description: s.description,
+    space: s.spec.params,
+    command: s.spec.command,
+    metric: s.spec.metric,
+    metricAgg: s.spec.metricAgg,
+    goal: s.goal,
+    numRuns: s.spec.numRuns,
+    parallelRuns: s.spec.parallelRuns,
+    machineType: s.spec.machineType,
+    stopConditions: s.spec.stopConditions.map(formatStopCondition),
+    createdAt: s.createdAt.getTime(),
+    startedAt: ms(s.startedAt),
+    endedAt: ms(s.endedAt),
+    failureReason: s.failureReason,
+    stopRequested: s.stopRequested,
+    best: s.best,
+    counts,
+  };
+}
+
+export function searchListItem(s: SearchSummary): SearchListItem {
+  const c = s.trialCounts;
+  return {
+    id: s.id,
+    kind: s.kind,
+    status: s.status,
+    description: s.description,
+    metric: s.spec.metric,
+    goal: s.goal,
+    numRuns: s.spec.numRuns,
+    done: c.complete + c.failed + c.timeout + c.stopped + c.killed,
+    running: c.running,
+    best: s.best?.value ?? null,
+    createdAt: s.createdAt.getTime(),
+  };
+}
+
+export async function loadSearchList(): Promise<{ items: SearchListItem[]; total: number }> {
+  const store = await getStore();
+  const [summaries, total] = await Promise.all([
+    store.listSearches({ limit: SEARCH_LIST_LIMIT }),
+    store.countSearches(),
+  ]);
+  return { items: summaries.map(searchListItem), total };
+}
+
+async function viewOf(store: Store, id: number): Promise<SearchView | undefined> {
+  const search = await store.getSearch(id);
+  if (!search) return undefined;
+  return searchView(search, await store.countTrials(id));
+}
+
+export async function loadSearchPage(
+  id: number,
+): Promise<{ search: SearchView; trials: TrialRow[] } | undefined> {
+  const store = await getStore();
+  const search = await viewOf(store, id);
+  if (!search) return undefined;
+  const trials = await store.listTrials(id);
+  return { search, trials: trials.map(trialRow) };
+}
+
+/**
+ * What changed since the browser's last poll: trials numbered above `after` (new ones) and the
+ * trials it still holds as live (`live`: queued or running then), whatever their status now.
+ * Finished trials never change, so a search of 10,000 trials costs a few rows per poll.
+ */
+export async function pollSearch(
+  id: number,
+  after: number,
+  live: ReadonlySet<number>,
+): Promise<SearchPoll | undefined> {
+  const store = await getStore();
+  const search = await viewOf(store, id);
+  if (!search) return undefined;
+  const trials = await store.listTrials(id);
+  const changed = trials.filter(
+    (t) => t.number > after || live.has(t.number) || !FINAL_TRIAL_STATUSES.has(t.status),
+  );
+  return { search, trials: changed.map(trialRow) };
+}
+
+/** The search's target metric for the given trials, each thinned to `CURVE_POINTS`. */
+export async function loadCurves(
+  id: number,
+  trials: readonly number[],
+): Promise<Curve[] | undefined> {
+  const store = await getStore();
+  const search = await store.getSearch(id);
+  if (!search) return undefined;
+  const names = (await store.listMetricNames(id)).filter((n) => sameMetric(n, search.spec.metric));
+  const curves: Curve[] = [];
+  for (const trial of trials.slice(0, CURVE_TRIALS_LIMIT)) {
+    for (const name of names) {
+      const points = await store.listMetricPoints(id, { trial, name });
+      if (points.length === 0) continue;
+      curves.push(curveOf(trial, name, points));
+    }
+  }
+  return curves;
+}
+
+function curveOf(
+  trial: number,
+  name: string,
+  points: readonly { step: number; value: number }[],
+): Curve {
+  const thin = thinSeries(
+    points.map((p) => p.step),
+    // NaN and infinities cannot be drawn; they leave a gap.
+    points.map((p) => (Number.isFinite(p.value) ? p.value : null)),
+    CURVE_POINTS,
+  );
+  return { trial, name, steps: thin.steps, values: thin.values, total: points.length };
+}
+
+export async function loadTrialDetail(id: number, n: number): Promise<TrialDetail | undefined> {
+  const store = await getStore();
+  const [search, trial] = await Promise.all([store.getSearch(id), store.getTrial(id, n)]);
+  if (!search || !trial) return undefined;
+  const counts = await store.countTrials(id);
+  let argv: string[] | null = null;
+  try {
+    argv = substituteCommand(search.spec.command, trial.params, search.spec.params);
+  } catch {
+    // A trial whose values no longer fit the command (it cannot happen for a stored search,
+    // whose command was checked) is shown without one rather than failing the page.
+    argv = null;
+  }
+  const handle = trialHandleSchema.safeParse(trial.handle);
+  const points = await store.listMetricPoints(id, { trial: n });
+  const byName = new Map<string, { step: number; value: number }[]>();
+  for (const p of points) {
+    const list = byName.get(p.name);
+    if (list) list.push(p);
+    else byName.set(p.name, [p]);
+  }
+  const curves = [...byName].map(([name, list]) => curveOf(n, name, list));
+  const logs = await Promise.all([readLogTail(id, n, "stdout"), readLogTail(id, n, "stderr")]);
+  return {
+    search: searchView(search, counts),
+    trial: trialRow(trial),
+    argv,
+    cwd: search.spec.cwd,
+    machineType: search.spec.machineType,
+    gpus: handle.success && handle.data.kind === "local" ? handle.data.gpus : [],
+    executor: handle.success ? handle.data.kind : null,
+    signal: trial.signal,
+    curves,
+    logs,
+  };
+}

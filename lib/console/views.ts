@@ -1,0 +1,101 @@
+/**
+ * What the console sends to the browser: plain, JSON-safe views of a search and its trials
+ * (dates as epoch milliseconds, no executor handles, no environment). Types only: the server
+ * builds them from store objects in ./data.ts (the one place that decides what leaves the
+ * server), the components read them.
+ */
+import type { Goal, MetricAgg } from "../metrics/schema";
+import type { SearchKind, SearchStatus, TrialStatus } from "../search/spec";
+import type { Params, Space } from "../space/schema";
+
+export interface TrialRow {
+  /** The trial number. */
+  n: number;
+  status: TrialStatus;
+  params: Params;
+  /** The aggregated metric; null until known or when the trial produced none. */
+  value: number | null;
+  startedAt: number | null;
+  endedAt: number | null;
+  exitCode: number | null;
+  reason: string | null;
+}
+
+export interface SearchView {
+  id: number;
+  kind: SearchKind;
+  status: SearchStatus;
+  description: string | null;
+  space: Space;
+  command: string[];
+  metric: string;
+  metricAgg: MetricAgg;
+  goal: Goal;
+  numRuns: number;
+  parallelRuns: number;
+  machineType: string;
+  stopConditions: string[];
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  failureReason: string | null;
+  stopRequested: "none" | "stop" | "kill";
+  best: { trialNumber: number; value: number } | null;
+  counts: TrialCounts;
+}
+
+/** Number of trials in each status, plus `total` (as the store counts them). */
+export type TrialCounts = Record<TrialStatus, number> & { total: number };
+
+export interface SearchListItem {
+  id: number;
+  kind: SearchKind;
+  status: SearchStatus;
+  description: string | null;
+  metric: string;
+  goal: Goal;
+  numRuns: number;
+  /** Trials that have ended, whatever the outcome. */
+  done: number;
+  running: number;
+  best: number | null;
+  createdAt: number;
+}
+
+/** One trial's series of one metric, possibly thinned out: steps and values side by side. */
+export interface Curve {
+  trial: number;
+  name: string;
+  steps: number[];
+  values: (number | null)[];
+  /** Points the trial has for this metric, before thinning. */
+  total: number;
+}
+
+/** Polled by the search page: the search, plus the trials that are new or may have changed. */
+export interface SearchPoll {
+  search: SearchView;
+  trials: TrialRow[];
+}
+
+export interface LogTail {
+  stream: "stdout" | "stderr";
+  text: string;
+  /** Bytes in the file; the tail is its last `text.length`-ish bytes. */
+  size: number;
+  truncated: boolean;
+}
+
+export interface TrialDetail {
+  search: SearchView;
+  trial: TrialRow;
+  /** The argv the trial ran (its values substituted), or null when it cannot be rebuilt. */
+  argv: string[] | null;
+  cwd: string;
+  machineType: string;
+  gpus: string[];
+  executor: string | null;
+  signal: string | null;
+  curves: Curve[];
+  logs: LogTail[];
+}
