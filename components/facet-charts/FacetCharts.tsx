@@ -163,25 +163,25 @@ const FacetChart = memo(function FacetChart({
               tick={tick}
               tickLine={false}
               axisLine={{ stroke: COLORS.grid }}
-              {...(facet.categories
-                ? {
-                    ticks: facet.categories.map((_, i) => i),
-                    tickFormatter: (v: number) => facet.categories?.[Math.round(v)] ?? "",
-                    interval: 0,
-                  }
-                : { tickFormatter: (v: number) => formatMetric(v), tickCount: 5 })}
+              ticks={facet.xTicks}
+              interval={0}
+              tickFormatter={(v: number) =>
+                facet.categories ? (facet.categories[Math.round(v)] ?? "") : formatMetric(v)
+              }
             />
             <YAxis
               type="number"
               dataKey="y"
               name={metric}
               domain={facet.yDomain}
+              ticks={facet.yTicks}
+              interval={0}
               allowDataOverflow
               tick={tick}
               tickLine={false}
               axisLine={false}
               width={52}
-              tickFormatter={(v: number) => formatMetric(v)}
+              tickFormatter={(v: number) => (v === facet.band ? "failed" : formatMetric(v))}
             />
             <Tooltip
               cursor={{ strokeDasharray: "3 3", stroke: COLORS.axis }}

@@ -27,7 +27,13 @@ export interface Facet {
   /** Category labels by position, for choice parameters. */
   categories: string[] | undefined;
   xDomain: [number, number];
+  /** Round x values inside the domain (category positions for choices). */
+  xTicks: number[];
   yDomain: [number, number];
+  /** Round values for the y axis; the first is `band` when some trials failed. */
+  yTicks: number[];
+  /** The y of the failed-trials line, or undefined when none failed. */
+  band: number | undefined;
   /** Finished trials with a value, before sampling. */
   totalComplete: number;
   log: boolean;
@@ -97,12 +103,13 @@ export function facetsOf(
     lo = 0;
     hi = 1;
   }
-  const span = hi - lo || Math.abs(hi) || 1;
-  const band = lo - span * 0.1;
-  const yDomain: [number, number] = [
-    failedTrials.length > 0 ? band - span * 0.04 : lo - span * 0.04,
-    hi + span * 0.04,
-  ];
+  const ticks = niceTicks(lo, hi);
+  const step = ticks.length > 1 ? (ticks[1] as number) - (ticks[0] as number) : 1;
+  const first = ticks[0] as number;
+  const last = ticks[ticks.length - 1] as number;
+  const band = failedTrials.length > 0 ? first - step * 0.75 : undefined;
+  const yDomain: [number, number] = [band === undefined ? first : band - step * 0.25, last];
+  const yTicks = band === undefined ? ticks : [band, ...ticks];
 
   return space.map((spec) => {
     const complete: FacetPoint[] = [];
@@ -117,20 +124,58 @@ export function facetsOf(
     const failed: FacetPoint[] = [];
     for (const t of failedTrials.slice(0, max)) {
       const x = xOf(spec, t.params[spec.name], t.n);
-      if (x !== undefined) failed.push({ x, y: band, n: t.n });
+      if (x !== undefined && band !== undefined) failed.push({ x, y: band, n: t.n });
     }
     const xDomain: [number, number] =
       spec.kind === "choice" ? [-0.5, spec.values.length - 0.5] : [spec.min, spec.max];
     return {
       spec,
+      xTicks: xTicksOf(spec),
       complete,
       failed,
       best,
       categories: spec.kind === "choice" ? spec.values.map(String) : undefined,
       xDomain,
       yDomain,
+      yTicks,
+      band,
       totalComplete: finished.length,
       log: spec.kind === "range" && spec.scale === "log",
     };
   });
+}
+
+/** About `count` round tick values covering [lo, hi] (steps of 1, 2, 2.5 or 5 times a power of 10). */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  let a = lo;
+  let b = hi;
+  if (!(b > a)) {
+    const pad = Math.abs(a) * 0.1 || 1;
+    a -= pad;
+    b += pad;
+  }
+  const raw = (b - a) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const norm = raw / mag;
+  const step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 2.5 ? 2.5 : norm <= 5 ? 5 : 10) * mag;
+  const start = Math.floor(a / step) * step;
+  const ticks: number[] = [];
+  for (let v = start; v < b + step * 0.999; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+/** Ticks for a parameter's axis: powers of ten on a log axis, round steps on a linear one. */
+export function xTicksOf(spec: ParamSpec): number[] {
+  if (spec.kind === "choice") return spec.values.map((_, i) => i);
+  const { min, max } = spec;
+  if (spec.scale === "log") {
+    const ticks: number[] = [];
+    for (let e = Math.ceil(Math.log10(min)); e <= Math.floor(Math.log10(max)); e++)
+      ticks.push(Number((10 ** e).toPrecision(12)));
+    // A range inside one decade gets its ends instead.
+    return ticks.length >= 2 ? ticks : [min, max];
+  }
+  const inside = niceTicks(min, max).filter((t) => t >= min && t <= max);
+  if (spec.type === "int") return inside.filter(Number.isInteger);
+  return inside;
 }

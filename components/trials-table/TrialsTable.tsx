@@ -30,6 +30,12 @@ const STATUSES: TrialStatus[] = [
   "killed",
 ];
 
+/** Fixed columns keep their width; the metric and parameters share what is left. */
+function cellStyle(meta: { width: number; grow?: boolean } | undefined) {
+  const width = meta?.width ?? 120;
+  return { flex: `${meta?.grow ? 1 : 0} 0 ${width}px`, minWidth: width };
+}
+
 const matchesText: FilterFn<Features, TrialRow> = (row, _columnId, query: string) =>
   trialText(row.original).includes(query.trim().toLowerCase());
 
@@ -72,6 +78,8 @@ export function TrialsTable({
     // One column stands for the whole row in the text filter (see matchesText).
     getColumnCanGlobalFilter: (column) => column.id === "n",
     enableSortingRemoval: false,
+    // A first click sorts ascending, whatever the column holds.
+    sortDescFirst: false,
     autoResetAll: false,
   });
 
@@ -136,7 +144,7 @@ export function TrialsTable({
           className="vt"
           data-testid="trials-table"
           data-sort={sorting.map((s) => `${s.id}:${s.desc ? "desc" : "asc"}`).join(",")}
-          style={{ width: totalWidth }}
+          style={{ minWidth: totalWidth }}
         >
           <thead>
             {table.getHeaderGroups().map((group) => (
@@ -148,7 +156,7 @@ export function TrialsTable({
                     <th
                       key={header.id}
                       className={numeric ? "num" : undefined}
-                      style={{ width: header.column.columnDef.meta?.width }}
+                      style={cellStyle(header.column.columnDef.meta)}
                       aria-sort={
                         sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"
                       }
@@ -184,7 +192,7 @@ export function TrialsTable({
                   data-index={item.index}
                   data-trial={n}
                   className={n === bestTrial ? "is-best" : undefined}
-                  style={{ transform: `translateY(${item.start}px)`, width: totalWidth }}
+                  style={{ transform: `translateY(${item.start}px)` }}
                   onClick={() => router.push(href)}
                   onKeyDown={(e) => {
                     if (e.key === "Enter") router.push(href);
@@ -196,7 +204,7 @@ export function TrialsTable({
                       key={cell.id}
                       data-column={cell.column.id}
                       className={cell.column.columnDef.meta?.numeric ? "num" : undefined}
-                      style={{ width: cell.column.columnDef.meta?.width }}
+                      style={cellStyle(cell.column.columnDef.meta)}
                     >
                       <table.FlexRender cell={cell} />
                     </td>

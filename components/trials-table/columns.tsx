@@ -27,7 +27,7 @@ export const features = tableFeatures({
   globalFilteringFeature,
   filteredRowModel: createFilteredRowModel(),
   filterFns: { equalsString: filterFn_equalsString },
-  columnMeta: metaHelper<{ numeric?: boolean; width: number }>(),
+  columnMeta: metaHelper<{ numeric?: boolean; width: number; grow?: boolean }>(),
 });
 export type Features = typeof features;
 
@@ -68,7 +68,7 @@ export function trialColumns(space: readonly ParamSpec[], metric: string, now: n
       header: metric,
       sortUndefined: "last",
       sortFn: sortByValue,
-      meta: { width: WIDTH.value, numeric: true },
+      meta: { width: WIDTH.value, numeric: true, grow: true },
       cell: (info) => (
         <span data-value={info.getValue() ?? ""}>{formatMetric(info.getValue())}</span>
       ),
@@ -79,7 +79,7 @@ export function trialColumns(space: readonly ParamSpec[], metric: string, now: n
         header: spec.name,
         sortUndefined: "last",
         sortFn: sortByValue,
-        meta: { width: WIDTH.param, numeric: spec.kind === "range" },
+        meta: { width: WIDTH.param, numeric: spec.kind === "range", grow: true },
         cell: (info) => (
           <span data-value={String(info.getValue() ?? "")}>
             {formatParam(info.getValue(), spec)}

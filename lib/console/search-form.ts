@@ -258,6 +258,19 @@ function readRow(row: ParamRow, i: number, errors: FieldMessages): ParamSpec | u
   return ok ? r.data : undefined;
 }
 
+/**
+ * The parameters in the order the CLI reads the equivalent command: every `--param` before every
+ * `--json-param`. The order decides columns and, for grid search, the order of the trials, so the
+ * form follows the command rather than let the two disagree.
+ */
+function cliOrder(specs: readonly ParamSpec[]): ParamSpec[] {
+  const flag = (s: ParamSpec) => formatParam(s).flag;
+  return [
+    ...specs.filter((s) => flag(s) === "--param"),
+    ...specs.filter((s) => flag(s) === "--json-param"),
+  ];
+}
+
 /** `--param` text for a row that did not parse, so the command preview still shows it. */
 function rawParamText(row: ParamRow): string {
   const name = row.name.trim();
@@ -291,14 +304,15 @@ export function checkSearchForm(
   if (values.params.length === 0) add(errors, "params", "a search needs at least one parameter");
   const rowSpecs = values.params.map((row, i) => readRow(row, i, errors));
   const specs = rowSpecs.filter((s): s is ParamSpec => s !== undefined);
-  if (specs.length === values.params.length && specs.length > 0) {
+  const rowOf = rowSpecs.flatMap((s, i) => (s === undefined ? [] : [i]));
+  if (specs.length > 0) {
+    // Names defined twice, among the rows that read well on their own.
     const r = spaceSchema.safeParse(specs);
     if (!r.success) {
       for (const issue of describeIssues(r.error, specs)) {
+        const row = issue.index === undefined ? undefined : rowOf[issue.index];
         const key =
-          issue.index !== undefined
-            ? `params.${issue.index}.${issue.field?.split(/[.[]/)[0] ?? "name"}`
-            : "params";
+          row !== undefined ? `params.${row}.${issue.field?.split(/[.[]/)[0] ?? "name"}` : "params";
         add(errors, key, issue.message.replace(/^parameter "[^"]*" \([^)]*\): /, ""));
       }
     }
@@ -311,7 +325,15 @@ export function checkSearchForm(
     argv = split.argv;
     if (argv.length === 0) add(errors, "command", "the command is empty");
     else {
-      const check = checkCommand(argv, specs);
+      // A row with a good name but bad bounds still defines its placeholder: its bounds are
+      // reported at the bounds, not as an unknown `:name:` in the command.
+      const named = values.params.flatMap((row, i): ParamSpec[] => {
+        const spec = rowSpecs[i];
+        if (spec) return [spec];
+        const name = row.name.trim();
+        return paramName.safeParse(name).success ? [{ kind: "choice", name, values: [0] }] : [];
+      });
+      const check = checkCommand(argv, named);
       for (const e of check.errors) add(errors, "command", e);
       // Unused parameters are shown at the parameter, as the CLI's warning is about it.
       for (const w of check.warnings) {
@@ -414,7 +436,7 @@ export function checkSearchForm(
   if (Object.keys(errors).length === 0) {
     const candidate = {
       kind: values.kind,
-      params: specs,
+      params: cliOrder(specs),
       command: argv,
       cwd,
       numRuns: runs,

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import type { TrialRow } from "../../lib/console/views";
+import type { Space } from "../../lib/space/schema";
+import { facetsOf, niceTicks, sampleTrials } from "./facet-data";
+
+const space: Space = [
+  { kind: "range", name: "lr", min: 0.001, max: 1, scale: "log", type: "float" },
+  { kind: "choice", name: "opt", values: ["adam", "sgd", 3] },
+];
+
+function trial(n: number, value: number | null, status: TrialRow["status"] = "complete"): TrialRow {
+  return {
+    n,
+    status,
+    params: {
+      lr: 0.001 * 10 ** (n % 4),
+      opt: (["adam", "sgd", 3] as const)[n % 3] as string | number,
+    },
+    value,
+    startedAt: 0,
+    endedAt: 1,
+    exitCode: 0,
+    reason: null,
+  };
+}
+
+describe("facetsOf", () => {
+  const trials = [
+    trial(1, 0.5),
+    trial(2, 0.2),
+    trial(3, 0.9),
+    trial(4, null, "failed"),
+    trial(5, null, "running"),
+  ];
+  const facets = facetsOf(space, trials, "minimize", 2);
+
+  it("draws one point per finished trial, the best apart, failures on the band", () => {
+    for (const f of facets) {
+      expect(f.complete.map((p) => p.n).sort()).toEqual([1, 3]);
+      expect(f.best?.n).toBe(2);
+      expect(f.failed.map((p) => p.n)).toEqual([4]);
+      expect(f.failed[0]?.y).toBe(f.band);
+      expect(f.band).toBeLessThan(Math.min(...f.complete.map((p) => p.y)));
+      expect(f.yDomain[0]).toBeLessThan(f.band as number);
+    }
+  });
+
+  it("uses the value for ranges and the category position for choices", () => {
+    const [lr, opt] = facets;
+    expect(lr?.log).toBe(true);
+    expect(lr?.xDomain).toEqual([0.001, 1]);
+    expect(lr?.complete.find((p) => p.n === 1)?.x).toBeCloseTo(0.01);
+    expect(opt?.categories).toEqual(["adam", "sgd", "3"]);
+    // Trial 3 chose "adam" (index 0): jittered around 0, never into another category.
+    const x = opt?.complete.find((p) => p.n === 3)?.x as number;
+    expect(Math.abs(x)).toBeLessThan(0.4);
+  });
+
+  it("samples beyond the budget, keeping the best trials", () => {
+    const many = Array.from({ length: 5000 }, (_, i) => trial(i + 1, i + 1));
+    const [f] = facetsOf(space, many, "maximize", 5000, 500);
+    expect((f?.complete.length ?? 0) + (f?.best ? 1 : 0)).toBe(500);
+    expect(f?.totalComplete).toBe(5000);
+    const kept = sampleTrials(
+      many.map((t) => ({ n: t.n, value: t.value as number })),
+      "minimize",
+      100,
+    );
+    expect(kept.length).toBe(100);
+    expect(kept.some((t) => t.n === 1)).toBe(true);
+  });
+});
+
+describe("niceTicks", () => {
+  it("covers the range with round steps", () => {
+    const ticks = niceTicks(0.41, 142.04);
+    expect(ticks[0]).toBeLessThanOrEqual(0.41);
+    expect(ticks.at(-1)).toBeGreaterThanOrEqual(142.04);
+    expect(ticks).toEqual([0, 50, 100, 150]);
+    expect(niceTicks(0.2, 0.9)).toEqual([0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(3, 3).length).toBeGreaterThan(1);
+  });
+});
+
+describe("xTicksOf", () => {
+  it("puts powers of ten on log axes and round steps on linear ones", async () => {
+    const { xTicksOf } = await import("./facet-data");
+    expect(
+      xTicksOf({ kind: "range", name: "a", min: 0.0001, max: 0.5, scale: "log", type: "float" }),
+    ).toEqual([0.0001, 0.001, 0.01, 0.1]);
+    expect(
+      xTicksOf({ kind: "range", name: "a", min: 2, max: 8, scale: "log", type: "float" }),
+    ).toEqual([2, 8]);
+    expect(
+      xTicksOf({ kind: "range", name: "a", min: -5, max: 10, scale: "linear", type: "float" }),
+    ).toEqual([-5, 0, 5, 10]);
+    expect(xTicksOf({ kind: "choice", name: "c", values: ["a", "b"] })).toEqual([0, 1]);
+  });
+});

@@ -1,0 +1,247 @@
+/**
+ * The console end to end: the form (its errors, then a real search), the live search page
+ * (table sorting, facet charts), a trial's page with its output, stop/kill, exports and the
+ * request rules. Everything runs against the built console and its worker; searches run
+ * examples/branin.mjs for real.
+ */
+import { expect, type Locator, type Page, test } from "@playwright/test";
+import { withStore } from "./store";
+
+test.describe.configure({ mode: "serial" });
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
+}
+
+const field = (page: Page, name: string) => page.locator(`[data-field="${name}"]`);
+
+async function fillRange(page: Page, i: number, name: string, min: string, max: string) {
+  await field(page, `params.${i}.name`).fill(name);
+  await field(page, `params.${i}.min`).fill(min);
+  await field(page, `params.${i}.max`).fill(max);
+}
+
+/** The table's cells of one column, top to bottom, as the numbers they show the data for. */
+async function columnValues(table: Locator, column: string): Promise<number[]> {
+  const texts = await table
+    .locator(`tbody tr td[data-column="${column}"] [data-value]`)
+    .evaluateAll((els) => els.map((e) => e.getAttribute("data-value") ?? ""));
+  return texts.map(Number);
+}
+
+const ascending = (xs: number[]) => xs.every((x, i) => i === 0 || (xs[i - 1] as number) <= x);
+const descending = (xs: number[]) => xs.every((x, i) => i === 0 || (xs[i - 1] as number) >= x);
+
+test("a form with errors shows them at the fields and starts nothing", async ({ page }) => {
+  const before = await withStore((s) => s.countSearches());
+  await page.goto("/searches/new");
+  await fillRange(page, 0, "x", "5", "1");
+  await field(page, "command").fill("node examples/branin.mjs --x :x: --y :why:");
+  await field(page, "metric").fill("loss");
+  await page.getByTestId("submit-search").click();
+
+  await expect(page.getByTestId("error-params.0.max")).toContainText("MIN must be below MAX");
+  await expect(page.getByTestId("error-command")).toContainText(
+    ":why: in the command has no --param why",
+  );
+  await expect(field(page, "params.0.max")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByTestId("form-status")).toContainText("problems to fix");
+  await shot(page, "form-errors");
+
+  // Client-side checks pass; the server still refuses a working directory that does not exist.
+  await field(page, "params.0.max").fill("10");
+  await field(page, "command").fill("node examples/branin.mjs --x :x: --y 3");
+  await field(page, "cwd").fill("/no/such/directory/anywhere");
+  await expect(page.getByTestId("form-status")).toHaveText("Ready to queue");
+  await page.getByTestId("submit-search").click();
+  await expect(page.getByTestId("error-cwd")).toContainText(
+    "no directory /no/such/directory/anywhere",
+  );
+  expect(new URL(page.url()).pathname).toBe("/searches/new");
+  expect(await withStore((s) => s.countSearches())).toBe(before);
+});
+
+test("create a search in the form and watch it run", async ({ page, context }) => {
+  await page.goto("/searches/new");
+  await field(page, "description").fill("e2e: Branin <b>not bold</b>");
+  await fillRange(page, 0, "x", "-5", "10");
+  await page.getByTestId("add-param").click();
+  await fillRange(page, 1, "y", "0", "15");
+  await field(page, "command").fill(
+    "node examples/branin.mjs --x :x: --y :y: --epochs 4 --sleep-ms 400",
+  );
+  await field(page, "metric").fill("loss");
+  await field(page, "numRuns").fill("6");
+  await field(page, "parallelRuns").fill("2");
+  const command = page.getByTestId("equivalent-command");
+  await expect(command).toContainText("hyperbayes bayesian --param x=-5:10 --param y=0:15");
+  await expect(command).toContainText("--num-runs 6 --parallel-runs 2 --metric loss");
+  await expect(command).toContainText(
+    "-- node examples/branin.mjs --x :x: --y :y: --epochs 4 --sleep-ms 400",
+  );
+  await shot(page, "form-filled");
+
+  await page.getByTestId("submit-search").click();
+  await page.waitForURL(/\/searches\/\d+$/);
+  const id = Number(new URL(page.url()).pathname.split("/").pop());
+  const table = page.getByTestId("trials-table");
+
+  // Live: a trial shows up running, then the search completes, with no reload.
+  await expect(table.locator('tbody [data-status="running"]').first()).toBeVisible();
+  const runningRow = table.locator("tbody tr", { has: page.locator('[data-status="running"]') });
+  const runningTrial = await runningRow.first().getAttribute("data-trial");
+  const trialPage = await context.newPage();
+  await trialPage.goto(`/searches/${id}/trials/${runningTrial}`);
+
+  await expect(page.getByTestId("progress-text").first()).toHaveText("6/6", { timeout: 90_000 });
+  await expect(page.getByTestId("search-screen")).toHaveAttribute("data-status", "complete");
+  await expect(table.locator("tbody tr")).toHaveCount(6);
+
+  // The running trial's page followed it to the end by itself.
+  await expect(trialPage.getByTestId("trial-screen")).toHaveAttribute("data-status", "complete");
+  await expect(trialPage.getByTestId("log-stdout")).toContainText("epoch=4 loss=");
+  await trialPage.close();
+
+  // User text is shown as text, never as markup.
+  await expect(page.getByTestId("search-description")).toHaveText("e2e: Branin <b>not bold</b>");
+  await expect(page.getByTestId("search-description").locator("b")).toHaveCount(0);
+
+  // Sorted by the metric, best (lowest loss) first, by default.
+  expect(await table.getAttribute("data-sort")).toBe("value:asc");
+  const losses = await columnValues(table, "value");
+  expect(losses).toHaveLength(6);
+  expect(ascending(losses)).toBe(true);
+  const best = await withStore(async (s) => (await s.getSearch(id))?.best);
+  expect(losses[0]).toBeCloseTo(best?.value as number, 10);
+
+  // By a parameter, both ways, then back to the metric.
+  await table.locator('th[data-column="param_x"] button').click();
+  await expect(table).toHaveAttribute("data-sort", "param_x:asc");
+  const xsUp = await columnValues(table, "param_x");
+  expect(xsUp).toHaveLength(6);
+  expect(ascending(xsUp)).toBe(true);
+  await table.locator('th[data-column="param_x"] button').click();
+  await expect(table).toHaveAttribute("data-sort", "param_x:desc");
+  expect(descending(await columnValues(table, "param_x"))).toBe(true);
+  await table.locator('th[data-column="value"] button').click();
+  await expect(table).toHaveAttribute("data-sort", "value:asc");
+  const lossesAgain = await columnValues(table, "value");
+  expect(ascending(lossesAgain)).toBe(true);
+  expect([...lossesAgain].sort((a, b) => a - b)).toEqual([...losses].sort((a, b) => a - b));
+
+  // One facet chart per parameter, one point per finished trial.
+  const charts = page.getByTestId("facet-chart");
+  await expect(charts).toHaveCount(2);
+  for (const [i, name] of ["x", "y"].entries()) {
+    const chart = charts.nth(i);
+    await expect(chart).toHaveAttribute("data-param", name);
+    await expect(chart.locator(".recharts-scatter-symbol")).toHaveCount(6);
+  }
+  // Hovering a point shows its trial.
+  await charts.first().locator(".recharts-scatter-symbol").first().hover();
+  await expect(page.locator(".chart-tip")).toContainText("Trial");
+  await expect(page.getByTestId("metric-curves")).toBeVisible();
+  await expect(page.getByTestId("best-so-far-chart")).toBeVisible();
+  await page.mouse.move(0, 0);
+  await shot(page, "search-page");
+
+  // A row opens its trial: the command as run, its values and its output.
+  await table.locator("tbody tr").first().click();
+  await page.waitForURL(new RegExp(`/searches/${id}/trials/\\d+$`));
+  await expect(page.getByTestId("trial-command")).toContainText("node examples/branin.mjs --x ");
+  await expect(page.getByTestId("trial-exit-code")).toHaveText("0");
+  await expect(page.getByTestId("log-stdout")).toContainText("epoch=4 loss=");
+  await expect(page.getByTestId("trial-curve")).toHaveCount(1); // loss (epoch= is its step)
+  await shot(page, "trial-page");
+
+  await page.goto("/");
+  const row = page.locator(`[data-search-id="${id}"]`);
+  await expect(row).toContainText("complete");
+  await expect(row).toContainText("6/6");
+  await shot(page, "searches");
+});
+
+test("stop and kill ask first, then end the search", async ({ page }) => {
+  const spec = await withStore(async (s) => {
+    const searches = await s.listSearches({ limit: 1 });
+    return searches[0]?.spec;
+  });
+  if (!spec) throw new Error("the previous test left no search");
+  const id = await withStore(
+    async (s) =>
+      (
+        await s.createSearch({
+          ...spec,
+          description: "e2e: to be killed",
+          numRuns: 4,
+          parallelRuns: 2,
+          command: [
+            "node",
+            "examples/branin.mjs",
+            "--x",
+            ":x:",
+            "--y",
+            ":y:",
+            "--epochs",
+            "200",
+            "--sleep-ms",
+            "200",
+          ],
+        })
+      ).id,
+  );
+  await page.goto(`/searches/${id}`);
+  const table = page.getByTestId("trials-table");
+  await expect(table.locator('tbody [data-status="running"]')).toHaveCount(2, { timeout: 30_000 });
+
+  await page.getByTestId("kill-search").click();
+  await expect(page.getByRole("alertdialog")).toContainText("Cancel running trials now?");
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByRole("alertdialog")).toHaveCount(0);
+  expect((await withStore((s) => s.getSearch(id)))?.stopRequested).toBe("none");
+
+  await page.getByTestId("kill-search").click();
+  await page.getByTestId("kill-search-confirm").click();
+  await expect(page.getByTestId("search-screen")).toHaveAttribute("data-status", "killed", {
+    timeout: 30_000,
+  });
+  await expect(table.locator('tbody [data-status="killed"]')).toHaveCount(2);
+  await expect(page.getByTestId("kill-search")).toHaveCount(0);
+});
+
+test("exports download the search, its trials and its metrics", async ({ request }) => {
+  const id = await withStore(async (s) => {
+    const all = await s.listSearches({ status: ["complete"] });
+    return all[0]?.id;
+  });
+  const json = await request.get(`/api/searches/${id}/export/json`);
+  expect(json.headers()["content-disposition"]).toContain(`search-${id}.json`);
+  const data = (await json.json()) as { trials: unknown[] };
+  expect(data.trials).toHaveLength(6);
+  const csv = await (await request.get(`/api/searches/${id}/export/csv`)).text();
+  expect(csv.split("\r\n")[0]).toBe("trial,status,x,y,loss,started_at,ended_at,exit_code,reason");
+  const metrics = await (await request.get(`/api/searches/${id}/export/metrics`)).text();
+  expect(metrics.startsWith("run_id,metric_name,timestamp,index,value\r\n")).toBe(true);
+  // 6 trials x 4 epochs of loss.
+  expect(metrics.trim().split("\r\n")).toHaveLength(1 + 6 * 4);
+  expect((await request.get("/api/searches/999999/export/json")).status()).toBe(404);
+});
+
+test("pages carry a CSP; cross-origin writes are refused", async ({ request }) => {
+  const home = await request.get("/");
+  const csp = home.headers()["content-security-policy"] ?? "";
+  expect(csp).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(home.headers()["x-content-type-options"]).toBe("nosniff");
+
+  const forged = await request.post("/searches/new", {
+    headers: { origin: "http://evil.example", "content-type": "text/plain" },
+    data: "x",
+  });
+  expect(forged.status()).toBe(403);
+  const huge = await request.post("/searches/new", {
+    headers: { "content-type": "text/plain" },
+    data: "x".repeat(600 * 1024),
+  });
+  expect(huge.status()).toBe(413);
+});

@@ -1,0 +1,231 @@
+import { describe, expect, it } from "vitest";
+import { parseSearchArgs, resolveSearch } from "../../cli/_search-flags";
+import type { SearchKind } from "../search/spec";
+import {
+  checkSearchForm,
+  defaultFormValues,
+  type ParamRow,
+  type SearchFormValues,
+  searchFormSchema,
+} from "./search-form";
+import { splitShellWords } from "./shell-words";
+
+const range = (
+  name: string,
+  min: string,
+  max: string,
+  extra: Partial<ParamRow> = {},
+): ParamRow => ({
+  name,
+  kind: "range",
+  min,
+  max,
+  scale: "linear",
+  type: "float",
+  values: "",
+  ...extra,
+});
+const choice = (name: string, values: string): ParamRow => ({
+  ...range(name, "", ""),
+  kind: "choice",
+  values,
+});
+
+function form(patch: Partial<SearchFormValues>): SearchFormValues {
+  return {
+    ...defaultFormValues("/tmp"),
+    params: [range("lr", "0.0001", "0.1", { scale: "log" }), choice("opt", "adam, sgd")],
+    command: "python train.py --lr :lr: --opt=:opt:",
+    metric: "val_loss",
+    numRuns: "12",
+    parallelRuns: "3",
+    seed: "7",
+    ...patch,
+  };
+}
+
+/** The spec the CLI builds from the form's own equivalent command. */
+function cliSpec(command: string) {
+  const split = splitShellWords(command);
+  if (!split.ok) throw new Error(split.error);
+  const [bin, kind, ...args] = split.argv;
+  expect(bin).toBe("hyperbayes");
+  return resolveSearch(kind as SearchKind, parseSearchArgs(kind as SearchKind, args), {
+    randomSeed: () => 1,
+  }).spec;
+}
+
+describe("checkSearchForm", () => {
+  it("builds the same spec as the CLI given the equivalent command", () => {
+    const cases: Partial<SearchFormValues>[] = [
+      {},
+      {
+        kind: "random",
+        goal: "maximize",
+        metricAgg: "max",
+        timeoutMinutes: "2.5",
+        stopConditions: ["val_loss > 5:3", "val_loss < 0.1 && epoch >= 2"],
+        description: 'it\'s a "test" with $HOME and spaces',
+        env: "A=1\nB=two words",
+        labels: "x, y",
+        acquisition: "ei",
+        maxFailures: "4",
+        machineType: "K80",
+      },
+      {
+        kind: "grid",
+        numRuns: "",
+        params: [
+          choice("a", "1, 2, 3"),
+          choice("b", '["x,y", "z"]'),
+          range("n", "1", "3", { type: "int" }),
+        ],
+        command: "sh -c 'echo :a: :b: :n:'",
+      },
+      {
+        kind: "bayesian",
+        kappa: "2.5",
+        params: [range("x", "-5", "10"), choice("s", "a:b")],
+        command: "run :x: :s:",
+      },
+    ];
+    for (const patch of cases) {
+      const check = checkSearchForm(form(patch));
+      expect(check.errors).toEqual({});
+      expect(check.spec).toBeDefined();
+      expect(cliSpec(check.command)).toEqual(check.spec);
+    }
+  });
+
+  it("infers the goal from the metric's name, as the CLI does", () => {
+    expect(checkSearchForm(form({ metric: "keras/val_loss" })).goal).toEqual({
+      goal: "minimize",
+      inferred: true,
+    });
+    expect(checkSearchForm(form({ metric: "val_acc" })).goal?.goal).toBe("maximize");
+    expect(checkSearchForm(form({ metric: "val_acc", goal: "minimize" })).goal).toEqual({
+      goal: "minimize",
+      inferred: false,
+    });
+  });
+
+  it("places range mistakes at the bound they concern", () => {
+    const check = checkSearchForm(
+      form({
+        params: [
+          range("a", "5", "1"),
+          range("b", "0", "1", { scale: "log" }),
+          range("c", "x", ""),
+          range("d", "0.5", "3", { type: "int" }),
+        ],
+        command: "run :a: :b: :c: :d:",
+      }),
+    );
+    expect(check.spec).toBeUndefined();
+    expect(check.errors["params.0.max"]?.[0]).toMatch(/MIN must be below MAX/);
+    expect(check.errors["params.1.min"]?.[0]).toMatch(/log scale needs MIN > 0/);
+    expect(check.errors["params.2.min"]?.[0]).toMatch(/"x" is not a number/);
+    expect(check.errors["params.2.max"]?.[0]).toMatch(/max is required/);
+    expect(check.errors["params.3.min"]?.[0]).toMatch(/integer bounds/);
+  });
+
+  it("reports unknown placeholders at the command and unused parameters at the parameter", () => {
+    const check = checkSearchForm(
+      form({
+        params: [range("lr", "0.1", "1"), range("unused", "0", "1")],
+        command: "run --lr :lr: --m :mom:",
+      }),
+    );
+    expect(check.errors.command?.[0]).toMatch(/:mom: in the command has no --param mom/);
+    expect(check.warnings["params.1.name"]?.[0]).toMatch(/unused is never used/);
+    expect(check.warnings["params.0.name"]).toBeUndefined();
+  });
+
+  it("rejects duplicate names, bad names, empty choices and duplicate choices", () => {
+    const check = checkSearchForm(
+      form({
+        params: [
+          range("lr", "0", "1"),
+          range("lr", "0", "2"),
+          choice("9bad", "a"),
+          choice("c", " "),
+          choice("d", "a, a"),
+        ],
+        command: "run :lr:",
+      }),
+    );
+    expect(check.errors["params.1.name"]?.[0]).toMatch(/defined twice/);
+    expect(check.errors["params.2.name"]?.[0]).toMatch(/starts with a letter/);
+    expect(check.errors["params.3.values"]?.[0]).toMatch(/at least one value/);
+    expect(check.errors["params.4.values"]?.[0]).toMatch(/listed twice/);
+  });
+
+  it("checks the other fields with the CLI's rules", () => {
+    const check = checkSearchForm(
+      form({
+        command: "run 'unclosed",
+        cwd: "relative/dir",
+        numRuns: "0",
+        parallelRuns: "1.5",
+        metric: "has space",
+        timeoutMinutes: "-1",
+        stopConditions: ["val_loss = 3"],
+        env: "no equals sign",
+        seed: "-1",
+      }),
+    );
+    expect(Object.keys(check.errors).sort()).toEqual(
+      [
+        "command",
+        "cwd",
+        "env",
+        "metric",
+        "numRuns",
+        "parallelRuns",
+        "seed",
+        "stopConditions.0",
+        "timeoutMinutes",
+      ].sort(),
+    );
+    expect(check.errors.stopConditions?.length ?? 0).toBe(0);
+    expect(check.spec).toBeUndefined();
+  });
+
+  it("requires runs except for grid, whose default is every point", () => {
+    expect(checkSearchForm(form({ numRuns: "" })).errors.numRuns).toBeDefined();
+    const grid = checkSearchForm(
+      form({
+        kind: "grid",
+        numRuns: "",
+        params: [choice("a", "1,2,3"), choice("b", "x,y")],
+        command: "r :a: :b:",
+      }),
+    );
+    expect(grid.spec?.numRuns).toBe(6);
+    const float = checkSearchForm(form({ kind: "grid", numRuns: "" }));
+    expect(float.errors.params?.[0]).toMatch(/float range/);
+  });
+
+  it("draws the seed only when the field is blank", () => {
+    expect(checkSearchForm(form({ seed: "" }), { randomSeed: () => 99 }).spec?.seed).toBe(99);
+    expect(checkSearchForm(form({ seed: "5" }), { randomSeed: () => 99 }).spec?.seed).toBe(5);
+  });
+
+  it("caps what a submission may hold", () => {
+    const many = Array.from({ length: 51 }, (_, i) => range(`p${i}`, "0", "1"));
+    expect(searchFormSchema.safeParse(form({ params: many })).success).toBe(false);
+    expect(searchFormSchema.safeParse(form({ command: "x".repeat(20_001) })).success).toBe(false);
+    expect(
+      searchFormSchema.safeParse(form({ stopConditions: Array(6).fill("a < 1") })).success,
+    ).toBe(false);
+    expect(searchFormSchema.safeParse(form({})).success).toBe(true);
+  });
+});
+
+describe("checkSearchForm placement", () => {
+  it("does not call a placeholder unknown when only its parameter's bounds are wrong", () => {
+    const check = checkSearchForm(form({ params: [range("x", "5", "1")], command: "run :x:" }));
+    expect(check.errors["params.0.max"]).toBeDefined();
+    expect(check.errors.command).toBeUndefined();
+  });
+});
