@@ -144,8 +144,12 @@ export function createOptimizeSession() {
         return { ok: false, error: "not a JSON object" };
       }
       const parsed = request.safeParse(json);
-      if (!parsed.success)
-        return { ok: false, error: z.prettifyError(parsed.error).replaceAll("\n", "; ") };
+      if (!parsed.success) {
+        const error = parsed.error.issues
+          .map((i) => (i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message))
+          .join("; ");
+        return { ok: false, error };
+      }
       try {
         return handle(parsed.data);
       } catch (e) {
