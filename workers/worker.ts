@@ -17,6 +17,7 @@ import { defaultHome, type Search, type Store, type Trial } from "../db";
 import { substituteCommand } from "../lib/command";
 import { type Env, HyperbayesError } from "../lib/errors";
 import { createLocalExecutor } from "../lib/executors/local";
+import { SlurmExecutor } from "../lib/executors/slurm";
 import {
   NoCapacityError,
   parseTrialHandle,
@@ -24,7 +25,7 @@ import {
   type TrialExit,
   type TrialHandle,
 } from "../lib/executors/types";
-import { resolveMachineType } from "../lib/machines/types";
+import { type MachineType, resolveMachineType } from "../lib/machines/types";
 import { createStopWatcher, formatStopCondition, type StopWatcher } from "../lib/metrics/stop";
 import type { MetricPoint } from "../lib/metrics/stream";
 import { type ModelState, type Observation, suggest } from "../lib/optimizer";
@@ -60,21 +61,54 @@ export function newOwnerId(): string {
   return `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** The executors a worker process shares between its searches (GPU slots are per machine). */
+/**
+ * The executors a worker process shares between its searches: one local executor (GPU slots are
+ * per machine), and one Slurm executor per machine type (its sbatch settings; each polls squeue
+ * once per interval for all of its jobs).
+ */
 export class Executors {
   private local?: Promise<TrialExecutor>;
+  private readonly slurm = new Map<string, SlurmExecutor>();
   constructor(private readonly env: Env = process.env) {}
 
+  /** The executor that starts a machine type's trials (and adopts the ones it started). */
+  forMachine(machine: MachineType): Promise<TrialExecutor> {
+    if (machine.executor === "local") return this.forKind("local");
+    let executor = this.slurm.get(machine.name);
+    if (!executor) {
+      executor = new SlurmExecutor({
+        machineType: machine.name,
+        settings: machine.slurm,
+        env: this.env,
+      });
+      this.slurm.set(machine.name, executor);
+    }
+    return Promise.resolve(executor);
+  }
+
+  /** An executor that can poll, stop, kill and adopt any handle of this kind (a Slurm job needs
+   * no machine type settings once submitted). */
   forKind(kind: TrialHandle["kind"]): Promise<TrialExecutor> {
     if (kind === "local") {
       this.local ??= createLocalExecutor({ env: this.env });
       return this.local;
     }
-    throw new HyperbayesError("internal", `no ${kind} executor in this worker`);
+    if (kind === "slurm") {
+      return this.forMachine({
+        name: "slurm",
+        executor: "slurm",
+        gpus: 0,
+        source: "built-in",
+        description: "any Slurm job",
+        slurm: {},
+      });
+    }
+    throw new HyperbayesError("internal", `no ${kind satisfies never} executor in this worker`);
   }
 
   async close(): Promise<void> {
     if (this.local) await (await this.local).close();
+    for (const executor of this.slurm.values()) await executor.close();
   }
 }
 
@@ -121,7 +155,7 @@ export async function runSearch(
   let search = await mustGet(store, searchId);
   const spec = search.spec;
   const machine = await resolveMachineType(spec.machineType);
-  const executor = await ctx.executors.forKind(machine.executor);
+  const executor = await ctx.executors.forMachine(machine);
   const guard = { leaseOwner: owner };
   const emit = (e: WorkerEvent) => ctx.onEvent?.(e);
 

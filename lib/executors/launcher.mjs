@@ -1,13 +1,14 @@
-// The trial launcher: the small supervisor the local executor leaves behind for each trial, so a
-// trial's outcome is recorded even when no worker is watching. Plain JavaScript run by
-// `node launcher.mjs DIR`, no tsx and no imports beyond node:, so it starts fast.
+// The trial launcher: the small supervisor the local executor leaves behind for each trial (and
+// the program each Slurm job runs), so a trial's outcome is recorded even when no worker is
+// watching. Plain JavaScript run by `node launcher.mjs DIR`, no tsx and no imports beyond node:,
+// so it starts fast.
 //
-// It reads DIR/launch.json ({argv, cwd, startedAt, timeoutMs?, graceMs}), runs argv without a
-// shell in a process group of its own (pgid = child pid; the launcher sits in another group, so
-// it can SIGKILL the whole trial and still live to write the result), enforces the timeout, and
-// writes DIR/exit.json ({exitCode, signal, endedAt, reason?, message?}) atomically once every
-// process of the trial's group is gone. DIR/launcher.json ({pid, childPid, startedAt}) tells
-// the executor which group to signal should the launcher itself be killed.
+// It reads DIR/launch.json ({argv, cwd, startedAt, timeoutMs?, graceMs, env?}), runs argv
+// without a shell in a process group of its own (pgid = child pid; the launcher sits in another
+// group, so it can SIGKILL the whole trial and still live to write the result), enforces the
+// timeout, and writes DIR/exit.json ({exitCode, signal, endedAt, reason?, message?}) atomically
+// once every process of the trial's group is gone. DIR/launcher.json ({pid, childPid, startedAt})
+// tells the executor which group to signal should the launcher itself be killed.
 //
 // Signals to the launcher: SIGTERM/SIGINT/SIGHUP = stop politely (the same signal to the trial's
 // group, SIGKILL after graceMs), SIGUSR2 = kill now. Its stdio is the trial's: stdin /dev/null,
@@ -189,7 +190,12 @@ if (marker) {
 }
 
 const [file, ...args] = launch.argv;
-const env = { ...process.env };
+// launch.env: the trial's own variables, for executors whose launcher starts from an environment
+// they do not control (a Slurm job's); the local executor passes them in the launcher's own.
+const env = {
+  ...process.env,
+  ...(launch.env !== null && typeof launch.env === "object" ? launch.env : {}),
+};
 // The executor parks the trial's NODE_OPTIONS so they do not apply to this launcher.
 delete env.NODE_OPTIONS;
 if (env.HYPERBAYES_NODE_OPTIONS !== undefined) env.NODE_OPTIONS = env.HYPERBAYES_NODE_OPTIONS;

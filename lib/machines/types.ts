@@ -1,20 +1,35 @@
 /**
  * Machine types: the names `-t/--machine-type` picks from, and what each means for a trial
- * (which executor runs it, how many GPUs it gets). Built in: `cpu` (a local process, no GPU)
- * and one local type per GPU model that detection finds (e.g. `H100`), one GPU per trial.
+ * (which executor runs it, how many GPUs it gets, for Slurm how it is submitted). Built in:
+ * `cpu` (a local process, no GPU) and one local type per GPU model that detection finds (e.g.
+ * `H100`), one GPU per trial. More come from the config file (lib/machines/config.ts); a
+ * configured type replaces a built-in one of the same name.
  */
 import { type Env, UsageError } from "../errors";
+import type { SlurmSettings } from "../executors/slurm";
+import { configMachineTypes, loadConfig } from "./config";
 import { detectGpus, type Gpu } from "./gpus";
 
-export interface MachineType {
+interface MachineTypeBase {
   name: string;
-  executor: "local" | "slurm";
   /** GPUs each trial gets. */
   gpus: number;
   /** Where the type came from, for `hyperbayes machines`. */
   source: "built-in" | "detected" | "config";
   description: string;
 }
+
+export interface LocalMachineType extends MachineTypeBase {
+  executor: "local";
+}
+
+export interface SlurmMachineType extends MachineTypeBase {
+  executor: "slurm";
+  /** How each trial is submitted (sbatch options, setup lines). */
+  slurm: SlurmSettings;
+}
+
+export type MachineType = LocalMachineType | SlurmMachineType;
 
 /** "NVIDIA H100 80GB HBM3" -> "H100", "Tesla K80" -> "K80", "NVIDIA GeForce RTX 4090" -> "RTX4090". */
 export function gpuModelName(name: string): string {
@@ -28,7 +43,7 @@ export function gpuModelName(name: string): string {
   return /\d/.test(first) || second === undefined ? first : `${first}${second}`;
 }
 
-export const CPU_MACHINE: MachineType = {
+export const CPU_MACHINE: LocalMachineType = {
   name: "cpu",
   executor: "local",
   gpus: 0,
@@ -36,7 +51,7 @@ export const CPU_MACHINE: MachineType = {
   description: "this machine, no GPU",
 };
 
-export function localMachineTypes(gpus: readonly Gpu[]): MachineType[] {
+export function localMachineTypes(gpus: readonly Gpu[]): LocalMachineType[] {
   const byModel = new Map<string, number>();
   for (const g of gpus) {
     const model = gpuModelName(g.name);
@@ -54,21 +69,36 @@ export function localMachineTypes(gpus: readonly Gpu[]): MachineType[] {
   ];
 }
 
-export async function listMachineTypes(env: Env = process.env): Promise<MachineType[]> {
-  return localMachineTypes(await detectGpus({ env }));
+/**
+ * Every machine type -t can name: built-in, detected, then the config file's (`cwd` is where
+ * hyperbayes.config.json is looked for). Throws UsageError for a bad config file.
+ */
+export async function listMachineTypes(
+  env: Env = process.env,
+  cwd: string = process.cwd(),
+): Promise<MachineType[]> {
+  const loaded = loadConfig(env, cwd);
+  const configured = loaded ? configMachineTypes(loaded.config) : [];
+  const taken = new Set(configured.map((t) => t.name.toLowerCase()));
+  const local = localMachineTypes(await detectGpus({ env }));
+  return [...local.filter((t) => !taken.has(t.name.toLowerCase())), ...configured];
 }
 
 /** The type a search gets without -t: the first local GPU model when there is one, else cpu. */
-export async function defaultMachineType(env: Env = process.env): Promise<string> {
-  const types = await listMachineTypes(env);
-  return (types.find((t) => t.gpus > 0) ?? CPU_MACHINE).name;
+export async function defaultMachineType(
+  env: Env = process.env,
+  cwd: string = process.cwd(),
+): Promise<string> {
+  const types = await listMachineTypes(env, cwd);
+  return (types.find((t) => t.executor === "local" && t.gpus > 0) ?? CPU_MACHINE).name;
 }
 
 export async function resolveMachineType(
   name: string,
   env: Env = process.env,
+  cwd: string = process.cwd(),
 ): Promise<MachineType> {
-  const types = await listMachineTypes(env);
+  const types = await listMachineTypes(env, cwd);
   const found =
     types.find((t) => t.name === name) ??
     types.find((t) => t.name.toLowerCase() === name.toLowerCase());
