@@ -68,20 +68,23 @@ export function newOwnerId(): string {
  */
 export class Executors {
   private local?: Promise<TrialExecutor>;
+  /** By machine type name and settings; "" for the one forKind("slurm") hands out. */
   private readonly slurm = new Map<string, SlurmExecutor>();
   constructor(private readonly env: Env = process.env) {}
 
   /** The executor that starts a machine type's trials (and adopts the ones it started). */
   forMachine(machine: MachineType): Promise<TrialExecutor> {
     if (machine.executor === "local") return this.forKind("local");
-    let executor = this.slurm.get(machine.name);
+    // By name and settings: a config file edited while the worker runs applies to new searches.
+    const key = JSON.stringify([machine.name, machine.slurm]);
+    let executor = this.slurm.get(key);
     if (!executor) {
       executor = new SlurmExecutor({
         machineType: machine.name,
         settings: machine.slurm,
         env: this.env,
       });
-      this.slurm.set(machine.name, executor);
+      this.slurm.set(key, executor);
     }
     return Promise.resolve(executor);
   }
@@ -94,14 +97,12 @@ export class Executors {
       return this.local;
     }
     if (kind === "slurm") {
-      return this.forMachine({
-        name: "slurm",
-        executor: "slurm",
-        gpus: 0,
-        source: "built-in",
-        description: "any Slurm job",
-        slurm: {},
-      });
+      let executor = this.slurm.get("");
+      if (!executor) {
+        executor = new SlurmExecutor({ env: this.env });
+        this.slurm.set("", executor);
+      }
+      return Promise.resolve(executor);
     }
     throw new HyperbayesError("internal", `no ${kind satisfies never} executor in this worker`);
   }

@@ -171,9 +171,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     const keys = issue.keys.map((k) => `"${k}"`).join(", ");
     return `${where}unknown field${issue.keys.length === 1 ? "" : "s"} ${keys}`;
   }
-  if (issue.code === "invalid_union" && issue.path.at(-1) !== "executor") {
-    return `${where}executor: must be "local" or "slurm"`;
-  }
+  if (issue.code === "invalid_key") return `${where}${issue.issues[0]?.message ?? issue.message}`;
+  if (issue.path.at(-1) === "executor") return `${where}must be "local" or "slurm"`;
   return `${where}${issue.message}`;
 }
 
