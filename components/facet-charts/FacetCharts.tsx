@@ -6,7 +6,7 @@
  * its trial; clicking opens it.
  */
 import { useRouter } from "next/navigation";
-import { memo, useMemo } from "react";
+import { memo, useMemo, useState } from "react";
 import {
   CartesianGrid,
   ResponsiveContainer,
@@ -19,6 +19,7 @@ import {
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
 import type { ParamSpec } from "../../lib/space/schema";
+import { DensePoints, type HoveredPoint } from "../ui/DensePoints";
 import { formatMetric, formatParam } from "../ui/format";
 import { type Facet, type FacetPoint, facetsOf } from "./facet-data";
 
@@ -32,33 +33,29 @@ export const COLORS = {
 
 const tick = { fontSize: 11, fill: COLORS.axis };
 
-function PointTip({
-  active,
-  payload,
-  byNumber,
+/** Up to this many points a chart draws recharts symbols (one DOM node each); beyond, one path. */
+export const DOM_POINT_LIMIT = 400;
+
+function TrialTip({
+  trial,
   space,
   metric,
 }: {
-  active?: boolean;
-  payload?: readonly { payload?: FacetPoint }[];
-  byNumber: Map<number, TrialRow>;
+  trial: TrialRow | undefined;
   space: readonly ParamSpec[];
   metric: string;
 }) {
-  const p = payload?.[0]?.payload;
-  if (!active || !p) return null;
-  const t = byNumber.get(p.n);
-  if (!t) return null;
+  if (!trial) return null;
   return (
     <div className="chart-tip">
       <div className="t">
-        Trial {t.n} <span className="muted">· {t.status}</span>
+        Trial {trial.n} <span className="muted">· {trial.status}</span>
       </div>
       <dl>
         <dt>{metric}</dt>
-        <dd>{formatMetric(t.value)}</dd>
+        <dd>{formatMetric(trial.value)}</dd>
         {space.map((s) => (
-          <FragmentRow key={s.name} k={s.name} v={formatParam(t.params[s.name], s)} />
+          <FragmentRow key={s.name} k={s.name} v={formatParam(trial.params[s.name], s)} />
         ))}
       </dl>
     </div>
@@ -115,6 +112,12 @@ const FacetChart = memo(function FacetChart({
 }) {
   const { spec } = facet;
   const drawn = facet.complete.length + (facet.best ? 1 : 0);
+  const dense = drawn + facet.failed.length > DOM_POINT_LIMIT;
+  const [hovered, setHovered] = useState<HoveredPoint | undefined>();
+  const everyPoint = useMemo(
+    () => [...facet.complete, ...facet.failed, ...(facet.best ? [facet.best] : [])],
+    [facet],
+  );
   const scale =
     spec.kind === "choice"
       ? "choices"
@@ -134,6 +137,7 @@ const FacetChart = memo(function FacetChart({
       data-points={drawn}
       data-failed={facet.failed.length}
       data-scale={facet.log ? "log" : spec.kind === "choice" ? "category" : "linear"}
+      data-dense={dense}
     >
       <h3>
         {spec.name}
@@ -145,12 +149,8 @@ const FacetChart = memo(function FacetChart({
           </span>
         ) : null}
       </h3>
-      <div className="chart-box">
-        <ResponsiveContainer
-          width="100%"
-          height="100%"
-          initialDimension={{ width: 340, height: 240 }}
-        >
+      <div className="chart-box" style={{ position: "relative" }}>
+        <ResponsiveContainer width="100%" height="100%">
           <ScatterChart margin={{ top: 8, right: 14, bottom: 4, left: 0 }}>
             <CartesianGrid stroke={COLORS.grid} />
             <XAxis
@@ -183,30 +183,51 @@ const FacetChart = memo(function FacetChart({
               width={52}
               tickFormatter={(v: number) => (v === facet.band ? "failed" : formatMetric(v))}
             />
-            <Tooltip
-              cursor={{ strokeDasharray: "3 3", stroke: COLORS.axis }}
-              isAnimationActive={false}
-              content={(props) => (
-                <PointTip
-                  active={props.active}
-                  payload={props.payload as readonly { payload?: FacetPoint }[]}
-                  byNumber={byNumber}
-                  space={space}
-                  metric={metric}
+            {dense ? null : (
+              <Tooltip
+                cursor={{ strokeDasharray: "3 3", stroke: COLORS.axis }}
+                isAnimationActive={false}
+                content={(props) => {
+                  const p = (props.payload as readonly { payload?: FacetPoint }[] | undefined)?.[0]
+                    ?.payload;
+                  return props.active && p ? (
+                    <TrialTip trial={byNumber.get(p.n)} space={space} metric={metric} />
+                  ) : null;
+                }}
+              />
+            )}
+            {dense ? (
+              <>
+                <DensePoints
+                  points={facet.complete}
+                  fill={COLORS.point}
+                  className="facet-complete"
                 />
-              )}
-            />
-            <Scatter
-              name="trials"
-              data={facet.complete}
-              fill={COLORS.point}
-              fillOpacity={0.7}
-              isAnimationActive={false}
-              onClick={open}
-              shape="circle"
-              className="facet-complete"
-            />
-            {facet.failed.length > 0 ? (
+                <DensePoints
+                  points={facet.failed}
+                  fill={COLORS.failed}
+                  shape="cross"
+                  opacity={1}
+                  className="facet-failed"
+                  interactive={everyPoint}
+                  onHover={setHovered}
+                  onOpen={onOpen}
+                />
+              </>
+            ) : null}
+            {dense ? null : (
+              <Scatter
+                name="trials"
+                data={facet.complete}
+                fill={COLORS.point}
+                fillOpacity={0.7}
+                isAnimationActive={false}
+                onClick={open}
+                shape="circle"
+                className="facet-complete"
+              />
+            )}
+            {!dense && facet.failed.length > 0 ? (
               <Scatter
                 name="failed"
                 data={facet.failed}
@@ -230,6 +251,14 @@ const FacetChart = memo(function FacetChart({
             ) : null}
           </ScatterChart>
         </ResponsiveContainer>
+        {dense && hovered ? (
+          <div
+            className="chart-tip-float"
+            style={{ left: hovered.left + 12, top: Math.max(0, hovered.top - 20) }}
+          >
+            <TrialTip trial={byNumber.get(hovered.point.n)} space={space} metric={metric} />
+          </div>
+        ) : null}
       </div>
     </div>
   );

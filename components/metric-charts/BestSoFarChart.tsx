@@ -1,7 +1,8 @@
 "use client";
 /**
- * Convergence: every finished trial's value by trial number (faint dots) and the best value so
- * far (a step line), so one sees at a glance whether later trials still improve.
+ * Convergence: every finished trial's value by trial number (faint dots, one path however many)
+ * and the best value so far (a step line), so one sees at a glance whether later trials still
+ * improve.
  */
 import { useMemo } from "react";
 import {
@@ -9,7 +10,6 @@ import {
   ComposedChart,
   Line,
   ResponsiveContainer,
-  Scatter,
   Tooltip,
   XAxis,
   YAxis,
@@ -17,7 +17,8 @@ import {
 import { bestSoFar } from "../../lib/console/downsample";
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
-import { hasValue, sampleTrials } from "../facet-charts/facet-data";
+import { hasValue, niceTicks, sampleTrials } from "../facet-charts/facet-data";
+import { DensePoints } from "../ui/DensePoints";
 import { formatMetric } from "../ui/format";
 
 const tick = { fontSize: 11, fill: "#8a93a3" };
@@ -31,22 +32,26 @@ export function BestSoFarChart({
   goal: Goal;
   metric: string;
 }) {
-  const { line, dots, maxN } = useMemo(() => {
+  const { line, dots, maxN, yTicks } = useMemo(() => {
     const finished = trials.filter(hasValue);
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const t of finished) {
+      lo = Math.min(lo, t.value);
+      hi = Math.max(hi, t.value);
+    }
     return {
+      // The dots are drawn outside recharts' data, so the axis is told their range.
+      yTicks: finished.length > 0 ? niceTicks(lo, hi) : [0, 1],
       line: bestSoFar(finished, goal).map((p) => ({ n: p.n, best: p.best })),
-      dots: sampleTrials(finished, goal, 800).map((t) => ({ n: t.n, value: t.value })),
+      dots: sampleTrials(finished, goal, 2000).map((t) => ({ n: t.n, x: t.n, y: t.value })),
       maxN: trials.reduce((m, t) => Math.max(m, t.n), 1),
     };
   }, [trials, goal]);
   if (line.length === 0) return <div className="empty">No finished trials yet.</div>;
   return (
     <div className="chart-box tall" data-testid="best-so-far-chart" data-points={line.length}>
-      <ResponsiveContainer
-        width="100%"
-        height="100%"
-        initialDimension={{ width: 600, height: 280 }}
-      >
+      <ResponsiveContainer width="100%" height="100%">
         <ComposedChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="#eceef2" />
           <XAxis
@@ -67,7 +72,9 @@ export function BestSoFarChart({
           />
           <YAxis
             type="number"
-            domain={["auto", "auto"]}
+            domain={[yTicks[0] as number, yTicks[yTicks.length - 1] as number]}
+            ticks={yTicks}
+            interval={0}
             tick={tick}
             tickLine={false}
             axisLine={false}
@@ -76,18 +83,13 @@ export function BestSoFarChart({
           />
           <Tooltip
             isAnimationActive={false}
-            formatter={(v) => formatMetric(typeof v === "number" ? v : Number(v))}
+            formatter={(v) => [
+              formatMetric(typeof v === "number" ? v : Number(v)),
+              `best ${metric}`,
+            ]}
             labelFormatter={(n) => `trial ${n}`}
           />
-          <Scatter
-            name={metric}
-            data={dots}
-            dataKey="value"
-            fill="#9fb1e4"
-            fillOpacity={0.6}
-            isAnimationActive={false}
-            shape="circle"
-          />
+          <DensePoints points={dots} fill="#9fb1e4" opacity={0.6} r={2.5} />
           <Line
             name="best so far"
             data={line}

@@ -15,9 +15,9 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
+import { curveKey, curveTrials } from "../../lib/console/curve-trials";
 import type { Curve, TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
-import { hasValue } from "../facet-charts/facet-data";
 import { formatMetric } from "../ui/format";
 
 const PALETTE = [
@@ -31,40 +31,25 @@ const PALETTE = [
   "#7fb069",
 ];
 const tick = { fontSize: 11, fill: "#8a93a3" };
-const BEST = 6;
-const RUNNING = 6;
-
-/** Which trials to draw: the best finished ones, then the running ones. */
-export function curveTrials(
-  trials: readonly TrialRow[],
-  goal: Goal,
-): { best: number[]; running: number[] } {
-  const best = trials
-    .filter(hasValue)
-    .sort((a, b) => (goal === "maximize" ? b.value - a.value : a.value - b.value) || a.n - b.n)
-    .slice(0, BEST)
-    .map((t) => t.n);
-  const running = trials
-    .filter((t) => t.status === "running")
-    .map((t) => t.n)
-    .slice(-RUNNING);
-  return { best, running };
-}
-
 export function MetricCurves({
   searchId,
   trials,
   goal,
   live,
+  initial,
 }: {
   searchId: number;
   trials: TrialRow[];
   goal: Goal;
   live: boolean;
+  /** Curves sent with the page, for the trials `curveTrials` picked then. */
+  initial: { key: string; curves: Curve[] };
 }) {
   const { best, running } = useMemo(() => curveTrials(trials, goal), [trials, goal]);
-  const wanted = useMemo(() => [...best, ...running].join(","), [best, running]);
-  const [curves, setCurves] = useState<Curve[] | null>(null);
+  const wanted = useMemo(() => curveKey({ best, running }), [best, running]);
+  const [curves, setCurves] = useState<Curve[] | null>(
+    wanted === initial.key ? initial.curves : null,
+  );
   const [tick2, setTick] = useState(0);
 
   useEffect(() => {
@@ -79,6 +64,8 @@ export function MetricCurves({
       setCurves([]);
       return;
     }
+    // The page came with these; a running trial's grow, so those are fetched again on ticks.
+    if (wanted === initial.key && tick2 === 0) return;
     const controller = new AbortController();
     fetch(`/api/searches/${searchId}/curves?trials=${wanted}`, { signal: controller.signal })
       .then((r) =>
@@ -89,18 +76,14 @@ export function MetricCurves({
         // Aborted (a newer request replaced it) or the server is gone: keep what is drawn.
       });
     return () => controller.abort();
-  }, [searchId, wanted, tick2]);
+  }, [searchId, wanted, tick2, initial.key]);
 
   const runningSet = useMemo(() => new Set(running), [running]);
   if (curves === null) return <div className="chart-box tall muted" data-testid="curves-loading" />;
   if (curves.length === 0) return <div className="empty">No metric points yet.</div>;
   return (
     <div className="chart-box tall" data-testid="metric-curves" data-curves={curves.length}>
-      <ResponsiveContainer
-        width="100%"
-        height="100%"
-        initialDimension={{ width: 600, height: 280 }}
-      >
+      <ResponsiveContainer width="100%" height="100%">
         <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="#eceef2" />
           <XAxis

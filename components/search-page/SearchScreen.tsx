@@ -6,7 +6,8 @@
  * still running (see `pollSearch`), so the page is never more than about a second behind.
  */
 import { useEffect, useRef, useState } from "react";
-import type { SearchPoll, SearchView, TrialRow } from "../../lib/console/views";
+import { type PackedTrials, unpackTrials } from "../../lib/console/pack";
+import type { Curve, SearchPoll, SearchView, TrialRow } from "../../lib/console/views";
 import { FINAL_SEARCH_STATUSES, FINAL_TRIAL_STATUSES } from "../../lib/search/spec";
 import { FacetCharts } from "../facet-charts/FacetCharts";
 import { BestSoFarChart } from "../metric-charts/BestSoFarChart";
@@ -34,20 +35,26 @@ function merge(current: TrialRow[], changed: readonly TrialRow[]): TrialRow[] {
 export function SearchScreen({
   initialSearch,
   initialTrials,
+  initialCurves,
   stopAction,
 }: {
   initialSearch: SearchView;
-  initialTrials: TrialRow[];
+  initialTrials: PackedTrials;
+  initialCurves: { key: string; curves: Curve[] };
   stopAction: StopAction;
 }) {
   const [search, setSearch] = useState(initialSearch);
-  const [trials, setTrials] = useState(initialTrials);
+  const [trials, setTrials] = useState(() => unpackTrials(initialTrials));
   const [now, setNow] = useState(() => Date.now());
   const [stale, setStale] = useState(false);
   const trialsRef = useRef(trials);
   trialsRef.current = trials;
 
   const live = !FINAL_SEARCH_STATUSES.has(search.status);
+  // The table and charts render in the browser only: the server would sort and lay out every
+  // trial once more just to produce markup the browser redraws at its own size anyway.
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => setMounted(true), []);
   const [polls, setPolls] = useState(0);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `polls` re-arms the timer after each poll
@@ -98,15 +105,19 @@ export function SearchScreen({
           <h2>Trials</h2>
           <span className="hint">Click a column to sort; click a row to open the trial</span>
         </div>
-        <TrialsTable
-          searchId={search.id}
-          trials={trials}
-          space={search.space}
-          metric={search.metric}
-          goal={search.goal}
-          bestTrial={bestTrial}
-          now={now}
-        />
+        {mounted ? (
+          <TrialsTable
+            searchId={search.id}
+            trials={trials}
+            space={search.space}
+            metric={search.metric}
+            goal={search.goal}
+            bestTrial={bestTrial}
+            now={now}
+          />
+        ) : (
+          <div className="placeholder" style={{ height: 560 }} />
+        )}
       </section>
 
       <section className="panel">
@@ -128,14 +139,18 @@ export function SearchScreen({
           </span>
         </div>
         <div className="panel-body">
-          <FacetCharts
-            searchId={search.id}
-            space={search.space}
-            trials={trials}
-            metric={search.metric}
-            goal={search.goal}
-            bestTrial={bestTrial}
-          />
+          {mounted ? (
+            <FacetCharts
+              searchId={search.id}
+              space={search.space}
+              trials={trials}
+              metric={search.metric}
+              goal={search.goal}
+              bestTrial={bestTrial}
+            />
+          ) : (
+            <div className="placeholder" style={{ height: 262 }} />
+          )}
         </div>
       </section>
 
@@ -146,7 +161,17 @@ export function SearchScreen({
             <span className="hint">best trials, and running ones dashed</span>
           </div>
           <div className="panel-body">
-            <MetricCurves searchId={search.id} trials={trials} goal={search.goal} live={live} />
+            {mounted ? (
+              <MetricCurves
+                searchId={search.id}
+                trials={trials}
+                goal={search.goal}
+                live={live}
+                initial={initialCurves}
+              />
+            ) : (
+              <div className="placeholder" style={{ height: 280 }} />
+            )}
           </div>
         </section>
         <section className="panel">
@@ -155,7 +180,11 @@ export function SearchScreen({
             <span className="hint">by trial number ({search.goal})</span>
           </div>
           <div className="panel-body">
-            <BestSoFarChart trials={trials} goal={search.goal} metric={search.metric} />
+            {mounted ? (
+              <BestSoFarChart trials={trials} goal={search.goal} metric={search.metric} />
+            ) : (
+              <div className="placeholder" style={{ height: 280 }} />
+            )}
           </div>
         </section>
       </div>

@@ -40,11 +40,7 @@ function CurveChart({ curve, target }: { curve: Curve; target: boolean }) {
         ) : null}
       </h3>
       <div className="chart-box" style={{ height: 200 }}>
-        <ResponsiveContainer
-          width="100%"
-          height="100%"
-          initialDimension={{ width: 340, height: 200 }}
-        >
+        <ResponsiveContainer width="100%" height="100%">
           <LineChart data={data} margin={{ top: 6, right: 14, bottom: 2, left: 0 }}>
             <CartesianGrid stroke="#eceef2" />
             <XAxis

@@ -10,7 +10,9 @@ import { trialHandleSchema } from "../executors/types";
 import { sameMetric } from "../metrics/names";
 import { formatStopCondition } from "../metrics/stop";
 import { FINAL_TRIAL_STATUSES } from "../search/spec";
+import { curveKey, curveTrials } from "./curve-trials";
 import { thinSeries } from "./downsample";
+import { type PackedTrials, packTrials } from "./pack";
 import { getStore } from "./store";
 import { readLogTail } from "./trial-files";
 import type { Curve, SearchListItem, SearchPoll, SearchView, TrialDetail, TrialRow } from "./views";
@@ -94,14 +96,30 @@ async function viewOf(store: Store, id: number): Promise<SearchView | undefined>
   return searchView(search, await store.countTrials(id));
 }
 
-export async function loadSearchPage(
-  id: number,
-): Promise<{ search: SearchView; trials: TrialRow[] } | undefined> {
+export interface SearchPageData {
+  search: SearchView;
+  trials: PackedTrials;
+  /** The curves the page draws first (see curveTrials), so it need not ask for them. */
+  curves: { key: string; curves: Curve[] };
+}
+
+export async function loadSearchPage(id: number): Promise<SearchPageData | undefined> {
   const store = await getStore();
   const search = await viewOf(store, id);
   if (!search) return undefined;
-  const trials = await store.listTrials(id);
-  return { search, trials: trials.map(trialRow) };
+  const rows = (await store.listTrials(id)).map(trialRow);
+  const picked = curveTrials(rows, search.goal);
+  return {
+    search,
+    trials: packTrials(
+      rows,
+      search.space.map((p) => p.name),
+    ),
+    curves: {
+      key: curveKey(picked),
+      curves: await curvesOf(store, id, search.metric, [...picked.best, ...picked.running]),
+    },
+  };
 }
 
 /**
@@ -124,7 +142,11 @@ export async function pollSearch(
   return { search, trials: changed.map(trialRow) };
 }
 
-/** The search's target metric for the given trials, each thinned to `CURVE_POINTS`. */
+/**
+ * The search's target metric (and its aliases) for the given trials, each thinned to
+ * `CURVE_POINTS`. Read trial by trial: a few short indexed reads, where listing the search's
+ * metric names would scan every point it has.
+ */
 export async function loadCurves(
   id: number,
   trials: readonly number[],
@@ -132,14 +154,25 @@ export async function loadCurves(
   const store = await getStore();
   const search = await store.getSearch(id);
   if (!search) return undefined;
-  const names = (await store.listMetricNames(id)).filter((n) => sameMetric(n, search.spec.metric));
+  return curvesOf(store, id, search.spec.metric, trials);
+}
+
+async function curvesOf(
+  store: Store,
+  id: number,
+  metric: string,
+  trials: readonly number[],
+): Promise<Curve[]> {
   const curves: Curve[] = [];
   for (const trial of trials.slice(0, CURVE_TRIALS_LIMIT)) {
-    for (const name of names) {
-      const points = await store.listMetricPoints(id, { trial, name });
-      if (points.length === 0) continue;
-      curves.push(curveOf(trial, name, points));
+    const byName = new Map<string, { step: number; value: number }[]>();
+    for (const p of await store.listMetricPoints(id, { trial })) {
+      if (!sameMetric(p.name, metric)) continue;
+      const list = byName.get(p.name);
+      if (list) list.push(p);
+      else byName.set(p.name, [p]);
     }
+    for (const [name, points] of byName) curves.push(curveOf(trial, name, points));
   }
   return curves;
 }

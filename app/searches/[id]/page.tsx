@@ -17,6 +17,11 @@ export default async function SearchPage({ params }: Props) {
   const page = id === undefined ? undefined : await loadSearchPage(id);
   if (!page) notFound();
   return (
-    <SearchScreen initialSearch={page.search} initialTrials={page.trials} stopAction={stopSearch} />
+    <SearchScreen
+      initialSearch={page.search}
+      initialTrials={page.trials}
+      initialCurves={page.curves}
+      stopAction={stopSearch}
+    />
   );
 }

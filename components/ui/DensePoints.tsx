@@ -1,0 +1,136 @@
+"use client";
+/**
+ * Many scatter points as one SVG path, drawn inside a recharts chart with the chart's own
+ * scales. Recharts' <Scatter> makes a few DOM nodes per point, which takes seconds for the
+ * thousands of trials of a large search; a single path takes milliseconds. Hover and click are
+ * resolved here by the nearest point within a few pixels, since a path has no per-point events.
+ *
+ * Glossary: px[i], py[i] are point i's pixel coordinates in the chart's SVG.
+ */
+import { type MouseEvent, useMemo } from "react";
+import { usePlotArea, useXAxisScale, useYAxisScale } from "recharts";
+
+export interface DensePoint {
+  x: number;
+  y: number;
+  n: number;
+}
+
+export interface HoveredPoint {
+  point: DensePoint;
+  /** Pixel position in the chart's SVG. */
+  left: number;
+  top: number;
+}
+
+const HIT_RADIUS = 10;
+
+export function DensePoints({
+  points,
+  r = 3,
+  fill,
+  opacity = 0.65,
+  shape = "circle",
+  className,
+  interactive,
+  onHover,
+  onOpen,
+}: {
+  points: readonly DensePoint[];
+  r?: number;
+  fill: string;
+  opacity?: number;
+  shape?: "circle" | "cross";
+  className?: string;
+  /** Points that hover and click pick from (default `points`); only one layer should set it. */
+  interactive?: readonly DensePoint[];
+  onHover?: (hovered: HoveredPoint | undefined) => void;
+  onOpen?: (n: number) => void;
+}) {
+  const xScale = useXAxisScale();
+  const yScale = useYAxisScale();
+  const area = usePlotArea();
+
+  const d = useMemo(() => {
+    if (!xScale || !yScale) return "";
+    const parts: string[] = [];
+    for (const p of points) {
+      const x = xScale(p.x);
+      const y = yScale(p.y);
+      if (x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y))
+        continue;
+      parts.push(
+        shape === "cross"
+          ? `M${x - r},${y - r}L${x + r},${y + r}M${x - r},${y + r}L${x + r},${y - r}`
+          : `M${x - r},${y}a${r},${r} 0 1,0 ${2 * r},0a${r},${r} 0 1,0 ${-2 * r},0`,
+      );
+    }
+    return parts.join("");
+  }, [points, xScale, yScale, r, shape]);
+
+  const targets = interactive ?? (onHover || onOpen ? points : undefined);
+  const pixels = useMemo(() => {
+    if (!targets || !xScale || !yScale) return undefined;
+    const px = new Float64Array(targets.length);
+    const py = new Float64Array(targets.length);
+    for (let i = 0; i < targets.length; i++) {
+      const p = targets[i] as DensePoint;
+      px[i] = xScale(p.x) ?? Number.NaN;
+      py[i] = yScale(p.y) ?? Number.NaN;
+    }
+    return { px, py };
+  }, [targets, xScale, yScale]);
+
+  const nearest = (e: MouseEvent<SVGRectElement>): HoveredPoint | undefined => {
+    const svg = e.currentTarget.ownerSVGElement;
+    const ctm = svg?.getScreenCTM();
+    if (!svg || !ctm || !pixels || !targets) return undefined;
+    const at = new DOMPoint(e.clientX, e.clientY).matrixTransform(ctm.inverse());
+    let best = -1;
+    let bestD = HIT_RADIUS * HIT_RADIUS;
+    for (let i = 0; i < targets.length; i++) {
+      const dx = (pixels.px[i] as number) - at.x;
+      const dy = (pixels.py[i] as number) - at.y;
+      const dd = dx * dx + dy * dy;
+      if (dd <= bestD) {
+        bestD = dd;
+        best = i;
+      }
+    }
+    if (best < 0) return undefined;
+    return {
+      point: targets[best] as DensePoint,
+      left: pixels.px[best] as number,
+      top: pixels.py[best] as number,
+    };
+  };
+
+  return (
+    <g className={className} data-dense-points={points.length}>
+      <path
+        d={d}
+        fill={shape === "circle" ? fill : "none"}
+        fillOpacity={opacity}
+        stroke={shape === "cross" ? fill : "none"}
+        strokeWidth={shape === "cross" ? 1.6 : 0}
+        pointerEvents="none"
+      />
+      {targets && area ? (
+        <rect
+          x={area.x}
+          y={area.y}
+          width={area.width}
+          height={area.height}
+          fill="transparent"
+          style={{ cursor: "crosshair" }}
+          onMouseMove={(e) => onHover?.(nearest(e))}
+          onMouseLeave={() => onHover?.(undefined)}
+          onClick={(e) => {
+            const hit = nearest(e);
+            if (hit) onOpen?.(hit.point.n);
+          }}
+        />
+      ) : null}
+    </g>
+  );
+}
