@@ -95,5 +95,11 @@ describe("xTicksOf", () => {
       xTicksOf({ kind: "range", name: "a", min: -5, max: 10, scale: "linear", type: "float" }),
     ).toEqual([-5, 0, 5, 10]);
     expect(xTicksOf({ kind: "choice", name: "c", values: ["a", "b"] })).toEqual([0, 1]);
+    expect(
+      xTicksOf({ kind: "range", name: "n", min: 1, max: 12, scale: "linear", type: "int" }),
+    ).toEqual([2, 4, 6, 8, 10, 12]);
+    expect(
+      xTicksOf({ kind: "range", name: "n", min: 16, max: 128, scale: "linear", type: "int" }),
+    ).toEqual([20, 40, 60, 80, 100, 120]);
   });
 });

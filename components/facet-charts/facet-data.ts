@@ -175,7 +175,14 @@ export function xTicksOf(spec: ParamSpec): number[] {
     // A range inside one decade gets its ends instead.
     return ticks.length >= 2 ? ticks : [min, max];
   }
-  const inside = niceTicks(min, max).filter((t) => t >= min && t <= max);
-  if (spec.type === "int") return inside.filter(Number.isInteger);
-  return inside;
+  if (spec.type === "int") {
+    // Whole steps of 1, 2, 5, 10, 20... so every tick is a value the parameter can take.
+    const raw = (max - min) / 6;
+    const mag = 10 ** Math.max(0, Math.floor(Math.log10(Math.max(raw, 1))));
+    const step = [1, 2, 5, 10].map((k) => k * mag).find((k) => k >= raw) ?? 10 * mag;
+    const ticks: number[] = [];
+    for (let t = Math.ceil(min / step) * step; t <= max; t += step) ticks.push(t);
+    return ticks;
+  }
+  return niceTicks(min, max).filter((t) => t >= min && t <= max);
 }

@@ -116,6 +116,8 @@ export function DensePoints({
         pointerEvents="none"
       />
       {targets && area ? (
+        // A pointer aid only: every trial is also reachable from the table, by keyboard.
+        // biome-ignore lint/a11y/noStaticElementInteractions: see above
         <rect
           x={area.x}
           y={area.y}

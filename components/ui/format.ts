@@ -10,7 +10,8 @@ export function formatMetric(v: number | null | undefined): string {
   if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
   if (v === 0) return "0";
   const a = Math.abs(v);
-  if (a >= 1e6 || a < 1e-4) return v.toExponential(3);
+  // Shortest exponent form of the 5-digit value: 1e-5, 6.6211e-5.
+  if (a >= 1e6 || a < 1e-4) return Number(v.toPrecision(5)).toExponential();
   return String(Number(v.toPrecision(5)));
 }
 
