@@ -630,7 +630,10 @@ export class SlurmExecutor implements TrialExecutor {
       const id = r.stdout.trim().split(";")[0]?.trim() ?? "";
       if (r.code === 0 && /^\d+$/.test(id)) return { jobId: id };
       error = sbatchMessage(r.stderr) + (r.code === 0 ? ` (sbatch printed "${r.stdout}")` : "");
-      if (r.code !== null && !TRANSIENT.test(r.stderr)) break;
+      // A missing sbatch, or a refusal: trying again changes nothing.
+      if (/not found on PATH/.test(r.stderr) || (r.code !== null && !TRANSIENT.test(r.stderr))) {
+        break;
+      }
     }
     return { error };
   }
