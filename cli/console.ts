@@ -43,7 +43,7 @@ export interface ConsoleOptions {
 /** Reads the flags and environment; throws UsageError (exit 2) for anything unsafe or malformed. */
 export function consoleOptions(
   values: { host?: string; port?: string; "no-worker"?: boolean },
-  env: NodeJS.ProcessEnv = process.env,
+  env: Record<string, string | undefined> = process.env,
 ): ConsoleOptions {
   const token = env.HYPERBAYES_TOKEN === "" ? undefined : env.HYPERBAYES_TOKEN;
   if (values.host !== undefined) {

@@ -67,10 +67,8 @@ function nextBin(root: string): string {
 }
 
 /** Environment for Next.js children: production, and no telemetry (the machine may be offline). */
-type Env = NodeJS.ProcessEnv;
-
-function nextEnv(extra: Record<string, string> = {}): Env {
-  return { ...process.env, ...extra, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" } as Env;
+function nextEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" };
 }
 
 /** Runs `next build`, its output to ours. Throws when it fails. */
