@@ -5,7 +5,15 @@
  * where `sbatch` is not on PATH.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -417,6 +425,63 @@ describe.skipIf(!HAVE_SLURM)("real Slurm jobs", () => {
     });
     expect(await waitExit(second, h)).toMatchObject({ exitCode: 4 });
   }, 90_000);
+
+  it("asks squeue once per poll interval about all of its jobs, however often it is polled", async () => {
+    // A squeue on PATH that logs its arguments, then runs the real one.
+    const shim = join(root, "shim");
+    mkdirSync(shim);
+    const log = join(root, "squeue.log");
+    const real = execFileSync("sh", ["-c", "command -v squeue"], { encoding: "utf8" }).trim();
+    writeFileSync(join(shim, "squeue"), `#!/bin/sh\necho "$*" >> '${log}'\nexec '${real}' "$@"\n`, {
+      mode: 0o755,
+    });
+    const ex = new SlurmExecutor({
+      settings: { sbatchArgs: ["--hold"] },
+      pollIntervalMs: 1_000,
+      env: { ...process.env, PATH: `${shim}:${process.env.PATH}` },
+    });
+    executors.push(ex);
+    const handles = [];
+    for (let i = 0; i < 3; i++) handles.push(await ex.start(launch(["true"])));
+    writeFileSync(log, "");
+    const began = Date.now();
+    while (Date.now() - began < 3_500) {
+      for (const h of handles) expect(await ex.poll(h)).toEqual({ state: "running" });
+      await sleep(20);
+    }
+    const calls = readFileSync(log, "utf8").trim().split("\n");
+    expect(calls.length).toBeGreaterThanOrEqual(3);
+    expect(calls.length).toBeLessThanOrEqual(5);
+    for (const call of calls) {
+      expect(call).toBe(`-h -t all -j ${handles.map((h) => h.jobId).join(",")} -o %i|%T|%j|%r`);
+    }
+    for (const h of handles) await ex.kill(h);
+    for (const h of handles) expect(await waitExit(ex, h)).toMatchObject({ reason: "killed" });
+  }, 90_000);
+
+  it("calls a job no Slurm command knows lost, once it has been missing twice", async () => {
+    const ex = executor({}, 1_000);
+    const dir = join(root, "ghost");
+    mkdirSync(dir);
+    const ghost: SlurmTrialHandle = {
+      kind: "slurm",
+      dir,
+      jobId: "987654",
+      startedAt: new Date().toISOString(),
+      jobName: "hb-ghost-1-00000000",
+    };
+    expect(await ex.adopt(ghost)).toEqual({ state: "running" });
+    const exit = await waitExit(ex, ghost, 20_000);
+    expect(exit).toMatchObject({ reason: "lost", exitCode: null });
+    expect(exit.message).toBe(
+      `Slurm no longer knows job 987654, and the trial left no exit status in ${dir}`,
+    );
+    // Recorded, so a restarted worker gets the same answer without asking Slurm.
+    expect(JSON.parse(readFileSync(join(dir, "exit.json"), "utf8"))).toMatchObject({
+      reason: "lost",
+      slurmState: "UNKNOWN",
+    });
+  }, 60_000);
 
   it("finds a job submitted by a worker that died before writing its handle; never submits twice", async () => {
     const ex = executor({ sbatchArgs: ["--hold"] });

@@ -453,7 +453,9 @@ interface Snapshot {
 
 interface Tracked {
   handle: SlurmTrialHandle;
+  /** Successive snapshots the job was missing from, and the last one counted. */
   absent: number;
+  absentIn?: number;
   /** When a COMPLETED job without exit.json was first seen. */
   completedSince?: number;
   backstopSent?: boolean;
@@ -653,6 +655,7 @@ export class SlurmExecutor implements TrialExecutor {
   }
 
   private track(h: SlurmTrialHandle): void {
+    if (h.jobId === NO_JOB) return; // nothing to watch: its exit.json was written by start()
     const dir = resolve(h.dir);
     if (this.settled.has(dir) || this.tracked.has(h.jobId)) return;
     let watcher: FSWatcher | undefined;
@@ -702,7 +705,9 @@ export class SlurmExecutor implements TrialExecutor {
       });
     }
 
-    const snap = await this.jobsIncluding(h.jobId);
+    const snap = await this.currentSnapshot();
+    // Not asked about yet: submitted or adopted since the last query.
+    if (!snap.ids.has(h.jobId)) return RUNNING;
     const t = this.tracked.get(h.jobId);
     let job = snap.jobs.get(h.jobId);
     // Job ids start again at 1 after a cluster is reinstalled: a job by another name is not ours.
@@ -732,10 +737,17 @@ export class SlurmExecutor implements TrialExecutor {
     if (exit) return this.settle(h, exit);
     // Gone from squeue: purged after MinJobAge, or a controller that lost it. Ask once more
     // before believing it, then try the accounting records.
-    if (t && ++t.absent < ABSENT_SNAPSHOTS) return RUNNING;
+    if (t && t.absentIn !== snap.at) {
+      t.absent++;
+      t.absentIn = snap.at;
+    }
+    if (t && t.absent < ABSENT_SNAPSHOTS) return RUNNING;
     const acct = (await this.accounting(h.jobId)).get(h.jobId);
     if (acct && (h.jobName === undefined || acct.name === h.jobName)) {
-      if (!isTerminalState(acct.state)) return RUNNING;
+      if (!isTerminalState(acct.state)) {
+        if (t) t.absent = 0; // squeue missed it: ask again after two more snapshots
+        return RUNNING;
+      }
       const errLine = this.errLine(h);
       return this.finishWith(
         h,
@@ -816,20 +828,22 @@ export class SlurmExecutor implements TrialExecutor {
     return new Map();
   }
 
-  /** A snapshot of squeue that asked about `jobId`, no older than the poll interval. A failed
-   * query is kept as long as a good one, so a struggling controller is not asked more often. */
-  private async jobsIncluding(jobId: string): Promise<Snapshot> {
-    let s = this.snapshot;
-    // Twice at most: a query already in flight may have been sent before this job was known.
-    for (let i = 0; i < 2; i++) {
-      if (s?.ids.has(jobId) && Date.now() - s.at < this.pollIntervalMs) return s;
-      this.refreshing ??= this.querySqueue().finally(() => {
+  /** squeue's answer for every watched job, no older than the poll interval. A failed query is
+   * kept as long as a good one, so a struggling controller is not asked more often. A job
+   * submitted since the last query waits for the next one (it is pending or running: sbatch
+   * just accepted it), so starting trials never adds queries. */
+  private async currentSnapshot(): Promise<Snapshot> {
+    const s = this.snapshot;
+    if (s && Date.now() - s.at < this.pollIntervalMs) return s;
+    this.refreshing ??= this.querySqueue()
+      .then((fresh) => {
+        this.snapshot = fresh;
+        return fresh;
+      })
+      .finally(() => {
         this.refreshing = undefined;
       });
-      s = await this.refreshing;
-      this.snapshot = s;
-    }
-    return s ?? { at: Date.now(), ids: new Set(), jobs: new Map(), ok: false };
+    return this.refreshing;
   }
 
   /** One squeue call for every job this executor watches. */
@@ -898,7 +912,6 @@ export class SlurmExecutor implements TrialExecutor {
     // Pending (or unknown): cancel it outright. The launcher, should it start after all, finds
     // stop.json and ends at once.
     await runSlurmCommand("scancel", [h.jobId], this.env);
-    this.snapshot = undefined;
   }
 
   /** The job's state now. A snapshot that saw it running is good enough (a job never goes back
