@@ -676,7 +676,7 @@ export class SlurmExecutor implements TrialExecutor {
     const result = toExit(exit);
     this.settled.set(dir, result);
     const t = this.tracked.get(h.jobId);
-    if (t?.handle.dir === h.dir) {
+    if (t && resolve(t.handle.dir) === dir) {
       t.watcher?.close();
       this.tracked.delete(h.jobId);
     }
@@ -813,7 +813,10 @@ export class SlurmExecutor implements TrialExecutor {
     jobId: string | undefined,
     jobName?: string,
   ): Promise<Map<string, SlurmJob & { exitCode: string }>> {
-    const select = jobId !== undefined ? ["-j", jobId] : ["--name", jobName ?? ""];
+    // By name, sacct looks only at jobs since midnight unless told a start; `sacct -c` ignores
+    // the name and lists everything (the caller picks by name).
+    const select =
+      jobId !== undefined ? ["-j", jobId] : ["-S", "now-30days", "--name", jobName ?? ""];
     for (const extra of [["-X"], ["-c"]]) {
       const r = await runSlurmCommand(
         "sacct",
