@@ -74,11 +74,16 @@ test("create a search in the form and watch it run", async ({ page, context }) =
   await field(page, "numRuns").fill("6");
   await field(page, "parallelRuns").fill("2");
   const command = page.getByTestId("equivalent-command");
-  await expect(command).toContainText("hyperbayes bayesian --param x=-5:10 --param y=0:15");
-  await expect(command).toContainText("--num-runs 6 --parallel-runs 2 --metric loss");
-  await expect(command).toContainText(
+  for (const line of [
+    "hyperbayes bayesian \\",
+    "--param x=-5:10 \\",
+    "--param y=0:15 \\",
+    "--num-runs 6 \\",
+    "--parallel-runs 2 \\",
+    "--metric loss \\",
     "-- node examples/branin.mjs --x :x: --y :y: --epochs 4 --sleep-ms 400",
-  );
+  ])
+    await expect(command).toContainText(line);
   await shot(page, "form-filled");
 
   await page.getByTestId("submit-search").click();
@@ -207,6 +212,17 @@ test("stop and kill ask first, then end the search", async ({ page }) => {
   });
   await expect(table.locator('tbody [data-status="killed"]')).toHaveCount(2);
   await expect(page.getByTestId("kill-search")).toHaveCount(0);
+
+  // Filters: by status (the list offers the statuses present), then by text as well.
+  const count = page.getByTestId("trials-count");
+  const statusFilter = page.getByTestId("trials-status-filter");
+  await expect(statusFilter.locator("option")).toHaveText(["All statuses", "killed (2)"]);
+  await statusFilter.selectOption("killed");
+  await expect(table.locator("tbody tr")).toHaveCount(2);
+  await page.getByTestId("trials-filter").fill("#2 ");
+  await expect(table.locator("tbody tr")).toHaveCount(1);
+  await expect(table.locator("tbody tr").first()).toHaveAttribute("data-trial", "2");
+  await expect(count).toHaveText("1 of 2 trials");
 });
 
 test("exports download the search, its trials and its metrics", async ({ request }) => {

@@ -471,11 +471,11 @@ export function SearchForm({
           <section className="panel">
             <div className="panel-head">
               <h2>Equivalent command</h2>
-              <CopyButton text={check.command} />
+              <CopyButton text={check.commandLines} />
             </div>
             <div className="panel-body">
               <pre className="code-block command-preview" data-testid="equivalent-command">
-                {check.command}
+                {check.commandLines}
               </pre>
             </div>
             {formErrors ? (

@@ -94,6 +94,7 @@ describe("checkSearchForm", () => {
       expect(check.errors).toEqual({});
       expect(check.spec).toBeDefined();
       expect(cliSpec(check.command)).toEqual(check.spec);
+      expect(cliSpec(check.commandLines)).toEqual(check.spec);
     }
   });
 

@@ -109,6 +109,8 @@ export interface FormCheck {
   goal: { goal: Goal; inferred: boolean } | undefined;
   /** The `hyperbayes` command that queues the same search, quoted for a POSIX shell. */
   command: string;
+  /** The same command, one flag per line with backslash continuations. */
+  commandLines: string;
 }
 
 export function emptyParamRow(): ParamRow {
@@ -420,7 +422,8 @@ export function checkSearchForm(
   for (const line of values.env.split("\n")) {
     if (line.trim() === "") continue;
     const eq = line.indexOf("=");
-    const key = eq > 0 ? line.slice(0, eq).trim() : "";
+    // Untrimmed, as the CLI reads `--env KEY=VALUE`.
+    const key = eq > 0 ? line.slice(0, eq) : "";
     if (!ENV_KEY.test(key)) add(errors, "env", `needs KEY=VALUE, got "${line.trim()}"`);
     else env[key] = line.slice(eq + 1);
   }
@@ -460,54 +463,58 @@ export function checkSearchForm(
     else for (const issue of r.error.issues) add(errors, fieldOf(issue.path), issue.message);
   }
 
-  return {
-    spec,
-    errors,
-    warnings,
-    goal,
-    command: equivalentCommand(values, rowSpecs, split.ok ? split.argv : undefined),
-  };
+  const command = equivalentCommand(values, rowSpecs, split.ok ? split.argv : undefined);
+  return { spec, errors, warnings, goal, command: command.line, commandLines: command.lines };
 }
 
-/** The `hyperbayes` command line for the form as it stands (valid or not). */
+/**
+ * The `hyperbayes` command for the form as it stands (valid or not): on one line, and the same
+ * words with one flag per line (backslash continuations) for display and copying.
+ */
 function equivalentCommand(
   values: SearchFormValues,
   rowSpecs: readonly (ParamSpec | undefined)[],
   argv: string[] | undefined,
-): string {
-  const words: string[] = ["hyperbayes", values.kind];
+): { line: string; lines: string } {
+  const groups: string[][] = [["hyperbayes", values.kind]];
+  const push = (...words: string[]) => groups.push(words);
   values.params.forEach((row, i) => {
     const spec = rowSpecs[i];
     if (spec) {
       const { flag, text } = formatParam(spec);
-      words.push(flag, text);
+      push(flag, text);
     } else if (row.name.trim() !== "" || row.values.trim() !== "" || row.min.trim() !== "") {
-      words.push("--param", rawParamText(row));
+      push("--param", rawParamText(row));
     }
   });
   const opt = (flag: string, text: string) => {
-    if (text.trim() !== "") words.push(flag, text.trim());
+    if (text.trim() !== "") push(flag, text.trim());
   };
   opt("--num-runs", values.numRuns);
   if (values.parallelRuns.trim() !== "1") opt("--parallel-runs", values.parallelRuns);
   opt("--metric", values.metric);
-  if (values.metricAgg !== "last") words.push("--metric-agg", values.metricAgg);
-  if (values.goal !== "") words.push("--goal", values.goal);
+  if (values.metricAgg !== "last") push("--metric-agg", values.metricAgg);
+  if (values.goal !== "") push("--goal", values.goal);
   if (values.machineType.trim() !== "cpu") opt("--machine-type", values.machineType);
   opt("--timeout", values.timeoutMinutes);
   for (const c of values.stopConditions) opt("--stop-condition", c);
   opt("--description", values.description);
-  for (const line of values.env.split("\n")) if (line.trim() !== "") words.push("--env", line);
+  for (const line of values.env.split("\n")) if (line.trim() !== "") push("--env", line);
   for (const l of values.labels.split(",")) opt("--label", l);
   opt("--seed", values.seed);
   if (values.kind === "bayesian") opt("--kappa", values.kappa);
-  if (values.acquisition !== "ucb") words.push("--acquisition", values.acquisition);
+  if (values.acquisition !== "ucb") push("--acquisition", values.acquisition);
   opt("--max-failures", values.maxFailures);
   opt("--cwd", values.cwd);
-  words.push("--detach");
-  const head = joinShellWords(words);
-  if (argv) return argv.length > 0 ? `${head} -- ${joinShellWords(argv)}` : `${head} --`;
-  return `${head} -- ${values.command}`;
+  push("--detach");
+  const quoted = groups.map((g) => joinShellWords(g));
+  const tail = argv
+    ? argv.length > 0
+      ? `-- ${joinShellWords(argv)}`
+      : "--"
+    : `-- ${values.command}`;
+  quoted.push(tail);
+  return { line: quoted.join(" "), lines: quoted.join(" \\\n  ") };
 }
 
 /** What the create-search action answers when it refuses a submission (on success it redirects). */

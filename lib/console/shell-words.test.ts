@@ -9,6 +9,7 @@ describe("shell words", () => {
     });
     expect(splitShellWords(`"a\\"b\\\\c\\x"`)).toEqual({ ok: true, argv: ['a"b\\c\\x'] });
     expect(splitShellWords("  ")).toEqual({ ok: true, argv: [] });
+    expect(splitShellWords("a \\\n  b\\\nc")).toEqual({ ok: true, argv: ["a", "bc"] });
   });
 
   it("fails on unterminated quotes and a trailing backslash", () => {

@@ -49,6 +49,9 @@ export function splitShellWords(line: string): SplitResult {
       }
       if (!closed) return { ok: false, error: 'a " quote is never closed' };
       inWord = true;
+    } else if (c === "\\" && line[i + 1] === "\n") {
+      // A line continuation, as in a pasted multi-line command.
+      i += 2;
     } else if (c === "\\") {
       if (i + 1 >= line.length) return { ok: false, error: "the command ends with a lone \\" };
       word += line[i + 1];
