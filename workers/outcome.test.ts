@@ -57,6 +57,13 @@ describe("trialOutcome", () => {
       value: 2,
       observed: null,
     });
+    expect(
+      trialOutcome(
+        exit({ reason: "timeout", message: "Slurm job 7 TIMEOUT (TimeLimit)" }),
+        [],
+        spec,
+      ).reason,
+    ).toBe("ran past the 2 minute timeout: Slurm job 7 TIMEOUT (TimeLimit)");
     expect(trialOutcome(exit({ reason: "stopped" }), loss(2), spec)).toMatchObject({
       status: "stopped",
       value: 2,

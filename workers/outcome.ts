@@ -63,7 +63,8 @@ export function trialOutcome(
       return {
         status: "timeout",
         value,
-        reason: `ran past the ${spec.timeoutMinutes ?? "?"} minute timeout`,
+        // Where the scheduler ended it (Slurm's TIMEOUT), its own words follow.
+        reason: `ran past the ${spec.timeoutMinutes ?? "?"} minute timeout${exit.message ? `: ${exit.message}` : ""}`,
         observed: null,
       };
     case "stopped":
