@@ -16,7 +16,13 @@ export interface TrialExport {
   endedAt: string | null;
   exitCode: number | null;
   reason: string | null;
-  executor: { kind: string; pid?: number; jobId?: string; gpus?: string[] } | null;
+  executor: {
+    kind: string;
+    machineType?: string;
+    pid?: number;
+    jobId?: string;
+    gpus?: string[];
+  } | null;
 }
 
 export interface SearchExport {
@@ -50,6 +56,7 @@ export function executorSummary(handle: unknown): TrialExport["executor"] {
   if (typeof h.kind !== "string") return null;
   return {
     kind: h.kind,
+    ...(typeof h.machineType === "string" ? { machineType: h.machineType } : {}),
     ...(typeof h.pid === "number" ? { pid: h.pid } : {}),
     ...(typeof h.jobId === "string" ? { jobId: h.jobId } : {}),
     ...(Array.isArray(h.gpus) && h.gpus.length > 0 ? { gpus: h.gpus.map(String) } : {}),
