@@ -30,6 +30,8 @@ function session(
   );
 }
 
+type Asked = { trials: { params: unknown }[]; exhausted?: boolean };
+
 const INIT = {
   op: "init",
   params: ["x=-5:10", "y=0:15", "n=1:8:int", "act=relu,tanh"],
@@ -93,7 +95,7 @@ describe("optimize --stdio", () => {
     expect(run(8)).not.toEqual([a, b]);
     // The second batch, asked while the first is pending, repeats none of its points.
     const keys = [a, b].flatMap((r) =>
-      (r as { trials: { params: unknown }[] }).trials.map((t) => JSON.stringify(t.params)),
+      (r as unknown as Asked).trials.map((t) => JSON.stringify(t.params)),
     );
     expect(new Set(keys).size).toBe(6);
   });
@@ -105,11 +107,8 @@ describe("optimize --stdio", () => {
       error: expect.stringMatching(/init/),
     });
     s.line(JSON.stringify({ op: "init", params: ["a=1,2", "b=x,y"], algorithm: "grid" }));
-    const first = s.line(JSON.stringify({ op: "ask", n: 3 })) as { trials: { params: unknown }[] };
-    const rest = s.line(JSON.stringify({ op: "ask", n: 3 })) as {
-      trials: { params: unknown }[];
-      exhausted?: boolean;
-    };
+    const first = s.line(JSON.stringify({ op: "ask", n: 3 })) as unknown as Asked;
+    const rest = s.line(JSON.stringify({ op: "ask", n: 3 })) as unknown as Asked;
     expect([...first.trials, ...rest.trials].map((t) => t.params)).toEqual([
       { a: 1, b: "x" },
       { a: 1, b: "y" },
