@@ -42,6 +42,11 @@ const COMMANDS: Record<string, Command> = {
     load: () => import("./export").then((m) => ({ run: m.runDownloadMetrics })),
   },
   machines: { summary: "list machine types (-t)", load: () => import("./machines") },
+  console: {
+    summary: "serve the web console (and run a worker) on 127.0.0.1",
+    load: () => import("./console"),
+  },
+  demo: { summary: "the console, with a demo search queued", load: () => import("./demo") },
   optimize: {
     summary: "ask/tell optimizer over JSON lines (--stdio)",
     load: () => import("./optimize"),
