@@ -7,7 +7,7 @@
  */
 
 import { type ConsoleServer, ensureBuilt, startConsoleServer } from "../lib/console/launch";
-import { UsageError } from "../lib/errors";
+import { HyperbayesError, UsageError } from "../lib/errors";
 import { parseFlags } from "./_args";
 
 export const CONSOLE_OPTIONS = {
@@ -76,6 +76,16 @@ export interface RunningConsole {
 
 /** Builds if needed, then starts the server and (unless disabled) a worker. */
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
+  try {
+    return await startParts(options);
+  } catch (e) {
+    // A failed build or a taken port is a message for the user, not a stack trace.
+    if (e instanceof HyperbayesError || !(e instanceof Error)) throw e;
+    throw new HyperbayesError("internal", e.message, { cause: e });
+  }
+}
+
+async function startParts(options: ConsoleOptions): Promise<RunningConsole> {
   await ensureBuilt({ log: (line) => process.stderr.write(`${line}\n`) });
   const controller = new AbortController();
   let worker: Promise<void> = Promise.resolve();

@@ -58,7 +58,6 @@ export function MetricCurves({
     return () => clearInterval(timer);
   }, [live, running.length]);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: tick2 refetches running curves
   useEffect(() => {
     if (wanted === "") {
       setCurves([]);

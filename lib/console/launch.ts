@@ -7,8 +7,19 @@
  * `.next/BUILD_ID`: a few hundred `stat` calls, milliseconds, so every start can afford it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -88,15 +99,76 @@ export async function buildConsole(
   if (code !== 0) throw new Error(`next build failed (exit code ${code})`);
 }
 
-/** Builds when the build is missing or stale; returns whether it built. */
+/**
+ * Builds when the build is missing or stale; returns whether it built. Two consoles starting at
+ * once would run two builds into one `.next` and break both, so builds take a lock (a file in the
+ * temp directory holding the builder's pid; a dead builder's lock is taken over) and whoever
+ * waited checks freshness again before building.
+ */
 export async function ensureBuilt(
   options: { root?: string; quiet?: boolean; log?: (line: string) => void } = {},
 ): Promise<boolean> {
   const root = options.root ?? REPO_ROOT;
   if (buildIsCurrent(root)) return false;
-  options.log?.("Building the console (next build; once per change of the sources)...");
-  await buildConsole(options);
-  return true;
+  const release = await buildLock(root, options.log);
+  try {
+    if (buildIsCurrent(root)) return false;
+    options.log?.("Building the console (next build; once per change of the sources)...");
+    await buildConsole(options);
+    return true;
+  } finally {
+    release();
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function buildLock(root: string, log?: (line: string) => void): Promise<() => void> {
+  const id = createHash("sha256").update(root).digest("hex").slice(0, 12);
+  const path = join(tmpdir(), `hyperbayes-build-${id}.lock`);
+  let told = false;
+  for (;;) {
+    try {
+      const fd = openSync(path, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(path);
+        } catch {
+          // Already gone: nothing to release.
+        }
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    let holder = Number.NaN;
+    try {
+      holder = Number(readFileSync(path, "utf8"));
+    } catch {
+      continue; // released between our two calls
+    }
+    if (Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // Someone else cleared it first.
+      }
+      continue;
+    }
+    if (!told) {
+      log?.("Waiting for another build of the console to finish...");
+      told = true;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 export interface ConsoleServer {
@@ -163,7 +235,7 @@ export async function startConsoleServer(options: {
   const early = exited.then((code) => {
     if (!done)
       throw new Error(
-        `the console server exited before it was ready (exit code ${code}); is port ${options.port} already in use?`,
+        `the console server exited before it was ready (exit code ${code}; its messages are above). Is port ${options.port} already in use?`,
       );
   });
   early.catch(() => {});
