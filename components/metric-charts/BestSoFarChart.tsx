@@ -89,7 +89,7 @@ export function BestSoFarChart({
             ]}
             labelFormatter={(n) => `trial ${n}`}
           />
-          <DensePoints points={dots} fill="#9fb1e4" opacity={0.6} r={2.5} />
+          <DensePoints points={dots} fill="#7d93d8" opacity={0.55} r={3} />
           <Line
             name="best so far"
             data={line}
