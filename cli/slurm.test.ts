@@ -345,7 +345,9 @@ describe.skipIf(!HAVE_SLURM)("hyperbayes on Slurm", () => {
     const [search] = await store.listSearches();
     const [trial] = await store.listTrials(search!.id);
     expect(trial?.status).toBe("timeout");
-    expect(trial?.reason).toMatch(/^ran past the 1 minute timeout: Slurm job \d+ TIMEOUT \(TimeLimit\)/);
+    expect(trial?.reason).toMatch(
+      /^ran past the 1 minute timeout: Slurm job \d+ TIMEOUT \(TimeLimit\)/,
+    );
     const exit = JSON.parse(readFileSync(join(trialDir(home, search!.id, 1), "exit.json"), "utf8"));
     expect(exit).toMatchObject({ reason: "timeout", slurmState: "TIMEOUT" });
     expect(exit.message).toMatch(/^Slurm job \d+ TIMEOUT \(TimeLimit\)/);
