@@ -130,6 +130,9 @@ export function applySet(options: BayesOptions, sets: string[]): BayesOptions {
     const [key, raw = ""] = s.split("=");
     const num = Number(raw);
     switch (key) {
+      case "constantMean":
+        o.constantMean = raw === "1" || raw === "true";
+        break;
       case "warp":
         o.warp = raw as BayesOptions["warp"];
         break;
@@ -139,6 +142,9 @@ export function applySet(options: BayesOptions, sets: string[]): BayesOptions {
       case "kappa":
         if (raw === "default") break;
         o.kappa = () => num;
+        break;
+      case "batchKappaScale":
+        o.batchKappaScale = num;
         break;
       case "kappaScale": {
         const base = o.kappa;

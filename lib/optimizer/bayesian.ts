@@ -8,10 +8,14 @@
  * 2. Until the initial design is complete, points come from a seeded Sobol sequence addressed by
  *    the number of points already issued, so the design stays one coherent low-discrepancy set
  *    across asks and in-flight trials.
- * 3. Then a Matérn 5/2 ARD GP is fitted (gp/fit.ts; warm-started from the previous ask's state,
- *    refitted on a schedule as data grows, see `shouldRefit`), the pending trials are added as
- *    hallucinated observations (GP-BUCB, gp/posterior.ts) and each new point maximizes the
- *    acquisition (acquisition/). Every chosen point is hallucinated in turn, so a batch spreads.
+ * 3. Then a Matérn 5/2 ARD GP with a fitted constant mean is fitted (gp/fit.ts; warm-started
+ *    from the previous ask's state, refitted on a schedule as data grows, see `shouldRefit`), the
+ *    pending trials are added as hallucinated observations (GP-BUCB, gp/posterior.ts) and each
+ *    new point maximizes the acquisition (acquisition/). Every chosen point is hallucinated in
+ *    turn, so a batch spreads; a point whose model correlation with one in flight exceeds
+ *    `maxCorrelation` is a near-duplicate and is not proposed.
+ *
+ * docs/decisions/optimizer.md records why each default is what it is, with measurements.
  *
  * Glossary: D = cube dims; X = n×D encoded observations; y = warped values (lower is better);
  * θ = GP log-hyperparameters; t = number of real observations the GP sees; κ = UCB weight.
@@ -34,12 +38,16 @@ import {
 
 export interface BayesOptions {
   warp: OutputWarp;
+  /** GP prior mean: 0 (the standardized average) or a fitted constant (gp/fit.ts). */
+  constantMean: boolean;
   /** How failed trials enter the model: imputed at the worst value, or left out. */
   failed: "worst" | "ignore";
-  /** Initial design size for D cube dims and `parallel` = points asked + in flight. */
-  initialDesign: (D: number, parallel: number) => number;
-  /** Default UCB κ after t real observations in D dims (a request's `kappa` overrides it). */
-  kappa: (t: number, D: number) => number;
+  /** Initial design size for d parameters and `parallel` = points asked + in flight. */
+  initialDesign: (d: number, parallel: number) => number;
+  /** Default UCB κ after t real observations of d parameters (a request's `kappa` wins). */
+  kappa: (t: number, d: number) => number;
+  /** Multiplies the default κ when points are in flight or asked together (see below). */
+  batchKappaScale: number;
   prior: (D: number) => HyperPrior;
   /** Sweep candidates given m = rows of the GP's variance factor. */
   sweep: (m: number, D: number) => number;
@@ -56,24 +64,38 @@ export interface BayesOptions {
 }
 
 /**
- * κ schedule (GP-UCB in practice, Kandasamy et al. 2017): β_t = 0.2·D·log(2t), κ = √β_t. It grows
- * slowly with the data (the theory's confidence widening) and with the dimension (more room to be
- * wrong about), without needing the budget, which the optimizer is never told.
+ * κ schedule (GP-UCB as run in practice, Kandasamy et al. 2017): β_t = 0.2·d·log(2t), κ = √β_t,
+ * with t the observations the model sees and d the number of parameters (not cube dimensions: a
+ * choice with ten values is one question, not ten). κ grows slowly with the data (the theory's
+ * widening confidence bound) and with the dimension (more room to be wrong), and needs no
+ * budget, which the optimizer is never told. For d = 2..6 at t = 50, κ ≈ 1.4..2.4.
+ *
+ * With points in flight (or several asked at once) κ is multiplied by `batchKappaScale` (0.75):
+ * GP-BUCB's hallucinated observations already push the batch apart, which is exploration of its
+ * own; at the full κ a batch explored more than the same number of sequential asks would, and
+ * lost precision near the optimum (docs/decisions/optimizer.md has the measurements).
  */
-export function defaultKappa(t: number, D: number): number {
-  return Math.sqrt(0.2 * D * Math.log(2 * Math.max(t, 1)));
+export function defaultKappa(t: number, d: number): number {
+  return Math.sqrt(0.2 * d * Math.log(2 * Math.max(t, 1)));
 }
 
-/** max(5, D + 1), and at least one full batch so the first ask never waits on the model. */
-export function defaultInitialDesign(D: number, parallel: number): number {
-  return Math.max(5, D + 1, parallel);
+/**
+ * Initial design: max(5, d + 1) points for d parameters (d + 1 points pin down a linear trend,
+ * and fewer than 5 leave the first GP fit to guesswork), and at least one full batch so the first
+ * ask of a parallel search never waits on a model. 2d was measured and lost: with a 50-evaluation
+ * budget the model's choices beat quasi-random ones as early as it can make them.
+ */
+export function defaultInitialDesign(d: number, parallel: number): number {
+  return Math.max(5, d + 1, parallel);
 }
 
 export const DEFAULT_OPTIONS: BayesOptions = {
   warp: "yeo-johnson",
+  constantMean: true,
   failed: "worst",
   initialDesign: defaultInitialDesign,
   kappa: defaultKappa,
+  batchKappaScale: 0.75,
   prior: defaultPrior,
   // A candidate costs ~m²/2 multiply-adds (one triangular solve): keep the sweep near 1.5e7 of
   // them, between 128 and 512 + 256·D candidates.
@@ -120,7 +142,7 @@ export function suggestBayesian(
   };
 
   const data = encodeObservations(req, codec, options);
-  const nInit = options.initialDesign(D, req.n + req.pending.length);
+  const nInit = options.initialDesign(req.space.length, req.n + req.pending.length);
   const design = new QuasiRandom(D, new Rng(req.seed, 0x5eed));
   let index = req.observations.length + req.pending.length;
   const issued = () => req.observations.length + req.pending.length + out.length;
@@ -148,7 +170,7 @@ export function suggestBayesian(
   const fit = fitModel(data, D, req.warm, options, rng);
   const pendingX = req.pending.map((p) => codec.snap(codec.encode(p)));
   const extra = pendingX.length + req.n;
-  const gp = GpPosterior.create(data.X, data.y, data.n, D, fit.theta, extra);
+  const gp = GpPosterior.create(data.X, data.y, data.n, D, fit.theta, extra, options.constantMean);
   if (!gp) {
     // K could not be factored even with jitter (non-finite values?): fall back to random.
     while (out.length < req.n) {
@@ -170,7 +192,10 @@ export function suggestBayesian(
   for (const i of data.ranking) best = Math.min(best, data.y[i]!);
   const spec: AcquisitionSpec = {
     kind: req.acquisition ?? "ucb",
-    kappa: req.kappa ?? options.kappa(data.ranking.length, D),
+    kappa:
+      req.kappa ??
+      options.kappa(data.ranking.length, req.space.length) *
+        (req.pending.length + req.n > 1 ? options.batchKappaScale : 1),
     best,
   };
   const anchors = data.ranking.map((i) => data.X.slice(i * D, (i + 1) * D));
@@ -325,7 +350,7 @@ function fitModel(
   // mode; a second start from the prior's mode is cheap there.
   if (!warm || data.n <= 30) starts.push(priorMode(D, prior));
   const r = fitHyperparameters(
-    { X, y, n, D },
+    { X, y, n, D, constantMean: options.constantMean },
     { prior, starts, maxIter: warm ? options.fitIterWarm : options.fitIterCold },
   );
   return {

@@ -105,20 +105,39 @@ describe("GP posterior", () => {
 });
 
 describe("log marginal likelihood", () => {
-  it("has an analytic gradient that matches finite differences in every hyperparameter", () => {
-    const data = randomData(15, 3, 7);
-    const theta = Float64Array.of(-1.2, -0.4, 0.5, 0.3, -3);
-    const grad = new Float64Array(5);
-    negLogLikelihood(theta, data, grad);
-    const h = 1e-5;
-    for (let j = 0; j < theta.length; j++) {
-      const tp = theta.slice();
-      const tm = theta.slice();
-      tp[j]! += h;
-      tm[j]! -= h;
-      const fd = (negLogLikelihood(tp, data) - negLogLikelihood(tm, data)) / (2 * h);
-      expect(grad[j]).toBeCloseTo(fd, 4);
-    }
+  it.each([false, true])(
+    "has an analytic gradient that matches finite differences in every hyperparameter (constant mean: %s)",
+    (constantMean) => {
+      const data = { ...randomData(15, 3, 7), constantMean };
+      for (let i = 0; i < data.n; i++) data.y[i]! += 2; // an offset the constant mean absorbs
+      const theta = Float64Array.of(-1.2, -0.4, 0.5, 0.3, -3);
+      const grad = new Float64Array(5);
+      negLogLikelihood(theta, data, grad);
+      const h = 1e-5;
+      for (let j = 0; j < theta.length; j++) {
+        const tp = theta.slice();
+        const tm = theta.slice();
+        tp[j]! += h;
+        tm[j]! -= h;
+        const fd = (negLogLikelihood(tp, data) - negLogLikelihood(tm, data)) / (2 * h);
+        expect(grad[j]).toBeCloseTo(fd, 4);
+      }
+    },
+  );
+
+  it("estimates a constant mean that beats 0 for offset data and predicts it far away", () => {
+    const data = randomData(15, 2, 3);
+    for (let i = 0; i < data.n; i++) data.y[i]! += 5;
+    const theta = Float64Array.of(-1.5, -1.5, 0, -4);
+    const zero = negLogLikelihood(theta, data);
+    const fitted = negLogLikelihood(theta, { ...data, constantMean: true });
+    expect(fitted).toBeLessThan(zero);
+    const gp = GpPosterior.create(data.X, data.y, data.n, 2, theta, 0, true)!;
+    expect(gp.mean).toBeGreaterThan(3);
+    const mu = new Float64Array(1);
+    const v = new Float64Array(1);
+    gp.predictMany(Float64Array.of(40, 40), 1, mu, v); // far outside the data
+    expect(mu[0]).toBeCloseTo(gp.mean, 6);
   });
 
   it("adds a prior whose gradient matches finite differences", () => {

@@ -9,6 +9,7 @@
  * Glossary: n = real observations; m = n + hallucinated (rows of the variance factor); D = dims;
  * P = m×D inputs (real first); w = 1/ℓ²; k = k(x, P_i) (length m); v = L⁻¹ k; β = K⁻¹ k.
  */
+import { meanAndWeights } from "./fit";
 import { kernelMatrix, SQRT5 } from "./kernel";
 import { Cholesky } from "./linalg";
 
@@ -21,6 +22,8 @@ export class GpPosterior {
   readonly sn2: number;
   private readonly P: Float64Array;
   private readonly alpha: Float64Array;
+  /** Constant prior mean (0 unless fitted). */
+  readonly mean: number;
   private readonly chol: Cholesky;
   private readonly kbuf: Float64Array;
   private readonly hbuf: Float64Array;
@@ -34,6 +37,7 @@ export class GpPosterior {
     sn2: number,
     P: Float64Array,
     alpha: Float64Array,
+    mean: number,
     chol: Cholesky,
   ) {
     this.D = D;
@@ -43,6 +47,7 @@ export class GpPosterior {
     this.sn2 = sn2;
     this.P = P;
     this.alpha = alpha;
+    this.mean = mean;
     this.chol = chol;
     const cap = chol.stride;
     this.kbuf = new Float64Array(cap);
@@ -61,6 +66,7 @@ export class GpPosterior {
     D: number,
     theta: ArrayLike<number>,
     extra: number,
+    constantMean = false,
   ): GpPosterior | null {
     const w = new Float64Array(D);
     for (let d = 0; d < D; d++) w[d] = Math.exp(-2 * theta[d]!);
@@ -70,10 +76,10 @@ export class GpPosterior {
     const chol = Cholesky.factor(K, n, extra);
     if (!chol) return null;
     chol.keepTranspose();
-    const alpha = chol.solve(y);
+    const { mean, alpha } = meanAndWeights(chol, y, constantMean);
     const P = new Float64Array((n + extra) * D);
     P.set(X.subarray(0, n * D));
-    return new GpPosterior(D, n, w, sf2, sn2, P, alpha, chol);
+    return new GpPosterior(D, n, w, sf2, sn2, P, alpha, mean, chol);
   }
 
   /** Rows in the variance factor (real + hallucinated). */
@@ -136,10 +142,10 @@ export class GpPosterior {
           panel[4 * i + j] = sf2 * (1 + s + (s * s) / 3) * Math.exp(-s);
         }
       }
-      let m0 = 0;
-      let m1 = 0;
-      let m2 = 0;
-      let m3 = 0;
+      let m0 = this.mean;
+      let m1 = this.mean;
+      let m2 = this.mean;
+      let m3 = this.mean;
       for (let i = 0; i < n; i++) {
         const a = alpha[i]!;
         const q = 4 * i;
@@ -202,7 +208,7 @@ export class GpPosterior {
     const { D, P, w, sf2, n, alpha, chol, hbuf, vbuf } = this;
     const m = chol.n;
     const k = this.kernelRow(x, m, true);
-    let mu = 0;
+    let mu = this.mean;
     dmu.fill(0);
     for (let i = 0; i < n; i++) {
       mu += k[i]! * alpha[i]!;
