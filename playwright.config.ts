@@ -5,7 +5,7 @@
  * unchanged. Screenshots of every page land in test-results/<test>/.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
@@ -21,6 +21,12 @@ function freePort(): string {
 process.env.HB_E2E_PORT ||= freePort();
 process.env.HB_E2E_HOME ||= mkdtempSync(join(tmpdir(), "hyperbayes-e2e-"));
 const baseURL = `http://127.0.0.1:${process.env.HB_E2E_PORT}`;
+// A Slurm machine type for the console's worker (used where this machine runs Slurm).
+const machinesFile = join(process.env.HB_E2E_HOME, "hyperbayes.config.json");
+writeFileSync(
+  machinesFile,
+  JSON.stringify({ machines: { "slurm-debug": { executor: "slurm", partition: "debug" } } }),
+);
 
 export default defineConfig({
   testDir: "e2e",
@@ -60,6 +66,7 @@ export default defineConfig({
       HYPERBAYES_HOME: process.env.HB_E2E_HOME,
       HYPERBAYES_DATABASE_URL: "",
       HYPERBAYES_TOKEN: "",
+      HYPERBAYES_CONFIG: machinesFile,
       NEXT_TELEMETRY_DISABLED: "1",
     },
   },

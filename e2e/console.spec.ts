@@ -5,6 +5,7 @@
  * examples/branin.mjs for real.
  */
 import { expect, type Locator, type Page, test } from "@playwright/test";
+import { sbatchOnPath } from "../lib/executors/slurm";
 import { withStore } from "./store";
 
 test.describe.configure({ mode: "serial" });
@@ -260,4 +261,38 @@ test("pages carry a CSP; cross-origin writes are refused", async ({ request }) =
     data: "x".repeat(600 * 1024),
   });
   expect(huge.status()).toBe(413);
+});
+
+test("a search on a Slurm machine type shows each trial's job id", async ({ page }) => {
+  test.skip(!sbatchOnPath(), "sbatch is not on PATH: this machine runs no Slurm");
+  const spec = await withStore(async (s) => (await s.listSearches({ limit: 1 }))[0]?.spec);
+  if (!spec) throw new Error("the previous tests left no search");
+  const id = await withStore(
+    async (s) =>
+      (
+        await s.createSearch({
+          ...spec,
+          description: "e2e: on Slurm",
+          machineType: "slurm-debug",
+          numRuns: 2,
+          parallelRuns: 2,
+          command: ["node", "examples/branin.mjs", "--x", ":x:", "--y", ":y:"],
+        })
+      ).id,
+  );
+  await page.goto(`/searches/${id}`);
+  await expect(page.getByTestId("search-screen")).toHaveAttribute("data-status", "complete", {
+    timeout: 90_000,
+  });
+  const table = page.getByTestId("trials-table");
+  await expect(table.getByRole("columnheader", { name: "Slurm job" })).toBeVisible();
+  const jobs = await table
+    .locator('tbody tr td[data-column="job"]')
+    .evaluateAll((els) => els.map((e) => e.textContent ?? ""));
+  expect(jobs).toHaveLength(2);
+  for (const job of jobs) expect(job).toMatch(/^\d+$/);
+  await shot(page, "slurm-search");
+  await table.locator("tbody tr").first().click();
+  await expect(page.getByTestId("trial-machine")).toContainText("slurm-debug");
+  await expect(page.getByTestId("trial-job")).toHaveText(/^Slurm job \d+$/);
 });

@@ -21,6 +21,7 @@ function trial(n: number, value: number | null, status: TrialRow["status"] = "co
     endedAt: 1,
     exitCode: 0,
     reason: null,
+    jobId: null,
   };
 }
 

@@ -239,7 +239,13 @@ export function TrialScreen({ initial }: { initial: TrialDetail }) {
               <div className="v" data-testid="trial-machine">
                 {detail.machineType}
                 {detail.executor ? <span className="muted"> ({detail.executor})</span> : null} ·{" "}
-                {detail.gpus.length > 0 ? detail.gpus.join(", ") : "none"}
+                {detail.jobId ? (
+                  <span data-testid="trial-job">Slurm job {detail.jobId}</span>
+                ) : detail.gpus.length > 0 ? (
+                  detail.gpus.join(", ")
+                ) : (
+                  "none"
+                )}
               </div>
             </div>
           </div>

@@ -63,7 +63,11 @@ export function TrialsTable({
   const [columnFilters, setColumnFilters] = useState<ColumnFiltersState>([]);
   const [globalFilter, setGlobalFilter] = useState("");
   // Durations of running trials tick with `now`; finished rows do not depend on it.
-  const columns = useMemo(() => trialColumns(space, metric, now), [space, metric, now]);
+  const withJobs = useMemo(() => trials.some((t) => t.jobId !== null), [trials]);
+  const columns = useMemo(
+    () => trialColumns(space, metric, now, withJobs),
+    [space, metric, now, withJobs],
+  );
 
   const table = useTable({
     features,

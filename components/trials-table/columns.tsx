@@ -46,9 +46,23 @@ function sortByValue(rowA: Row<Features, TrialRow>, rowB: Row<Features, TrialRow
 }
 
 /** Column widths in px; the table lays rows out as flex rows of these widths. */
-export const WIDTH = { n: 72, status: 112, value: 132, param: 128, duration: 96, started: 96 };
+export const WIDTH = {
+  n: 72,
+  status: 112,
+  value: 132,
+  param: 128,
+  job: 96,
+  duration: 96,
+  started: 96,
+};
 
-export function trialColumns(space: readonly ParamSpec[], metric: string, now: number) {
+/** `withJobs`: add the Slurm job id column (the search's trials run as cluster jobs). */
+export function trialColumns(
+  space: readonly ParamSpec[],
+  metric: string,
+  now: number,
+  withJobs = false,
+) {
   return helper.columns([
     helper.accessor("n", {
       id: "n",
@@ -87,6 +101,18 @@ export function trialColumns(space: readonly ParamSpec[], metric: string, now: n
         ),
       }),
     ),
+    ...(withJobs
+      ? [
+          helper.accessor((row) => row.jobId ?? undefined, {
+            id: "job",
+            header: "Slurm job",
+            sortUndefined: "last",
+            sortFn: (a, b, id) => Number(a.getValue(id)) - Number(b.getValue(id)),
+            meta: { width: WIDTH.job, numeric: true },
+            cell: (info) => <span className="mono">{info.getValue() ?? "-"}</span>,
+          }),
+        ]
+      : []),
     helper.accessor(
       (row) =>
         row.startedAt === null
@@ -112,5 +138,5 @@ export function trialColumns(space: readonly ParamSpec[], metric: string, now: n
 
 /** The text a trial matches in the table's search box: number, status, values, reason. */
 export function trialText(row: TrialRow): string {
-  return `#${row.n} ${row.status} ${Object.values(row.params).join(" ")} ${row.reason ?? ""}`.toLowerCase();
+  return `#${row.n} ${row.status} ${Object.values(row.params).join(" ")} ${row.reason ?? ""} ${row.jobId ?? ""}`.toLowerCase();
 }

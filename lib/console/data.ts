@@ -9,6 +9,7 @@ import { substituteCommand } from "../command/substitute";
 import { trialHandleSchema } from "../executors/types";
 import { sameMetric } from "../metrics/names";
 import { formatStopCondition } from "../metrics/stop";
+import { executorSummary } from "../search/export";
 import { FINAL_TRIAL_STATUSES } from "../search/spec";
 import { curveKey, curveTrials } from "./curve-trials";
 import { thinSeries } from "./downsample";
@@ -36,6 +37,7 @@ export function trialRow(t: Trial): TrialRow {
     endedAt: ms(t.endedAt),
     exitCode: t.exitCode,
     reason: t.reason,
+    jobId: executorSummary(t.handle)?.jobId ?? null,
   };
 }
 
@@ -222,6 +224,7 @@ export async function loadTrialDetail(id: number, n: number): Promise<TrialDetai
     machineType: search.spec.machineType,
     gpus: handle.success && handle.data.kind === "local" ? handle.data.gpus : [],
     executor: handle.success ? handle.data.kind : null,
+    jobId: executorSummary(trial.handle)?.jobId ?? null,
     signal: trial.signal,
     curves,
     logs,

@@ -14,6 +14,7 @@ describe("packTrials", () => {
         endedAt: 20,
         exitCode: 0,
         reason: null,
+        jobId: "42",
       },
       {
         n: 2,
@@ -24,6 +25,7 @@ describe("packTrials", () => {
         endedAt: null,
         exitCode: 1,
         reason: "exit code 1",
+        jobId: null,
       },
       {
         n: 3,
@@ -34,6 +36,7 @@ describe("packTrials", () => {
         endedAt: null,
         exitCode: null,
         reason: null,
+        jobId: null,
       },
     ];
     const packed = packTrials(rows, ["lr", "opt"]);

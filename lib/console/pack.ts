@@ -19,6 +19,7 @@ export interface PackedTrials {
   endedAt: (number | null)[];
   exitCode: (number | null)[];
   reason: (string | null)[];
+  jobId: (string | null)[];
 }
 
 export function packTrials(rows: readonly TrialRow[], names: readonly string[]): PackedTrials {
@@ -33,6 +34,7 @@ export function packTrials(rows: readonly TrialRow[], names: readonly string[]):
     endedAt: new Array(count),
     exitCode: new Array(count),
     reason: new Array(count),
+    jobId: new Array(count),
   };
   for (let i = 0; i < count; i++) {
     const r = rows[i] as TrialRow;
@@ -45,6 +47,7 @@ export function packTrials(rows: readonly TrialRow[], names: readonly string[]):
     packed.endedAt[i] = r.endedAt;
     packed.exitCode[i] = r.exitCode;
     packed.reason[i] = r.reason;
+    packed.jobId[i] = r.jobId;
   }
   return packed;
 }
@@ -66,6 +69,7 @@ export function unpackTrials(p: PackedTrials): TrialRow[] {
       endedAt: p.endedAt[i] ?? null,
       exitCode: p.exitCode[i] ?? null,
       reason: p.reason[i] ?? null,
+      jobId: p.jobId[i] ?? null,
     };
   }
   return rows;

@@ -19,6 +19,8 @@ export interface TrialRow {
   endedAt: number | null;
   exitCode: number | null;
   reason: string | null;
+  /** The cluster's job id, for a trial run as a Slurm job. */
+  jobId: string | null;
 }
 
 export interface SearchView {
@@ -95,6 +97,7 @@ export interface TrialDetail {
   machineType: string;
   gpus: string[];
   executor: string | null;
+  jobId: string | null;
   signal: string | null;
   curves: Curve[];
   logs: LogTail[];
