@@ -283,6 +283,7 @@ export function qualityTable(rows: QualityRow[], evals: number, seeds: number[])
     const part = rows.filter((r) => r.batch === batch);
     lines.push(
       `Simple regret after ${evals} evaluations, seeds ${seeds.join(",")}, batch ${batch} (${batch === 1 ? "sequential" : `${batch} in flight, FIFO`})`,
+      "",
     );
     lines.push(
       "| problem | bayesian median | q1 | q3 | random median | target | meets target | beats random |",
@@ -306,6 +307,7 @@ export function qualityTable(rows: QualityRow[], evals: number, seeds: number[])
     }
     const ms = part.flatMap((r) => r.askMs).sort((a, b) => a - b);
     lines.push(
+      "",
       `targets met: ${met}/${part.length}; beats random: ${beat}/${part.length}; ask time median ${fmt(quantile(ms, 0.5))} ms, p90 ${fmt(quantile(ms, 0.9))} ms, max ${fmt(ms[ms.length - 1] ?? Number.NaN)} ms`,
     );
     lines.push("");

@@ -65,7 +65,7 @@ export function optimizeAcquisition(p: AcquisitionProblem): AcquisitionChoice | 
       const scale = LOCAL_SCALES[k % LOCAL_SCALES.length]!;
       for (let d = 0; d < D; d++) {
         const v = a[d]! + (p.continuous[d] ? scale * rng.normal() : 0);
-        xs[c * D + d] = v < 0 ? 0 : v > 1 ? 1 : v;
+        xs[c * D + d] = Math.min(1, Math.max(0, v));
       }
       // Discrete dimensions move too, occasionally: a cloud may cross into a neighbouring value.
       if (p.snap && rng.uniform() < 0.5) {
