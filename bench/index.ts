@@ -29,7 +29,7 @@ log("ask latency:");
 const latency = runLatency(quick ? [50, 200] : [50, 200, 1000], [1, 4], quick ? 3 : 7, log);
 process.stdout.write(`\n${latencyTable(latency)}\n\n`);
 
-for (const script of ["dispatch.ts"]) {
+for (const script of ["dispatch.ts", "console.ts"]) {
   const file = join(here, script);
   if (!existsSync(file)) continue;
   log(`${script}:`);
