@@ -336,10 +336,17 @@ export async function runSearch(
     }
     let nextNumber = Math.max(0, ...(await store.listTrials(searchId)).map((t) => t.number)) + 1;
 
+    // Exit events can wake the loop every few milliseconds; the search row (stop requests) and
+    // the running trials' output are read once per tick, so a wake costs only what refills a slot.
+    let lastTick = Number.NEGATIVE_INFINITY;
     for (;;) {
       if (!leaseOk) throw new LeaseLost();
       if (signal?.aborted) return search;
-      search = await mustGet(store, searchId);
+      const tick = performance.now() - lastTick >= TICK_MS;
+      if (tick) {
+        lastTick = performance.now();
+        search = await mustGet(store, searchId);
+      }
 
       // Stop and kill requests, from this process (Ctrl-C) or any other (CLI, console).
       if (search.stopRequested !== "none") {
@@ -430,8 +437,10 @@ export async function runSearch(
       }
 
       // New metric points of the trials still running (stop conditions act on them).
-      for (const entry of stillRunning)
-        if (live.has(entry.trial.number)) await collect(entry, false);
+      if (tick) {
+        for (const entry of stillRunning)
+          if (live.has(entry.trial.number)) await collect(entry, false);
+      }
 
       // The end: every trial ended, and no more to start.
       if (live.size === 0 && queuedLeftovers.length === 0) {
@@ -462,7 +471,7 @@ export async function runSearch(
           return search;
         }
       }
-      await nap(TICK_MS);
+      await nap(Math.max(1, TICK_MS - (performance.now() - lastTick)));
     }
   } catch (e) {
     if (e instanceof LeaseLost) {
