@@ -18,16 +18,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import type { FSWatcher } from "node:fs";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  watch,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, watch } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -35,11 +26,22 @@ import { type Env, HyperbayesError, UsageError } from "../errors";
 import { detectGpus, type Gpu } from "../machines/gpus";
 import { groupAlive, processAlive, readProcStat, signalGroup } from "./proc";
 import {
+  type ExitFile,
+  exitFileSchema,
+  parkNodeOptions,
+  readJson,
+  type StopFile,
+  stopFileSchema,
+  toExit,
+  trialVariables,
+  tryWriteJsonAtomic,
+  writeJsonAtomic,
+} from "./trial-files";
+import {
   type LocalTrialHandle,
   localTrialHandleSchema,
   NoCapacityError,
   type TrialExecutor,
-  type TrialExit,
   type TrialHandle,
   type TrialLaunch,
   type TrialState,
@@ -72,63 +74,7 @@ const trialLaunchSchema = z.object({
   gpus: z.number().int().nonnegative(),
 });
 
-const exitFileSchema = z.object({
-  exitCode: z.number().int().nullable(),
-  signal: z.string().nullable(),
-  endedAt: z.string(),
-  reason: z.enum(["timeout", "stopped", "killed", "lost"]).optional(),
-  message: z.string().optional(),
-});
-type ExitFile = z.infer<typeof exitFileSchema>;
-
-const stopFileSchema = z.object({
-  reason: z.enum(["timeout", "stopped", "killed"]),
-  at: z.string(),
-});
-type StopFile = z.infer<typeof stopFileSchema>;
-
 const launcherFileSchema = z.object({ pid: z.number(), childPid: z.number().int().positive() });
-
-function readJson<T>(path: string, schema: z.ZodType<T>): T | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-  try {
-    const parsed = schema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined; // half-written by hand or by a crashed writer: treated as absent
-  }
-}
-
-function writeJsonAtomic(dir: string, name: string, value: unknown): void {
-  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(value)}\n`);
-  renameSync(tmp, join(dir, name));
-}
-
-/** For records written after start: a directory removed by hand must not make poll throw. */
-function tryWriteJsonAtomic(dir: string, name: string, value: unknown): void {
-  try {
-    writeJsonAtomic(dir, name, value);
-  } catch {
-    // Without the directory the record cannot be kept; the state is still returned to the caller.
-  }
-}
-
-function toExit(f: ExitFile): TrialExit {
-  return {
-    state: "exited",
-    exitCode: f.exitCode,
-    signal: f.signal,
-    endedAt: new Date(f.endedAt),
-    ...(f.reason ? { reason: f.reason } : {}),
-    ...(f.message ? { message: f.message } : {}),
-  };
-}
 
 function sendSignal(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -455,21 +401,12 @@ function trialEnv(
     if (value !== undefined && !name.startsWith("HYPERBAYES_")) env[name] = value;
   }
   env.PYTHONUNBUFFERED = "1";
-  Object.assign(env, launch.env);
-  env.HYPERBAYES_SEARCH = launch.searchId;
-  env.HYPERBAYES_TRIAL = String(launch.trialNumber);
-  env.HYPERBAYES_TRIAL_DIR = dir;
-  env.HYPERBAYES_METRICS_FILE = join(dir, "metrics.jsonl");
+  Object.assign(env, launch.env, trialVariables(launch, dir));
   // "" hides every GPU from a cpu trial; with GPUs, PCI order makes the ids mean what
   // nvidia-smi means by them (CUDA's default order is fastest-first).
   env.CUDA_VISIBLE_DEVICES = gpuIds.join(",");
   if (gpuIds.length > 0) env.CUDA_DEVICE_ORDER = "PCI_BUS_ID";
-  // Parked for the trial: NODE_OPTIONS would otherwise apply to (and slow) the launcher too.
-  if (env.NODE_OPTIONS !== undefined) {
-    env.HYPERBAYES_NODE_OPTIONS = env.NODE_OPTIONS;
-    delete env.NODE_OPTIONS;
-  }
-  return env;
+  return parkNodeOptions(env);
 }
 
 /** A local executor lending the GPUs detectGpus() finds (or HYPERBAYES_GPUS names). */

@@ -30,7 +30,6 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
-  renameSync,
   watch,
   writeFileSync,
 } from "node:fs";
@@ -38,6 +37,17 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { type Env, HyperbayesError, UsageError } from "../errors";
+import {
+  parkNodeOptions,
+  readJson,
+  type StopFile,
+  stopFileSchema,
+  toExit,
+  exitFileSchema as trialExitFileSchema,
+  trialVariables,
+  tryWriteJsonAtomic,
+  writeJsonAtomic,
+} from "./trial-files";
 import {
   type ExitReason,
   type SlurmTrialHandle,
@@ -236,22 +246,12 @@ export function sbatchMessage(stderr: string): string {
 const TRANSIENT =
   /socket timed out|unable to contact slurm controller|resource temporarily unavailable|try again|temporarily unable|zero bytes were transmitted|timed out/i;
 
-const exitFileSchema = z.object({
-  exitCode: z.number().int().nullable(),
-  signal: z.string().nullable(),
-  endedAt: z.string(),
-  reason: z.enum(["timeout", "stopped", "killed", "lost"]).optional(),
-  message: z.string().optional(),
+const exitFileSchema = trialExitFileSchema.extend({
   /** Present once this executor merged Slurm's verdict in: the file is then final. */
   slurmState: z.string().optional(),
 });
 export type ExitFile = z.infer<typeof exitFileSchema>;
-
-const stopFileSchema = z.object({
-  reason: z.enum(["timeout", "stopped", "killed"]),
-  at: z.string(),
-});
-export type StopFile = z.infer<typeof stopFileSchema>;
+export type { StopFile };
 
 const launchFileSchema = z.looseObject({
   jobName: z.string().min(1),
@@ -337,46 +337,6 @@ function selfExplained(exit: ExitFile, stop: StopFile | undefined): boolean {
   if (exit.slurmState !== undefined) return true;
   if (stop) return true;
   return exit.reason === undefined && exit.exitCode === 0 && exit.signal === null && !exit.message;
-}
-
-function toExit(f: ExitFile): TrialExit {
-  return {
-    state: "exited",
-    exitCode: f.exitCode,
-    signal: f.signal,
-    endedAt: new Date(f.endedAt),
-    ...(f.reason ? { reason: f.reason } : {}),
-    ...(f.message ? { message: f.message } : {}),
-  };
-}
-
-function readJson<T>(path: string, schema: z.ZodType<T>): T | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-  try {
-    const parsed = schema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined; // half-written by hand or by a crashed writer: treated as absent
-  }
-}
-
-function writeJsonAtomic(dir: string, name: string, value: unknown): void {
-  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(value)}\n`);
-  renameSync(tmp, join(dir, name));
-}
-
-function tryWriteJsonAtomic(dir: string, name: string, value: unknown): void {
-  try {
-    writeJsonAtomic(dir, name, value);
-  } catch {
-    // A directory removed by hand: the state is still returned to the caller.
-  }
 }
 
 /** The last non-empty line of a file's final 4 KiB, or undefined. */
@@ -994,23 +954,13 @@ function submitEnv(base: Env): Record<string, string> {
   for (const [name, value] of Object.entries(base)) {
     if (value !== undefined && !name.startsWith("HYPERBAYES_")) env[name] = value;
   }
-  if (env.NODE_OPTIONS !== undefined) {
-    env.HYPERBAYES_NODE_OPTIONS = env.NODE_OPTIONS;
-    delete env.NODE_OPTIONS;
-  }
-  return env;
+  return parkNodeOptions(env);
 }
 
 /** The trial's own variables, applied by the launcher on top of the job's environment. */
 function trialEnv(launch: TrialLaunch, dir: string): Record<string, string> {
-  const env: Record<string, string> = { PYTHONUNBUFFERED: "1", ...launch.env };
-  if (env.NODE_OPTIONS !== undefined) {
-    env.HYPERBAYES_NODE_OPTIONS = env.NODE_OPTIONS;
-    delete env.NODE_OPTIONS;
-  }
-  env.HYPERBAYES_SEARCH = launch.searchId;
-  env.HYPERBAYES_TRIAL = String(launch.trialNumber);
-  env.HYPERBAYES_TRIAL_DIR = dir;
-  env.HYPERBAYES_METRICS_FILE = join(dir, "metrics.jsonl");
-  return env;
+  return {
+    ...parkNodeOptions({ PYTHONUNBUFFERED: "1", ...launch.env }),
+    ...trialVariables(launch, dir),
+  };
 }

@@ -1,0 +1,89 @@
+/**
+ * The files every executor keeps in a trial's directory, read and written one way: `exit.json`
+ * (the final status, written once by the launcher or by the executor that found the trial gone),
+ * `stop.json` (a stop or kill request), and the trial's own environment variables. Writes are
+ * atomic (temp file, then rename), so a reader never sees half a record.
+ */
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import type { TrialExit, TrialLaunch } from "./types";
+
+export const exitFileSchema = z.object({
+  exitCode: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  endedAt: z.string(),
+  reason: z.enum(["timeout", "stopped", "killed", "lost"]).optional(),
+  message: z.string().optional(),
+});
+export type ExitFile = z.infer<typeof exitFileSchema>;
+
+export const stopFileSchema = z.object({
+  reason: z.enum(["timeout", "stopped", "killed"]),
+  at: z.string(),
+});
+export type StopFile = z.infer<typeof stopFileSchema>;
+
+export function toExit(f: ExitFile): TrialExit {
+  return {
+    state: "exited",
+    exitCode: f.exitCode,
+    signal: f.signal,
+    endedAt: new Date(f.endedAt),
+    ...(f.reason ? { reason: f.reason } : {}),
+    ...(f.message ? { message: f.message } : {}),
+  };
+}
+
+/** The parsed file, or undefined when it is missing or not (yet) valid. Never throws. */
+export function readJson<T>(path: string, schema: z.ZodType<T>): T | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined; // half-written by hand or by a crashed writer: treated as absent
+  }
+}
+
+export function writeJsonAtomic(dir: string, name: string, value: unknown): void {
+  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify(value)}\n`);
+  renameSync(tmp, join(dir, name));
+}
+
+/** For records written after start: a directory removed by hand must not make poll throw. */
+export function tryWriteJsonAtomic(dir: string, name: string, value: unknown): void {
+  try {
+    writeJsonAtomic(dir, name, value);
+  } catch {
+    // Without the directory the record cannot be kept; the state is still returned to the caller.
+  }
+}
+
+/** What every trial is told about itself, whichever executor runs it. */
+export function trialVariables(launch: TrialLaunch, dir: string): Record<string, string> {
+  return {
+    HYPERBAYES_SEARCH: launch.searchId,
+    HYPERBAYES_TRIAL: String(launch.trialNumber),
+    HYPERBAYES_TRIAL_DIR: dir,
+    HYPERBAYES_METRICS_FILE: join(dir, "metrics.jsonl"),
+  };
+}
+
+/**
+ * Parks NODE_OPTIONS (in place) as HYPERBAYES_NODE_OPTIONS, which the launcher restores for the
+ * trial: NODE_OPTIONS would otherwise apply to, and slow, the launcher too.
+ */
+export function parkNodeOptions(env: Record<string, string>): Record<string, string> {
+  if (env.NODE_OPTIONS !== undefined) {
+    env.HYPERBAYES_NODE_OPTIONS = env.NODE_OPTIONS;
+    delete env.NODE_OPTIONS;
+  }
+  return env;
+}
