@@ -3,6 +3,7 @@ import { openStore, type Search, type Store } from "../db";
 import { formatValue } from "../lib/command";
 import { HyperbayesError, UsageError } from "../lib/errors";
 import type { ParamSpec, Params, ParamValue, Space } from "../lib/space/schema";
+import { parseFlags } from "./_args";
 
 export async function withStore<T>(f: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore();
@@ -22,6 +23,27 @@ export function searchIdArg(positionals: readonly string[], usage: string): numb
     throw new UsageError(`"${text}" is not a search id (a positive integer, see hyperbayes list)`);
   }
   return id;
+}
+
+/**
+ * The shape of `describe ID`, `stop ID`, `resume ID`: `--help` prints the usage, else the one
+ * positional must be a search id. Runs `f(id)` with the id.
+ */
+export async function withSearchId(
+  argv: string[],
+  usage: string,
+  f: (id: number) => Promise<number>,
+): Promise<number> {
+  const { values, positionals } = parseFlags(
+    argv,
+    { help: { type: "boolean", short: "h" } },
+    usage,
+  );
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  return f(searchIdArg(positionals, usage));
 }
 
 export async function getSearchOrFail(store: Store, id: number): Promise<Search> {

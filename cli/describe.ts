@@ -1,71 +1,62 @@
 /** `hyperbayes describe ID`: a search's definition, progress, best trial and trials table. */
 import { formatSpace } from "../lib/space/parse";
-import { parseFlags } from "./_args";
 import {
   displayValue,
   formatDuration,
   formatNumber,
   formatParams,
   getSearchOrFail,
-  searchIdArg,
   table,
+  withSearchId,
   withStore,
 } from "./_common";
 
 const USAGE = "usage: hyperbayes describe ID\n";
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(
-    argv,
-    { help: { type: "boolean", short: "h" } },
-    USAGE,
+  return withSearchId(argv, USAGE, (id) =>
+    withStore(async (store) => {
+      const search = await getSearchOrFail(store, id);
+      const trials = await store.listTrials(id);
+      const s = search.spec;
+      const done = trials.filter((t) => t.status !== "queued" && t.status !== "running").length;
+      const lines = [
+        `search ${search.id}  ${search.kind}  ${search.status}${search.failureReason ? ` (${search.failureReason})` : ""}`,
+        ...(search.description ? [`  ${search.description}`] : []),
+        `  metric     ${s.goal} ${s.metric} (${s.metricAgg})`,
+        `  trials     ${done}/${s.numRuns} ended, ${s.parallelRuns} at once on ${s.machineType}`,
+        `  params     ${formatSpace(s.params).join(" ")}`,
+        `  command    ${s.command.map((a) => (/[\s'"\\$`;&|<>]/.test(a) || a === "" ? JSON.stringify(a) : a)).join(" ")}`,
+        `  cwd        ${s.cwd}`,
+        `  created    ${search.createdAt.toISOString()}`,
+      ];
+      if (search.best) {
+        const best = trials.find((t) => t.number === search.best?.trialNumber);
+        lines.push(
+          `  best       trial ${search.best.trialNumber}: ${s.metric}=${formatNumber(search.best.value)}` +
+            (best ? `  ${formatParams(best.params, s.params)}` : ""),
+        );
+      }
+      process.stdout.write(`${lines.join("\n")}\n\n`);
+      if (trials.length > 0) {
+        const rows = trials.map((t) => [
+          String(t.number),
+          t.status,
+          ...s.params.map((p) => displayValue(t.params[p.name], p)),
+          formatNumber(t.value),
+          formatDuration(
+            t.startedAt ? (t.endedAt ?? new Date()).getTime() - t.startedAt.getTime() : null,
+          ),
+          t.reason ?? "",
+        ]);
+        process.stdout.write(
+          table(
+            ["TRIAL", "STATUS", ...s.params.map((p) => p.name), s.metric, "TIME", "REASON"],
+            rows,
+          ),
+        );
+      }
+      return 0;
+    }),
   );
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const id = searchIdArg(positionals, USAGE);
-  return withStore(async (store) => {
-    const search = await getSearchOrFail(store, id);
-    const trials = await store.listTrials(id);
-    const s = search.spec;
-    const done = trials.filter((t) => t.status !== "queued" && t.status !== "running").length;
-    const lines = [
-      `search ${search.id}  ${search.kind}  ${search.status}${search.failureReason ? ` (${search.failureReason})` : ""}`,
-      ...(search.description ? [`  ${search.description}`] : []),
-      `  metric     ${s.goal} ${s.metric} (${s.metricAgg})`,
-      `  trials     ${done}/${s.numRuns} ended, ${s.parallelRuns} at once on ${s.machineType}`,
-      `  params     ${formatSpace(s.params).join(" ")}`,
-      `  command    ${s.command.map((a) => (/[\s'"\\$`;&|<>]/.test(a) || a === "" ? JSON.stringify(a) : a)).join(" ")}`,
-      `  cwd        ${s.cwd}`,
-      `  created    ${search.createdAt.toISOString()}`,
-    ];
-    if (search.best) {
-      const best = trials.find((t) => t.number === search.best?.trialNumber);
-      lines.push(
-        `  best       trial ${search.best.trialNumber}: ${s.metric}=${formatNumber(search.best.value)}` +
-          (best ? `  ${formatParams(best.params, s.params)}` : ""),
-      );
-    }
-    process.stdout.write(`${lines.join("\n")}\n\n`);
-    if (trials.length > 0) {
-      const rows = trials.map((t) => [
-        String(t.number),
-        t.status,
-        ...s.params.map((p) => displayValue(t.params[p.name], p)),
-        formatNumber(t.value),
-        formatDuration(
-          t.startedAt ? (t.endedAt ?? new Date()).getTime() - t.startedAt.getTime() : null,
-        ),
-        t.reason ?? "",
-      ]);
-      process.stdout.write(
-        table(
-          ["TRIAL", "STATUS", ...s.params.map((p) => p.name), s.metric, "TIME", "REASON"],
-          rows,
-        ),
-      );
-    }
-    return 0;
-  });
 }

@@ -1,47 +1,38 @@
 /** `hyperbayes resume ID`: take over a search whose worker died, adopt its trials, finish it. */
 import { FINAL_SEARCH_STATUSES } from "../lib/search/spec";
 import { newOwnerId, takeLease } from "../workers/worker";
-import { parseFlags } from "./_args";
-import { getSearchOrFail, searchIdArg, withStore } from "./_common";
+import { getSearchOrFail, withSearchId, withStore } from "./_common";
 import { runInForeground } from "./_foreground";
 
 const USAGE =
   "usage: hyperbayes resume ID\n  finishes a search whose worker stopped (crash, Ctrl-C of a foreground run, reboot)\n";
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(
-    argv,
-    { help: { type: "boolean", short: "h" } },
-    USAGE,
+  return withSearchId(argv, USAGE, (id) =>
+    withStore(async (store) => {
+      let search = await getSearchOrFail(store, id);
+      if (FINAL_SEARCH_STATUSES.has(search.status)) {
+        process.stderr.write(`search ${id} has already ended (${search.status})\n`);
+        return 1;
+      }
+      const owner = newOwnerId();
+      if (!(await takeLease(store, search, owner))) {
+        const holder = search.lease?.owner ?? "another worker";
+        process.stderr.write(
+          `search ${id} is being run by ${holder} (lease until ${search.lease?.expiresAt.toISOString() ?? "?"}); ` +
+            "stop that worker first, or wait for its lease to expire\n",
+        );
+        return 1;
+      }
+      if (search.status === "queued") {
+        search = await store.updateSearch(
+          id,
+          { status: "running", startedAt: new Date() },
+          { leaseOwner: owner },
+        );
+      }
+      process.stdout.write(`search ${id}: resuming\n`);
+      return runInForeground(store, search, owner);
+    }),
   );
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const id = searchIdArg(positionals, USAGE);
-  return withStore(async (store) => {
-    let search = await getSearchOrFail(store, id);
-    if (FINAL_SEARCH_STATUSES.has(search.status)) {
-      process.stderr.write(`search ${id} has already ended (${search.status})\n`);
-      return 1;
-    }
-    const owner = newOwnerId();
-    if (!(await takeLease(store, search, owner))) {
-      const holder = search.lease?.owner ?? "another worker";
-      process.stderr.write(
-        `search ${id} is being run by ${holder} (lease until ${search.lease?.expiresAt.toISOString() ?? "?"}); ` +
-          "stop that worker first, or wait for its lease to expire\n",
-      );
-      return 1;
-    }
-    if (search.status === "queued") {
-      search = await store.updateSearch(
-        id,
-        { status: "running", startedAt: new Date() },
-        { leaseOwner: owner },
-      );
-    }
-    process.stdout.write(`search ${id}: resuming\n`);
-    return runInForeground(store, search, owner);
-  });
 }

@@ -1,6 +1,5 @@
 /** `hyperbayes stop ID` and `hyperbayes kill ID`: ask the worker running a search to end it. */
-import { parseFlags } from "./_args";
-import { searchIdArg, withStore } from "./_common";
+import { withSearchId, withStore } from "./_common";
 
 function command(mode: "stop" | "kill") {
   const usage =
@@ -8,23 +7,15 @@ function command(mode: "stop" | "kill") {
       ? "usage: hyperbayes stop ID\n  running trials get SIGTERM and keep what they reported; no new trials start\n"
       : "usage: hyperbayes kill ID\n  running trials are killed now (SIGKILL)\n";
   return async (argv: string[]): Promise<number> => {
-    const { values, positionals } = parseFlags(
-      argv,
-      { help: { type: "boolean", short: "h" } },
-      usage,
+    return withSearchId(argv, usage, (id) =>
+      withStore(async (store) => {
+        const search = await store.requestStop(id, mode);
+        process.stdout.write(
+          `search ${id}: ${search.status === "stopping" ? `${mode} requested` : search.status}\n`,
+        );
+        return 0;
+      }),
     );
-    if (values.help) {
-      process.stdout.write(usage);
-      return 0;
-    }
-    const id = searchIdArg(positionals, usage);
-    return withStore(async (store) => {
-      const search = await store.requestStop(id, mode);
-      process.stdout.write(
-        `search ${id}: ${search.status === "stopping" ? `${mode} requested` : search.status}\n`,
-      );
-      return 0;
-    });
   };
 }
 
