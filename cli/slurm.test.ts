@@ -189,7 +189,11 @@ describe.skipIf(!HAVE_SLURM)("hyperbayes on Slurm", () => {
     expect(json.search.machineType).toBe("fake");
     const jobIds = json.trials.map((t) => t.executor?.jobId ?? "");
     for (const t of json.trials)
-      expect(t.executor).toEqual({ kind: "slurm", jobId: expect.stringMatching(/^\d+$/) });
+      expect(t.executor).toEqual({
+        kind: "slurm",
+        machineType: "fake",
+        jobId: expect.stringMatching(/^\d+$/),
+      });
     expect(new Set(jobIds).size).toBe(8);
     for (const t of trials) {
       const dir = trialDir(home, search!.id, t.number);
