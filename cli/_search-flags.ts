@@ -18,6 +18,7 @@ import {
   searchSpecSchema,
 } from "../lib/search/spec";
 import { parseSpace } from "../lib/space/parse";
+import { PARAM_NAME } from "../lib/space/schema";
 import { CliUsageError, numberFlag, parseFlags } from "./_args";
 
 export const SEARCH_OPTIONS = {
@@ -170,10 +171,24 @@ export function resolveSearch(
   const stopConditions = attempt(() => parseStopConditions(v["stop-condition"] ?? [])) ?? [];
 
   const warnings: string[] = [];
-  if (space && flags.rest.length > 0) {
-    const check = checkCommand(flags.rest, space);
-    problems.push(...check.errors);
-    warnings.push(...check.warnings);
+  if (flags.rest.length > 0) {
+    if (space) {
+      const check = checkCommand(flags.rest, space);
+      problems.push(...check.errors);
+      warnings.push(...check.warnings);
+    } else {
+      // Some specs are wrong; still report placeholders that no --param names at all, so one
+      // run shows every mistake. Each spec's name is the text before its "=".
+      const named = [...params, ...jsonParams]
+        .map((text) => text.slice(0, Math.max(0, text.indexOf("="))).trim())
+        .filter((name) => PARAM_NAME.test(name));
+      const stand = [...new Set(named)].map((name) => ({
+        kind: "choice" as const,
+        name,
+        values: [0],
+      }));
+      problems.push(...checkCommand(flags.rest, stand).errors);
+    }
   }
   if (kappa !== undefined && kind !== "bayesian")
     warnings.push("--kappa only applies to bayesian search");

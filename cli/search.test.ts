@@ -253,6 +253,23 @@ describe("hyperbayes bayesian|grid|random", () => {
       [["bayesian", "--param", "x=0:1:log", ...base], /log scale needs MIN > 0/],
       [["bayesian", "--param", "x=0.5:3:int", ...base], /integer/],
       [["bayesian", "--param", "x=0:1", "--param", "x=1,2", ...base], /defined twice|twice/],
+      [
+        [
+          "bayesian",
+          "--param",
+          "x=1:0",
+          "--metric",
+          "loss",
+          "-n",
+          "3",
+          "--",
+          "node",
+          TRIAL,
+          ":x:",
+          ":y:",
+        ],
+        /x=1:0: MIN must be below MAX[\s\S]*:y: in the command has no --param y/,
+      ],
       [["bayesian", "--param", "x=", ...base], /x=/],
       [
         ["bayesian", "--param", "x=0:1", "--metric", "loss", "-n", "3", "--", "node", TRIAL, ":y:"],
