@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { Store } from "../db";
+import { waitFor } from "../lib/executors/testing";
 import type { SearchSpec } from "../lib/search/spec";
 import { makeHome, openTestStore, ROOT, TRIAL } from "./testing/cli";
 import { Executors, newOwnerId, runSearch, runWorker, type WorkerContext } from "./worker";
@@ -57,13 +58,9 @@ async function startSearch(store: Store, ctx: WorkerContext, s: SearchSpec) {
   return { search, done: runSearch(ctx, search.id) };
 }
 
-async function until(f: () => Promise<boolean>, ms = 20_000) {
-  const end = Date.now() + ms;
-  while (!(await f())) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Waits (bounded) until `f` holds. */
+const until = (f: () => Promise<boolean>, ms = 20_000) =>
+  waitFor(async () => ((await f()) ? true : undefined), ms, 50);
 
 describe("worker", () => {
   it("stop: running trials get SIGTERM and keep what they reported; no new trials start", async () => {

@@ -20,8 +20,7 @@ import type { Goal } from "../../lib/metrics/schema";
 import { hasValue, niceTicks, sampleTrials } from "../facet-charts/facet-data";
 import { DensePoints } from "../ui/DensePoints";
 import { formatMetric } from "../ui/format";
-
-const tick = { fontSize: 11, fill: "#8a93a3" };
+import { tick } from "./step-axes";
 
 export function BestSoFarChart({
   trials,

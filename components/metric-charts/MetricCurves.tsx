@@ -18,7 +18,7 @@ import {
 import { curveKey, curveTrials } from "../../lib/console/curve-trials";
 import type { Curve, TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
-import { formatMetric } from "../ui/format";
+import { GRID_STROKE, metricYAxis, stepTooltip, stepXAxis } from "./step-axes";
 
 const PALETTE = [
   "#1d3fa8",
@@ -30,7 +30,6 @@ const PALETTE = [
   "#5c6b7a",
   "#7fb069",
 ];
-const tick = { fontSize: 11, fill: "#8a93a3" };
 export function MetricCurves({
   searchId,
   trials,
@@ -84,30 +83,10 @@ export function MetricCurves({
     <div className="chart-box tall" data-testid="metric-curves" data-curves={curves.length}>
       <ResponsiveContainer width="100%" height="100%">
         <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-          <CartesianGrid stroke="#eceef2" />
-          <XAxis
-            type="number"
-            dataKey="step"
-            domain={["dataMin", "dataMax"]}
-            allowDecimals={false}
-            tick={tick}
-            tickLine={false}
-            axisLine={{ stroke: "#eceef2" }}
-          />
-          <YAxis
-            type="number"
-            domain={["auto", "auto"]}
-            tick={tick}
-            tickLine={false}
-            axisLine={false}
-            width={56}
-            tickFormatter={(v: number) => formatMetric(v)}
-          />
-          <Tooltip
-            isAnimationActive={false}
-            formatter={(v) => formatMetric(typeof v === "number" ? v : Number(v))}
-            labelFormatter={(s) => `step ${s}`}
-          />
+          <CartesianGrid stroke={GRID_STROKE} />
+          <XAxis {...stepXAxis} />
+          <YAxis {...metricYAxis} />
+          <Tooltip {...stepTooltip} />
           <Legend iconType="plainline" wrapperStyle={{ fontSize: 12 }} />
           {curves.map((c, i) => (
             <Line

@@ -19,12 +19,12 @@ import { joinShellWords } from "../../lib/console/shell-words";
 import type { Curve, LogTail, TrialDetail } from "../../lib/console/views";
 import { sameMetric } from "../../lib/metrics/names";
 import { FINAL_TRIAL_STATUSES } from "../../lib/search/spec";
+import { GRID_STROKE, metricYAxis, stepTooltip, stepXAxis } from "../metric-charts/step-axes";
 import { CopyButton } from "../ui/CopyButton";
 import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
 import { StatusBadge } from "../ui/StatusBadge";
 
 const POLL_MS = 1000;
-const tick = { fontSize: 11, fill: "#8a93a3" };
 
 function CurveChart({ curve, target }: { curve: Curve; target: boolean }) {
   const data = curve.steps.map((step, i) => ({ step, value: curve.values[i] }));
@@ -42,30 +42,10 @@ function CurveChart({ curve, target }: { curve: Curve; target: boolean }) {
       <div className="chart-box" style={{ height: 200 }}>
         <ResponsiveContainer width="100%" height="100%">
           <LineChart data={data} margin={{ top: 6, right: 14, bottom: 2, left: 0 }}>
-            <CartesianGrid stroke="#eceef2" />
-            <XAxis
-              type="number"
-              dataKey="step"
-              domain={["dataMin", "dataMax"]}
-              allowDecimals={false}
-              tick={tick}
-              tickLine={false}
-              axisLine={{ stroke: "#eceef2" }}
-            />
-            <YAxis
-              type="number"
-              domain={["auto", "auto"]}
-              tick={tick}
-              tickLine={false}
-              axisLine={false}
-              width={56}
-              tickFormatter={(v: number) => formatMetric(v)}
-            />
-            <Tooltip
-              isAnimationActive={false}
-              formatter={(v) => formatMetric(typeof v === "number" ? v : Number(v))}
-              labelFormatter={(s) => `step ${s}`}
-            />
+            <CartesianGrid stroke={GRID_STROKE} />
+            <XAxis {...stepXAxis} />
+            <YAxis {...metricYAxis} />
+            <Tooltip {...stepTooltip} />
             <Line
               dataKey="value"
               name={curve.name}

@@ -18,51 +18,13 @@ import { afterAll, describe, expect, it } from "vitest";
 import { HyperbayesError, UsageError } from "../errors";
 import { createLocalExecutor, LocalExecutor } from "./local";
 import { groupAlive, processAlive } from "./proc";
-import {
-  type LocalTrialHandle,
-  NoCapacityError,
-  parseTrialHandle,
-  type TrialExit,
-  type TrialLaunch,
-} from "./types";
+import { launchFactory, sleep, waitExit, waitFor } from "./testing";
+import { type LocalTrialHandle, NoCapacityError, parseTrialHandle, type TrialExit } from "./types";
 
 const NODE = process.execPath;
 const root = mkdtempSync(join(tmpdir(), "hb-local-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let seq = 0;
-function launch(argv: string[], extra: Partial<TrialLaunch> = {}): TrialLaunch {
-  seq += 1;
-  return {
-    searchId: "search-1",
-    trialNumber: seq,
-    argv,
-    cwd: root,
-    env: {},
-    dir: join(root, `trial-${seq}`),
-    gpus: 0,
-    ...extra,
-  };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms`);
-    await sleep(10);
-  }
-}
-
-async function waitExit(ex: LocalExecutor, h: LocalTrialHandle, ms = 10_000): Promise<TrialExit> {
-  return waitFor(async () => {
-    const s = await ex.poll(h);
-    return s.state === "exited" ? s : undefined;
-  }, ms);
-}
+const launch = launchFactory(root, "search-1");
 
 const read = (h: LocalTrialHandle, name: string) => readFileSync(join(h.dir, name), "utf8");
 /** The process group of the trial's command (its processes, grandchildren included). */

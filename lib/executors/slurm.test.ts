@@ -33,7 +33,13 @@ import {
   slurmOutputPath,
   slurmTimeLimit,
 } from "./slurm";
-import { parseTrialHandle, type SlurmTrialHandle, type TrialExit, type TrialLaunch } from "./types";
+import {
+  launchFactory,
+  sleep,
+  waitExit as waitExitEvery,
+  waitFor as waitForEvery,
+} from "./testing";
+import { parseTrialHandle, type SlurmTrialHandle } from "./types";
 
 describe("squeue and sacct output", () => {
   it("reads id, state, name and a reason with spaces; skips noise", () => {
@@ -242,40 +248,12 @@ if (!HAVE_SLURM) {
 
 const root = mkdtempSync(join(tmpdir(), "hb-slurm-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-let seq = 0;
-function launch(argv: string[], extra: Partial<TrialLaunch> = {}): TrialLaunch {
-  seq += 1;
-  return {
-    searchId: "slurm-test",
-    trialNumber: seq,
-    argv,
-    cwd: root,
-    env: {},
-    dir: join(root, `trial-${seq}`),
-    gpus: 0,
-    ...extra,
-  };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms`);
-    await sleep(50);
-  }
-}
-
-async function waitExit(ex: SlurmExecutor, h: SlurmTrialHandle, ms = 60_000): Promise<TrialExit> {
-  return waitFor(async () => {
-    const s = await ex.poll(h);
-    return s.state === "exited" ? s : undefined;
-  }, ms);
-}
+const launch = launchFactory(root, "slurm-test");
+// Slurm is slower than a local process: longer waits, polled less often.
+const waitFor = <T>(probe: () => T | undefined | Promise<T | undefined>, ms = 60_000) =>
+  waitForEvery(probe, ms, 50);
+const waitExit = (ex: SlurmExecutor, h: SlurmTrialHandle, ms = 60_000) =>
+  waitExitEvery(ex, h, ms, 50);
 
 /** squeue's state of a job, "" once it is no longer listed even with -t all. */
 function jobState(jobId: string): string {
@@ -342,7 +320,7 @@ describe.skipIf(!HAVE_SLURM)("real Slurm jobs", () => {
     expect(out.argv).toEqual(tricky);
     expect(out.env).toEqual({
       X: "x y $HOME",
-      T: String(seq),
+      T: h.dir.slice(h.dir.lastIndexOf("trial-") + "trial-".length),
       M: join(h.dir, "metrics.jsonl"),
       CUDA: expect.stringMatching(/^[01]$/),
     });
