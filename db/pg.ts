@@ -488,7 +488,8 @@ class PgStore implements Store {
         })
         .where(where)
         .returning();
-      if (patch.status !== undefined || patch.value !== undefined) {
+      // Only complete trials compete for the best.
+      if (current.status === "complete" || updated!.status === "complete") {
         await this.recomputeBest(tx, searchId, search.goal);
       }
       return updated!;

@@ -186,12 +186,49 @@ class SqliteStore implements Store {
    * that beats building multi-row INSERTs (10k points: ~80 ms against ~700 ms, measured).
    */
   private readonly upsertPoint;
+  /**
+   * The reads every trial write makes, prepared once: building a Drizzle query and having SQLite
+   * compile it cost more than running it (bench/dispatch.ts, worker CPU per trial).
+   */
+  private readonly searchById;
+  private readonly trialByNumber;
+  private readonly bestTrial;
 
   constructor(
     private readonly client: Database.Database,
     private readonly db: Db,
     private readonly now: () => number,
   ) {
+    this.searchById = db
+      .select()
+      .from(searches)
+      .where(eq(searches.id, sql.placeholder("id")))
+      .prepare();
+    this.trialByNumber = db
+      .select()
+      .from(trials)
+      .where(
+        and(
+          eq(trials.searchId, sql.placeholder("searchId")),
+          eq(trials.number, sql.placeholder("number")),
+        ),
+      )
+      .prepare();
+    const best = (goal: "minimize" | "maximize") =>
+      db
+        .select({ number: trials.number, value: trials.value })
+        .from(trials)
+        .where(
+          and(
+            eq(trials.searchId, sql.placeholder("searchId")),
+            eq(trials.status, "complete"),
+            sql`${trials.value} IS NOT NULL`,
+          ),
+        )
+        .orderBy(goal === "minimize" ? asc(trials.value) : desc(trials.value), asc(trials.number))
+        .limit(1)
+        .prepare();
+    this.bestTrial = { minimize: best("minimize"), maximize: best("maximize") };
     this.upsertPoint = db
       .insert(metricPoints)
       .values({
@@ -213,8 +250,8 @@ class SqliteStore implements Store {
     return this.db.transaction((tx) => fn(tx as unknown as Db), { behavior: "immediate" });
   }
 
-  private searchRecord(tx: Db, id: number): SearchRecord {
-    const row = tx.select().from(searches).where(eq(searches.id, id)).get();
+  private searchRecord(id: number): SearchRecord {
+    const row = this.searchById.get({ id });
     if (row === undefined) throw new SearchNotFoundError(id);
     return row;
   }
@@ -231,20 +268,7 @@ class SqliteStore implements Store {
   }
 
   private recomputeBest(tx: Db, searchId: number, goal: string): void {
-    const order = goal === "minimize" ? asc(trials.value) : desc(trials.value);
-    const best = tx
-      .select({ number: trials.number, value: trials.value })
-      .from(trials)
-      .where(
-        and(
-          eq(trials.searchId, searchId),
-          eq(trials.status, "complete"),
-          sql`${trials.value} IS NOT NULL`,
-        ),
-      )
-      .orderBy(order, asc(trials.number))
-      .limit(1)
-      .get();
+    const best = this.bestTrial[goal === "maximize" ? "maximize" : "minimize"].get({ searchId });
     tx.update(searches)
       .set({ bestTrialNumber: best?.number ?? null, bestValue: best?.value ?? null })
       .where(eq(searches.id, searchId))
@@ -283,7 +307,7 @@ class SqliteStore implements Store {
   }
 
   async getSearch(id: number): Promise<Search | undefined> {
-    const row = this.db.select().from(searches).where(eq(searches.id, id)).get();
+    const row = this.searchById.get({ id });
     return row === undefined ? undefined : toSearch(row);
   }
 
@@ -330,7 +354,7 @@ class SqliteStore implements Store {
     checkSearchId(id);
     const spec = patch.spec === undefined ? undefined : checkSpec(patch.spec);
     const row = this.write((tx) => {
-      const row = this.searchRecord(tx, id);
+      const row = this.searchRecord(id);
       const { ifStatus, leaseOwner } = condition;
       if (ifStatus && !ifStatus.includes(row.status as never)) {
         throw new StateConflictError(describeStatusConflict(`search ${id}`, row.status, ifStatus));
@@ -356,7 +380,7 @@ class SqliteStore implements Store {
         .get()!;
       if (spec && spec.goal !== row.goal) {
         this.recomputeBest(tx, id, spec.goal);
-        return this.searchRecord(tx, id);
+        return this.searchRecord(id);
       }
       return updated;
     });
@@ -367,7 +391,7 @@ class SqliteStore implements Store {
     checkSearchId(id);
     const t = new Date(this.now());
     const row = this.write((tx) => {
-      const row = this.searchRecord(tx, id);
+      const row = this.searchRecord(id);
       if (FINAL_SEARCH_STATUSES.has(row.status as never)) {
         throw new StateConflictError(`search ${id} has already ended (${row.status})`);
       }
@@ -397,7 +421,7 @@ class SqliteStore implements Store {
     checkLease(owner, ttlMs);
     const t = this.now();
     return this.write((tx) => {
-      const row = tx.select().from(searches).where(eq(searches.id, searchId)).get();
+      const row = this.searchById.get({ id: searchId });
       if (row === undefined) return false;
       const expired = row.leaseExpiresAt === null || row.leaseExpiresAt.getTime() <= t;
       if (row.leaseOwner !== null && row.leaseOwner !== owner && !expired) return false;
@@ -478,8 +502,8 @@ class SqliteStore implements Store {
     return row === undefined ? undefined : toSearch(row);
   }
 
-  private checkLeaseOwner(tx: Db, searchId: number, leaseOwner: string | undefined): SearchRecord {
-    const search = this.searchRecord(tx, searchId);
+  private checkLeaseOwner(searchId: number, leaseOwner: string | undefined): SearchRecord {
+    const search = this.searchRecord(searchId);
     if (leaseOwner !== undefined && search.leaseOwner !== leaseOwner) {
       throw new StateConflictError(
         `search ${searchId} is leased by ${search.leaseOwner ?? "nobody"}, not ${leaseOwner}`,
@@ -496,7 +520,7 @@ class SqliteStore implements Store {
     const { params, status } = checkNewTrial(trial);
     const t = new Date(this.now());
     const row = this.write((tx) => {
-      this.checkLeaseOwner(tx, searchId, condition.leaseOwner);
+      this.checkLeaseOwner(searchId, condition.leaseOwner);
       try {
         return tx
           .insert(trials)
@@ -528,10 +552,9 @@ class SqliteStore implements Store {
   ): Promise<Trial> {
     checkTrialNumber(number);
     const row = this.write((tx) => {
-      const where = and(eq(trials.searchId, searchId), eq(trials.number, number));
-      const current = tx.select().from(trials).where(where).get();
+      const current = this.trialByNumber.get({ searchId, number });
       if (current === undefined) throw new TrialNotFoundError(searchId, number);
-      const search = this.checkLeaseOwner(tx, searchId, condition.leaseOwner);
+      const search = this.checkLeaseOwner(searchId, condition.leaseOwner);
       const { ifStatus } = condition;
       if (ifStatus && !ifStatus.includes(current.status as never)) {
         throw new StateConflictError(
@@ -550,10 +573,11 @@ class SqliteStore implements Store {
           reason: patch.reason,
           ...(patch.handle !== undefined && { handle: encodeHandle(patch.handle) }),
         })
-        .where(where)
+        .where(eq(trials.id, current.id))
         .returning()
         .get()!;
-      if (patch.status !== undefined || patch.value !== undefined) {
+      // Only complete trials compete for the best.
+      if (current.status === "complete" || updated.status === "complete") {
         this.recomputeBest(tx, searchId, search.goal);
       }
       return updated;
@@ -562,11 +586,7 @@ class SqliteStore implements Store {
   }
 
   async getTrial(searchId: number, number: number): Promise<Trial | undefined> {
-    const row = this.db
-      .select()
-      .from(trials)
-      .where(and(eq(trials.searchId, searchId), eq(trials.number, number)))
-      .get();
+    const row = this.trialByNumber.get({ searchId, number });
     return row === undefined ? undefined : toTrial(row);
   }
 
@@ -602,12 +622,8 @@ class SqliteStore implements Store {
 
   async addMetricPoints(ref: TrialRef, points: readonly MetricPointInput[]): Promise<number> {
     const unique = checkMetricPoints(points);
-    this.write((tx) => {
-      const trial = tx
-        .select({ id: trials.id })
-        .from(trials)
-        .where(and(eq(trials.searchId, ref.searchId), eq(trials.number, ref.number)))
-        .get();
+    this.write(() => {
+      const trial = this.trialByNumber.get({ searchId: ref.searchId, number: ref.number });
       if (trial === undefined) throw new TrialNotFoundError(ref.searchId, ref.number);
       for (const p of unique) {
         this.upsertPoint.run({

@@ -188,6 +188,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         const t = await store.updateTrial(id, 10, { status: "complete", value: Number.NaN });
         expect(t.value).toBeNull();
         expect((await store.getSearch(id))?.best?.trialNumber).toBe(9);
+        // The best trial leaving `complete` hands the best on.
+        await store.updateTrial(id, 9, { status: "failed" });
+        expect((await store.getSearch(id))?.best).toEqual({ trialNumber: 2, value: -2 });
       });
 
       it("recomputes the best trial when the goal of the spec changes", async () => {

@@ -3,8 +3,14 @@
  * new bytes into metric points. Each file has its own parser, so a line split across reads is
  * reassembled and auto-incremented steps stay per stream. After a worker restart the files are
  * read again from the start: the store replaces points with the same (metric, step).
+ *
+ * Reads are synchronous: the files are small increments on a local or network disk, and each
+ * asynchronous open/read/close is a round trip through libuv's thread pool, which on a machine
+ * whose cores are busy with trials costs milliseconds of waiting apiece, all of it on the path
+ * from one trial's end to the next trial's start (bench/dispatch.ts). Files are opened afresh on
+ * each read, so a network file system revalidates them (close-to-open consistency).
  */
-import { open } from "node:fs/promises";
+import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { createMetricParser, type MetricParser, type MetricPoint } from "../lib/metrics/stream";
 
@@ -33,18 +39,18 @@ export class TrialOutput {
   }
 
   /** New metric points since the last read. A missing file is simply not there yet. */
-  async read(): Promise<MetricPoint[]> {
+  read(): MetricPoint[] {
     const out: MetricPoint[] = [];
     for (const file of this.files) {
-      let handle: Awaited<ReturnType<typeof open>>;
+      let fd: number;
       try {
-        handle = await open(file.path, "r");
+        fd = openSync(file.path, "r");
       } catch {
         continue;
       }
       try {
         for (;;) {
-          const { bytesRead } = await handle.read(this.buffer, 0, CHUNK, file.offset);
+          const bytesRead = readSync(fd, this.buffer, 0, CHUNK, file.offset);
           if (bytesRead === 0) break;
           const chunk = this.buffer.subarray(0, bytesRead);
           file.offset += bytesRead;
@@ -52,15 +58,15 @@ export class TrialOutput {
           for (const p of file.parser.push(chunk)) out.push(p);
         }
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
     }
     return out;
   }
 
   /** Reads what is left and flushes unterminated last lines: call once, after the trial ended. */
-  async finish(): Promise<MetricPoint[]> {
-    const out = await this.read();
+  finish(): MetricPoint[] {
+    const out = this.read();
     for (const file of this.files) for (const p of file.parser.end()) out.push(p);
     return out;
   }

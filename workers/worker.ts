@@ -219,7 +219,7 @@ export async function runSearch(
   };
 
   async function collect(entry: LiveTrial, final: boolean): Promise<void> {
-    const points = final ? await entry.output.finish() : await entry.output.read();
+    const points = final ? entry.output.finish() : entry.output.read();
     if (points.length === 0) return;
     for (const p of points) entry.points.push(p);
     const time = new Date();

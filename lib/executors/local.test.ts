@@ -16,8 +16,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { HyperbayesError, UsageError } from "../errors";
-import { createLocalExecutor, LocalExecutor } from "./local";
-import { groupAlive, processAlive } from "./proc";
+import { createLocalExecutor, LAUNCHER_NICE, LocalExecutor } from "./local";
+import { groupAlive, processAlive, readAutogroup } from "./proc";
 import { launchFactory, sleep, waitExit, waitFor } from "./testing";
 import { type LocalTrialHandle, NoCapacityError, parseTrialHandle, type TrialExit } from "./types";
 
@@ -174,6 +174,21 @@ describe("process groups", () => {
     expect(grandchild).toBeGreaterThan(0);
     expect(processAlive(grandchild)).toBe(false);
     expect(groupAlive(await trialGroup(h))).toBe(false);
+  });
+});
+
+describe.runIf(readAutogroup("self") !== undefined)("scheduling priority", () => {
+  it("runs the launcher's session at LAUNCHER_NICE and the trial's at the worker's", async () => {
+    const ours = readAutogroup("self")!;
+    const h = await ex.start(launch(["sh", "-c", "cat /proc/self/autogroup; sleep 60"]));
+    expect(readAutogroup(h.pid)).toMatchObject({ nice: LAUNCHER_NICE });
+    await waitLog(h, "nice");
+    const trial = /^(\S+) nice (-?\d+)/.exec(read(h, "stdout.log"))!;
+    expect(Number(trial[2])).toBe(ours.nice);
+    expect(new Set([trial[1], readAutogroup(h.pid)!.group, ours.group]).size).toBe(3);
+    expect(readAutogroup("self")).toEqual(ours); // the worker's own session is left alone
+    await ex.kill(h);
+    await waitExit(ex, h);
   });
 });
 

@@ -11,7 +11,12 @@
  * process takes 5-10 ms to die after its last write, most of the dispatch budget.
  *
  * Processes of one trial: worker -> launcher (own session, pgid = launcher pid) -> the command
- * (own session, pgid = its pid, shared by everything it spawns). Stop = SIGTERM to the launcher,
+ * (own session, pgid = its pid, shared by everything it spawns). The launcher's session runs at
+ * a lower priority (LAUNCHER_NICE, through Linux's scheduler autogroups): starting Node costs
+ * about 100 ms of CPU, and on a machine whose cores are all taken, launchers starting at full
+ * priority kept the worker from refilling freed slots for tens of milliseconds. The command starts
+ * a session of its own, so it runs at normal priority, as does the worker. See
+ * docs/decisions/worker.md, "Dispatch overhead". Stop = SIGTERM to the launcher,
  * which passes it to the command's group once and SIGKILLs the group after the grace period.
  * Should the launcher be gone, the executor signals the command's group itself (pgid from
  * launcher.json) and poll() enforces timeout and grace.
@@ -24,7 +29,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { type Env, HyperbayesError, UsageError } from "../errors";
 import { detectGpus, type Gpu } from "../machines/gpus";
-import { groupAlive, processAlive, readProcStat, signalGroup } from "./proc";
+import { groupAlive, lowerSessionPriority, processAlive, readProcStat, signalGroup } from "./proc";
 import {
   type ExitFile,
   exitFileSchema,
@@ -48,6 +53,8 @@ import {
 } from "./types";
 
 export const DEFAULT_GRACE_MS = 10_000;
+/** The nice value of each launcher's session (autogroup); the trial's own session keeps 0. */
+export const LAUNCHER_NICE = 10;
 
 export interface LocalExecutorOptions {
   /** GPUs to lend to trials, one trial per GPU at a time (default: none). */
@@ -244,6 +251,8 @@ export class LocalExecutor implements TrialExecutor {
         },
       );
     }
+    // spawn() returns once the launcher has exec'd, so its setsid() is done: the session is its own.
+    lowerSessionPriority(pid, LAUNCHER_NICE);
     const procStart = readProcStat(pid)?.startTime;
     const handle: LocalTrialHandle = {
       kind: "local",

@@ -4,7 +4,7 @@
  * never reaps) still answers kill(pid, 0). On Linux /proc settles both; elsewhere the answers
  * fall back to kill(pid, 0).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 export interface ProcStat {
   /** One letter: R running, S sleeping, D disk wait, Z zombie, X dead, ... */
@@ -79,5 +79,35 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** "/autogroup-42 nice 0" -> { group: "/autogroup-42", nice: 0 }; undefined without autogroup. */
+export function readAutogroup(pid: number | "self"): { group: string; nice: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/autogroup`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const m = /^(\S+) nice (-?\d+)/.exec(text);
+  return m ? { group: m[1]!, nice: Number(m[2]) } : undefined;
+}
+
+/**
+ * Raises the nice value of the scheduler autogroup that process `pid` leads, if it leads one of
+ * its own (a process that called setsid, on a Linux kernel with autogroup on). The autogroup's
+ * nice weighs the whole session against other sessions and is not inherited by a process that
+ * starts a session of its own. False when nothing was changed. Never throws.
+ */
+export function lowerSessionPriority(pid: number, nice: number): boolean {
+  const theirs = readAutogroup(pid);
+  const ours = readAutogroup("self");
+  if (!theirs || !ours || theirs.group === ours.group) return false;
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+    return true;
+  } catch {
+    return false; // autogroup off, or not ours to change
   }
 }
