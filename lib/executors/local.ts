@@ -43,6 +43,7 @@ import {
   writeJsonAtomic,
 } from "./trial-files";
 import {
+  ChangeListeners,
   type LocalTrialHandle,
   localTrialHandleSchema,
   NoCapacityError,
@@ -100,7 +101,7 @@ export class LocalExecutor implements TrialExecutor {
   private readonly lent = new Map<string, readonly string[]>();
   /** Trial dir -> a live trial whose end onChange will announce. */
   private readonly watched = new Map<string, { handle: LocalTrialHandle; watcher?: FSWatcher }>();
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new ChangeListeners();
   private readonly launchers = new Set<ChildProcess>();
   private closed = false;
 
@@ -166,8 +167,7 @@ export class LocalExecutor implements TrialExecutor {
   }
 
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   async close(): Promise<void> {
@@ -382,19 +382,7 @@ export class LocalExecutor implements TrialExecutor {
   /** Announces a watched trial's end once, whichever signal comes first. */
   private settle(dir: string): void {
     const entry = this.watched.get(dir);
-    if (entry && this.stateOf(entry.handle).state === "exited") this.emitChange();
-  }
-
-  private emitChange(): void {
-    if (this.closed) return;
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch (e) {
-        // A listener's bug must not keep the others (the worker's dispatch) from hearing it.
-        process.emitWarning(`an executor onChange listener threw: ${String(e)}`);
-      }
-    }
+    if (entry && this.stateOf(entry.handle).state === "exited") this.listeners.emit();
   }
 }
 

@@ -49,6 +49,7 @@ import {
   writeJsonAtomic,
 } from "./trial-files";
 import {
+  ChangeListeners,
   type ExitReason,
   type SlurmTrialHandle,
   slurmTrialHandleSchema,
@@ -436,7 +437,7 @@ export class SlurmExecutor implements TrialExecutor {
   private readonly tracked = new Map<string, Tracked>();
   /** Trial dir -> its final result, so answers stay the same once given. */
   private readonly settled = new Map<string, TrialExit>();
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new ChangeListeners();
   private snapshot?: Snapshot;
   private refreshing?: Promise<Snapshot>;
   private closed = false;
@@ -564,8 +565,7 @@ export class SlurmExecutor implements TrialExecutor {
   }
 
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   async close(): Promise<void> {
@@ -621,7 +621,7 @@ export class SlurmExecutor implements TrialExecutor {
     let watcher: FSWatcher | undefined;
     try {
       watcher = watch(dir, { persistent: false }, (_event, name) => {
-        if (name === "exit.json") this.emitChange();
+        if (name === "exit.json") this.listeners.emit();
       });
       watcher.on("error", () => watcher?.close());
     } catch {
@@ -895,17 +895,6 @@ export class SlurmExecutor implements TrialExecutor {
       throw new HyperbayesError("internal", `the slurm executor got a ${handle.kind} trial handle`);
     }
     return handle;
-  }
-
-  private emitChange(): void {
-    if (this.closed) return;
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch (e) {
-        process.emitWarning(`an executor onChange listener threw: ${String(e)}`);
-      }
-    }
   }
 }
 

@@ -122,3 +122,28 @@ export class NoCapacityError extends HyperbayesError {
     this.name = "NoCapacityError";
   }
 }
+
+/** The listeners behind an executor's onChange, told in turn: one that throws does not keep the
+ * others (the worker's dispatch) from hearing of the change. */
+export class ChangeListeners {
+  private readonly listeners = new Set<() => void>();
+
+  add(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch (e) {
+        process.emitWarning(`an executor onChange listener threw: ${String(e)}`);
+      }
+    }
+  }
+
+  clear(): void {
+    this.listeners.clear();
+  }
+}
