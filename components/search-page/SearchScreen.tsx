@@ -13,9 +13,8 @@ import { FacetCharts } from "../facet-charts/FacetCharts";
 import { BestSoFarChart } from "../metric-charts/BestSoFarChart";
 import { MetricCurves } from "../metric-charts/MetricCurves";
 import { TrialsTable } from "../trials-table/TrialsTable";
+import { usePoll } from "../ui/use-poll";
 import { SearchHeader, type StopAction } from "./SearchHeader";
-
-export const POLL_MS = 1000;
 
 function merge(current: TrialRow[], changed: readonly TrialRow[]): TrialRow[] {
   if (changed.length === 0) return current;
@@ -45,7 +44,6 @@ export function SearchScreen({
 }) {
   const [search, setSearch] = useState(initialSearch);
   const [trials, setTrials] = useState(() => unpackTrials(initialTrials));
-  const [now, setNow] = useState(() => Date.now());
   const [stale, setStale] = useState(false);
   const trialsRef = useRef(trials);
   trialsRef.current = trials;
@@ -55,43 +53,25 @@ export function SearchScreen({
   // trial once more just to produce markup the browser redraws at its own size anyway.
   const [mounted, setMounted] = useState(false);
   useEffect(() => setMounted(true), []);
-  const [polls, setPolls] = useState(0);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `polls` re-arms the timer after each poll
-  useEffect(() => {
-    if (!live) return;
-    let cancelled = false;
-    const controller = new AbortController();
-    const timer = setTimeout(async () => {
-      const held = trialsRef.current;
-      const after = held.reduce((m, t) => Math.max(m, t.n), 0);
-      const liveNumbers = held.filter((t) => !FINAL_TRIAL_STATUSES.has(t.status)).map((t) => t.n);
-      try {
-        const r = await fetch(
-          `/api/searches/${search.id}/poll?after=${after}&live=${liveNumbers.join(",")}`,
-          { signal: controller.signal, cache: "no-store" },
-        );
-        if (!r.ok) throw new Error(String(r.status));
-        const poll = (await r.json()) as SearchPoll;
-        if (cancelled) return;
-        setSearch(poll.search);
-        setTrials((current) => merge(current, poll.trials));
-        setStale(false);
-      } catch {
-        if (!cancelled) setStale(true);
-      } finally {
-        if (!cancelled) {
-          setNow(Date.now());
-          setPolls((p) => p + 1);
-        }
-      }
-    }, POLL_MS);
-    return () => {
-      cancelled = true;
-      controller.abort();
-      clearTimeout(timer);
-    };
-  }, [live, polls, search.id]);
+  const now = usePoll(live, String(search.id), async (signal) => {
+    const held = trialsRef.current;
+    const after = held.reduce((m, t) => Math.max(m, t.n), 0);
+    const liveNumbers = held.filter((t) => !FINAL_TRIAL_STATUSES.has(t.status)).map((t) => t.n);
+    try {
+      const r = await fetch(
+        `/api/searches/${search.id}/poll?after=${after}&live=${liveNumbers.join(",")}`,
+        { signal, cache: "no-store" },
+      );
+      if (!r.ok) throw new Error(String(r.status));
+      const poll = (await r.json()) as SearchPoll;
+      if (signal.aborted) return;
+      setSearch(poll.search);
+      setTrials((current) => merge(current, poll.trials));
+      setStale(false);
+    } catch {
+      if (!signal.aborted) setStale(true);
+    }
+  });
 
   const bestTrial = search.best?.trialNumber ?? null;
   const best = bestTrial === null ? undefined : trials.find((t) => t.n === bestTrial);

@@ -5,7 +5,7 @@
  * <pre> (never HTML), scrolled to the end as it grows unless the reader scrolled up.
  */
 import Link from "next/link";
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useLayoutEffect, useRef, useState } from "react";
 import {
   CartesianGrid,
   Line,
@@ -23,8 +23,7 @@ import { GRID_STROKE, metricYAxis, stepTooltip, stepXAxis } from "../metric-char
 import { CopyButton } from "../ui/CopyButton";
 import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
 import { StatusBadge } from "../ui/StatusBadge";
-
-const POLL_MS = 1000;
+import { usePoll } from "../ui/use-poll";
 
 function CurveChart({ curve, target }: { curve: Curve; target: boolean }) {
   const data = curve.steps.map((step, i) => ({ step, value: curve.values[i] }));
@@ -92,38 +91,16 @@ export function TrialScreen({ initial }: { initial: TrialDetail }) {
   const [stream, setStream] = useState<"stdout" | "stderr">(
     initial.logs[0]?.text === "" && (initial.logs[1]?.text ?? "") !== "" ? "stderr" : "stdout",
   );
-  const [polls, setPolls] = useState(0);
-  const [now, setNow] = useState(() => Date.now());
   const { search, trial } = detail;
   const live = !FINAL_TRIAL_STATUSES.has(trial.status);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `polls` re-arms the timer after each poll
-  useEffect(() => {
-    if (!live) return;
-    let cancelled = false;
-    const controller = new AbortController();
-    const timer = setTimeout(async () => {
-      try {
-        const r = await fetch(`/api/searches/${search.id}/trials/${trial.n}`, {
-          signal: controller.signal,
-          cache: "no-store",
-        });
-        if (r.ok && !cancelled) setDetail((await r.json()) as TrialDetail);
-      } catch {
-        // Retried on the next tick.
-      } finally {
-        if (!cancelled) {
-          setNow(Date.now());
-          setPolls((p) => p + 1);
-        }
-      }
-    }, POLL_MS);
-    return () => {
-      cancelled = true;
-      controller.abort();
-      clearTimeout(timer);
-    };
-  }, [live, polls, search.id, trial.n]);
+  const now = usePoll(live, `${search.id}/${trial.n}`, async (signal) => {
+    const r = await fetch(`/api/searches/${search.id}/trials/${trial.n}`, {
+      signal,
+      cache: "no-store",
+    });
+    if (r.ok && !signal.aborted) setDetail((await r.json()) as TrialDetail);
+  });
 
   const duration =
     trial.startedAt === null
