@@ -3,6 +3,7 @@
  * domains and known optima, as defined in Surjanovic & Bingham's Virtual Library of Simulation
  * Experiments. The optimizer never sees these definitions: it gets a space and values.
  */
+import type { Space } from "../lib/space/schema";
 
 export interface TestFunction {
   name: string;
@@ -125,3 +126,15 @@ export const TEST_FUNCTIONS: TestFunction[] = [
   levy4,
   styblinskiTang4,
 ];
+
+/** The function's domain as a search space of linear float ranges x0, x1, ... */
+export function spaceOf(fn: TestFunction): Space {
+  return fn.domain.map(([min, max], i) => ({
+    kind: "range" as const,
+    name: `x${i}`,
+    min,
+    max,
+    scale: "linear" as const,
+    type: "float" as const,
+  }));
+}

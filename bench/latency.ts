@@ -11,8 +11,7 @@ import { parseArgs } from "node:util";
 import type { ModelState, Observation } from "../lib/optimizer/index";
 import { suggest } from "../lib/optimizer/index";
 import { Rng } from "../lib/optimizer/rng";
-import type { Space } from "../lib/space/schema";
-import { TEST_FUNCTIONS } from "./functions";
+import { spaceOf, TEST_FUNCTIONS } from "./functions";
 import { fmt, quantile } from "./optimizer";
 
 /** Latency targets (ms) for n = 1, by number of observations. */
@@ -28,14 +27,7 @@ export interface LatencyRow {
 }
 
 const hartmann = TEST_FUNCTIONS.find((f) => f.name === "Hartmann-6")!;
-const space: Space = hartmann.domain.map(([min, max], i) => ({
-  kind: "range" as const,
-  name: `x${i}`,
-  min,
-  max,
-  scale: "linear" as const,
-  type: "float" as const,
-}));
+const space = spaceOf(hartmann);
 
 function observations(count: number, seed: number): Observation[] {
   const rng = new Rng(seed, 0x1a7);

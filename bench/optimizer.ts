@@ -15,8 +15,8 @@ import { DEFAULT_OPTIONS } from "../lib/optimizer/bayesian";
 import type { ModelState, Observation, SuggestRequest } from "../lib/optimizer/index";
 import { suggest } from "../lib/optimizer/index";
 import { suggestWith } from "../lib/optimizer/suggest";
-import type { Params, Space } from "../lib/space/schema";
-import { TEST_FUNCTIONS, type TestFunction } from "./functions";
+import type { Params } from "../lib/space/schema";
+import { spaceOf, TEST_FUNCTIONS, type TestFunction } from "./functions";
 
 /** Median-regret targets after 50 evaluations, seeds 0-7. */
 export const TARGETS: Record<string, { 1: number; 4: number }> = {
@@ -32,17 +32,6 @@ export interface RunResult {
   regret: number;
   /** Wall time of every ask, ms. */
   askMs: number[];
-}
-
-function spaceOf(fn: TestFunction): Space {
-  return fn.domain.map(([min, max], i) => ({
-    kind: "range" as const,
-    name: `x${i}`,
-    min,
-    max,
-    scale: "linear" as const,
-    type: "float" as const,
-  }));
 }
 
 function evaluate(fn: TestFunction, p: Params): number {
