@@ -15,20 +15,11 @@ import { useRouter } from "next/navigation";
 import { useMemo, useRef, useState } from "react";
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
-import type { TrialStatus } from "../../lib/search/spec";
+import { trialStatusSchema } from "../../lib/search/spec";
 import type { ParamSpec } from "../../lib/space/schema";
 import { type Features, features, trialColumns, trialText } from "./columns";
 
 const ROW_HEIGHT = 34;
-const STATUSES: TrialStatus[] = [
-  "queued",
-  "running",
-  "complete",
-  "failed",
-  "timeout",
-  "stopped",
-  "killed",
-];
 
 /** Fixed columns keep their width; the metric and parameters share what is left. */
 function cellStyle(meta: { width: number; grow?: boolean } | undefined) {
@@ -131,11 +122,13 @@ export function TrialsTable({
           data-testid="trials-status-filter"
         >
           <option value="">All statuses</option>
-          {STATUSES.filter((s) => counts.has(s)).map((s) => (
-            <option key={s} value={s}>
-              {s} ({counts.get(s)})
-            </option>
-          ))}
+          {trialStatusSchema.options
+            .filter((s) => counts.has(s))
+            .map((s) => (
+              <option key={s} value={s}>
+                {s} ({counts.get(s)})
+              </option>
+            ))}
         </select>
         <span className="count" data-testid="trials-count">
           {rows.length === trials.length
