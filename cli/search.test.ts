@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { groupAlive, processAlive } from "../lib/executors/proc";
 import { localTrialHandleSchema } from "../lib/executors/types";
 import {
@@ -23,17 +23,6 @@ import {
   TRIAL,
   trialStdout,
 } from "../workers/testing/cli";
-
-const stores: { close(): Promise<void> }[] = [];
-afterAll(async () => {
-  for (const s of stores) await s.close();
-});
-
-async function storeOf(home: string) {
-  const store = await openTestStore(home);
-  stores.push(store);
-  return store;
-}
 
 /** The last `loss=...` the trial printed, read straight from its log. */
 function lastLoss(home: string, searchId: number, number: number): number {
@@ -73,7 +62,7 @@ describe("hyperbayes bayesian|grid|random", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/minimize loss \(last\) \(inferred/);
-    const store = await storeOf(home);
+    const store = await openTestStore(home);
     const [search] = await store.listSearches();
     expect(search?.status).toBe("complete");
     const trials = await store.listTrials(search!.id);
@@ -138,7 +127,7 @@ describe("hyperbayes bayesian|grid|random", () => {
     ]);
     expect(random.code).toBe(0);
     expect(random.stderr).toMatch(/--param act is never used/);
-    const store = await storeOf(home);
+    const store = await openTestStore(home);
     const [r, g] = await store.listSearches();
     const gridTrials = await store.listTrials(g!.id);
     expect(gridTrials).toHaveLength(6);
@@ -182,7 +171,7 @@ describe("hyperbayes bayesian|grid|random", () => {
       "--value",
       "7",
     ]);
-    const store = await storeOf(home);
+    const store = await openTestStore(home);
     const [search] = await store.listSearches();
     const trials = await store.listTrials(search!.id);
     const byMode = Object.fromEntries(trials.map((t) => [t.params.mode, t]));
@@ -233,7 +222,7 @@ describe("hyperbayes bayesian|grid|random", () => {
       "pre:v:post",
     ]);
     expect(r.code).toBe(0);
-    const store = await storeOf(home);
+    const store = await openTestStore(home);
     const [search] = await store.listSearches();
     const trials = await store.listTrials(search!.id);
     expect(trials).toHaveLength(weird.length);
@@ -346,7 +335,7 @@ describe("hyperbayes bayesian|grid|random", () => {
     );
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/on H100/);
-    const store = await storeOf(home);
+    const store = await openTestStore(home);
     const [search] = await store.listSearches();
     const trials = await store.listTrials(search!.id);
     expect(trials).toHaveLength(6);
@@ -387,7 +376,7 @@ describe("hyperbayes bayesian|grid|random", () => {
       "--sleep-ms",
       "250",
     ]);
-    const store = await storeOf(home);
+    const store = await openTestStore(home);
     // Kill it once some trials have ended and others are running.
     for (;;) {
       await new Promise((r) => setTimeout(r, 100));

@@ -9,7 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { sbatchOnPath } from "../lib/executors/slurm";
 import { slurmTrialHandleSchema } from "../lib/executors/types";
 import type { SearchExport } from "../lib/search/export";
@@ -31,16 +31,6 @@ if (!HAVE_SLURM) {
     "cli/slurm.test.ts: sbatch is not on PATH, skipping the searches on a real Slurm " +
       "(run `sudo bash .ci/slurm-setup.sh` to start a single-node one)",
   );
-}
-
-const stores: { close(): Promise<void> }[] = [];
-afterAll(async () => {
-  for (const s of stores) await s.close();
-});
-async function storeOf(home: string) {
-  const store = await openTestStore(home);
-  stores.push(store);
-  return store;
 }
 
 /** A config file in a fresh home; returns the home and the environment naming the file. */
@@ -176,7 +166,7 @@ describe.skipIf(!HAVE_SLURM)("hyperbayes on Slurm", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/8 trials, 2 at once on fake/);
-    const store = await storeOf(home);
+    const store = await openTestStore(home);
     const [search] = await store.listSearches();
     expect(search?.status).toBe("complete");
     const trials = await store.listTrials(search!.id);
@@ -234,7 +224,7 @@ describe.skipIf(!HAVE_SLURM)("hyperbayes on Slurm", () => {
       ],
       env,
     );
-    const store = await storeOf(home);
+    const store = await openTestStore(home);
     let jobIds: string[] = [];
     for (;;) {
       await sleep(200);
@@ -278,7 +268,7 @@ describe.skipIf(!HAVE_SLURM)("hyperbayes on Slurm", () => {
       ],
       env,
     );
-    const store = await storeOf(home);
+    const store = await openTestStore(home);
     let running: { number: number; jobId: string }[] = [];
     for (;;) {
       await sleep(100);
@@ -324,7 +314,7 @@ describe.skipIf(!HAVE_SLURM)("hyperbayes on Slurm", () => {
       runCli(b.home, ["bayesian", ...SPACE, "-n", "1", "-t", "badsetup", "--", ...BRANIN], b.env),
     ]);
     expect(refused.code).not.toBe(0);
-    const sa = await storeOf(a.home);
+    const sa = await openTestStore(a.home);
     const [searchA] = await sa.listSearches();
     expect(searchA?.status).toBe("failed");
     for (const t of await sa.listTrials(searchA!.id)) {
@@ -333,7 +323,7 @@ describe.skipIf(!HAVE_SLURM)("hyperbayes on Slurm", () => {
         /^sbatch refused the job: invalid partition specified: no-such-partition/,
       );
     }
-    const sb = await storeOf(b.home);
+    const sb = await openTestStore(b.home);
     const [searchB] = await sb.listSearches();
     const [trial] = await sb.listTrials(searchB!.id);
     expect(trial?.status).toBe("failed");
@@ -345,7 +335,7 @@ describe.skipIf(!HAVE_SLURM)("hyperbayes on Slurm", () => {
   it("records a job Slurm ended at its time limit as a timeout, with Slurm's reason", async () => {
     const { home, r, seconds } = await timeoutRun;
     expect(r.stderr).toBe("");
-    const store = await storeOf(home);
+    const store = await openTestStore(home);
     const [search] = await store.listSearches();
     const [trial] = await store.listTrials(search!.id);
     expect(trial?.status).toBe("timeout");

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { afterAll } from "vitest";
 import { openSqliteStore, type Store } from "../../db";
 import { trialDir } from "../worker";
 
@@ -49,8 +50,17 @@ export function runCli(
   return new Promise((done) => child.on("close", (code) => done({ code, stdout, stderr })));
 }
 
+const opened: Store[] = [];
+// Registered when a test file imports this module: it closes what the file's tests opened.
+afterAll(async () => {
+  for (const store of opened.splice(0)) await store.close();
+});
+
+/** The store of `home`, closed after the importing test file's tests (closing it sooner is fine). */
 export async function openTestStore(home: string): Promise<Store> {
-  return openSqliteStore(join(home, "hyperbayes.db"));
+  const store = await openSqliteStore(join(home, "hyperbayes.db"));
+  opened.push(store);
+  return store;
 }
 
 export function trialStdout(home: string, searchId: number, number: number): string {
