@@ -74,6 +74,9 @@ test("create a search in the form and watch it run", async ({ page, context }) =
   await field(page, "metric").fill("loss");
   await field(page, "numRuns").fill("6");
   await field(page, "parallelRuns").fill("2");
+  // The machine types `hyperbayes machines` lists: built-in cpu, the test config's Slurm type.
+  await expect(field(page, "machineType").locator("option")).toHaveText(["cpu", "slurm-debug"]);
+  await expect(field(page, "machineType")).toHaveValue("cpu");
   const command = page.getByTestId("equivalent-command");
   for (const line of [
     "hyperbayes bayesian \\",
@@ -82,6 +85,7 @@ test("create a search in the form and watch it run", async ({ page, context }) =
     "--num-runs 6 \\",
     "--parallel-runs 2 \\",
     "--metric loss \\",
+    "--machine-type cpu \\",
     "-- node examples/branin.mjs --x :x: --y :y: --epochs 4 --sleep-ms 400",
   ])
     await expect(command).toContainText(line);

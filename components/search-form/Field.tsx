@@ -71,3 +71,39 @@ export function controlProps(field: string, errors: readonly string[] | undefine
     "aria-describedby": invalid ? `err-${field}` : undefined,
   };
 }
+
+/** A Field holding a one-line text input. `mono`: for code-like values (no spellcheck). */
+export function TextField({
+  field,
+  value,
+  onChange,
+  mono = false,
+  inputMode,
+  placeholder,
+  autoComplete,
+  errors,
+  ...rest
+}: Omit<Parameters<typeof Field>[0], "children"> & {
+  value: string;
+  onChange: (value: string) => void;
+  mono?: boolean;
+  inputMode?: "numeric" | "decimal";
+  placeholder?: string;
+  autoComplete?: "off";
+}) {
+  return (
+    <Field field={field} errors={errors} {...rest}>
+      <input
+        type="text"
+        className={mono ? "mono" : undefined}
+        spellCheck={mono ? false : undefined}
+        inputMode={inputMode}
+        placeholder={placeholder}
+        autoComplete={autoComplete}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        {...controlProps(field, errors)}
+      />
+    </Field>
+  );
+}

@@ -11,12 +11,18 @@ import {
   checkSearchForm,
   emptyParamRow,
   initialCreateSearchState,
+  type MachineChoice,
   type ParamRow,
   type SearchFormValues,
 } from "../../lib/console/search-form";
 import { CopyButton } from "../ui/CopyButton";
-import { controlProps, Field, Messages } from "./Field";
+import { controlProps, Field, Messages, TextField } from "./Field";
 import { ParamRows } from "./ParamRows";
+
+/** The form fields typed as free text. */
+type TextKey = {
+  [K in keyof SearchFormValues]: SearchFormValues[K] extends string ? K : never;
+}[keyof SearchFormValues];
 
 type Action = (state: CreateSearchState, formData: FormData) => Promise<CreateSearchState>;
 
@@ -29,9 +35,15 @@ const KINDS: { value: SearchFormValues["kind"]; label: string; help: string }[] 
 export function SearchForm({
   action,
   initialValues,
+  machineTypes,
+  machineProblem,
 }: {
   action: Action;
   initialValues: SearchFormValues;
+  /** What the machine type can be; the current value is kept even if it is not among them. */
+  machineTypes: readonly MachineChoice[];
+  /** Why the list is short (a broken config file), shown under the field. */
+  machineProblem?: string;
 }) {
   const [values, setValues] = useState<SearchFormValues>(initialValues);
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
@@ -40,6 +52,9 @@ export function SearchForm({
   const formRef = useRef<HTMLFormElement>(null);
 
   const check = useMemo(() => checkSearchForm(values), [values]);
+  const machineOptions = machineTypes.some((m) => m.name === values.machineType)
+    ? machineTypes
+    : [{ name: values.machineType, description: "" }, ...machineTypes];
   const valuesJson = useMemo(() => JSON.stringify(values), [values]);
   const serverCurrent = serverState.valuesJson === valuesJson;
 
@@ -60,6 +75,13 @@ export function SearchForm({
     };
   };
   const field = (name: string) => messagesFor(name);
+  /** What a TextField of a string-valued form field needs from the form. */
+  const text = (name: TextKey) => ({
+    field: name,
+    value: values[name],
+    onChange: (value: string) => set(name, value),
+    ...messagesFor(name),
+  });
 
   const set = <K extends keyof SearchFormValues>(key: K, value: SearchFormValues[K]) =>
     setValues((v) => ({ ...v, [key]: value }));
@@ -120,15 +142,12 @@ export function SearchForm({
                 </div>
                 <span className="help">{KINDS.find((k) => k.value === values.kind)?.help}</span>
               </div>
-              <Field field="description" label="Description" span={12} {...field("description")}>
-                <input
-                  type="text"
-                  placeholder="What this search is trying out"
-                  value={values.description}
-                  onChange={(e) => set("description", e.target.value)}
-                  {...controlProps("description", field("description").errors)}
-                />
-              </Field>
+              <TextField
+                {...text("description")}
+                label="Description"
+                span={12}
+                placeholder="What this search is trying out"
+              />
             </div>
           </section>
 
@@ -161,8 +180,8 @@ export function SearchForm({
               <span className="hint">Started without a shell; quotes group words</span>
             </div>
             <div className="panel-body fields">
-              <Field
-                field="command"
+              <TextField
+                {...text("command")}
                 label="Command"
                 span={12}
                 help={
@@ -170,29 +189,11 @@ export function SearchForm({
                     e.g. <code>python train.py --lr :lr: --layers :layers:</code>
                   </>
                 }
-                {...field("command")}
-              >
-                <input
-                  type="text"
-                  className="mono"
-                  autoComplete="off"
-                  spellCheck={false}
-                  placeholder="python train.py --lr :lr:"
-                  value={values.command}
-                  onChange={(e) => set("command", e.target.value)}
-                  {...controlProps("command", field("command").errors)}
-                />
-              </Field>
-              <Field field="cwd" label="Working directory" span={12} {...field("cwd")}>
-                <input
-                  type="text"
-                  className="mono"
-                  spellCheck={false}
-                  value={values.cwd}
-                  onChange={(e) => set("cwd", e.target.value)}
-                  {...controlProps("cwd", field("cwd").errors)}
-                />
-              </Field>
+                mono
+                autoComplete="off"
+                placeholder="python train.py --lr :lr:"
+              />
+              <TextField {...text("cwd")} label="Working directory" span={12} mono />
             </div>
           </section>
 
@@ -201,23 +202,14 @@ export function SearchForm({
               <h2>Objective and runs</h2>
             </div>
             <div className="panel-body fields">
-              <Field
-                field="metric"
+              <TextField
+                {...text("metric")}
                 label="Metric"
                 span={4}
                 help="the name the script prints, e.g. loss or keras/val_acc"
-                {...field("metric")}
-              >
-                <input
-                  type="text"
-                  className="mono"
-                  spellCheck={false}
-                  placeholder="val_loss"
-                  value={values.metric}
-                  onChange={(e) => set("metric", e.target.value)}
-                  {...controlProps("metric", field("metric").errors)}
-                />
-              </Field>
+                mono
+                placeholder="val_loss"
+              />
               <Field field="metricAgg" label="Aggregation" span={4} {...field("metricAgg")}>
                 <select
                   value={values.metricAgg}
@@ -257,61 +249,51 @@ export function SearchForm({
                   <option value="minimize">minimize</option>
                 </select>
               </Field>
-              <Field
-                field="numRuns"
+              <TextField
+                {...text("numRuns")}
                 label="Number of runs"
                 span={3}
                 help={values.kind === "grid" ? "blank: every grid point" : undefined}
-                {...field("numRuns")}
-              >
-                <input
-                  type="text"
-                  inputMode="numeric"
-                  value={values.numRuns}
-                  onChange={(e) => set("numRuns", e.target.value)}
-                  {...controlProps("numRuns", field("numRuns").errors)}
-                />
-              </Field>
-              <Field field="parallelRuns" label="Parallel runs" span={3} {...field("parallelRuns")}>
-                <input
-                  type="text"
-                  inputMode="numeric"
-                  value={values.parallelRuns}
-                  onChange={(e) => set("parallelRuns", e.target.value)}
-                  {...controlProps("parallelRuns", field("parallelRuns").errors)}
-                />
-              </Field>
+                inputMode="numeric"
+              />
+              <TextField
+                {...text("parallelRuns")}
+                label="Parallel runs"
+                span={3}
+                inputMode="numeric"
+              />
               <Field
                 field="machineType"
                 label="Machine type"
                 span={3}
-                help="cpu, or a type from hyperbayes.config.json"
+                help={
+                  machineProblem ?? (
+                    <>
+                      more in <code>hyperbayes.config.json</code>
+                    </>
+                  )
+                }
                 {...field("machineType")}
               >
-                <input
-                  type="text"
-                  className="mono"
-                  spellCheck={false}
+                <select
                   value={values.machineType}
                   onChange={(e) => set("machineType", e.target.value)}
                   {...controlProps("machineType", field("machineType").errors)}
-                />
+                >
+                  {machineOptions.map((m) => (
+                    <option key={m.name} value={m.name} title={m.description}>
+                      {m.name}
+                    </option>
+                  ))}
+                </select>
               </Field>
-              <Field
-                field="timeoutMinutes"
+              <TextField
+                {...text("timeoutMinutes")}
                 label="Timeout (minutes)"
                 span={3}
                 help="per trial; blank: none"
-                {...field("timeoutMinutes")}
-              >
-                <input
-                  type="text"
-                  inputMode="decimal"
-                  value={values.timeoutMinutes}
-                  onChange={(e) => set("timeoutMinutes", e.target.value)}
-                  {...controlProps("timeoutMinutes", field("timeoutMinutes").errors)}
-                />
-              </Field>
+                inputMode="decimal"
+              />
             </div>
           </section>
 
@@ -396,29 +378,14 @@ export function SearchForm({
                       {...controlProps("env", field("env").errors)}
                     />
                   </Field>
-                  <Field
-                    field="labels"
-                    label="Labels"
-                    span={6}
-                    help="comma-separated"
-                    {...field("labels")}
-                  >
-                    <input
-                      type="text"
-                      value={values.labels}
-                      onChange={(e) => set("labels", e.target.value)}
-                      {...controlProps("labels", field("labels").errors)}
-                    />
-                  </Field>
-                  <Field field="seed" label="Seed" span={3} help="blank: random" {...field("seed")}>
-                    <input
-                      type="text"
-                      inputMode="numeric"
-                      value={values.seed}
-                      onChange={(e) => set("seed", e.target.value)}
-                      {...controlProps("seed", field("seed").errors)}
-                    />
-                  </Field>
+                  <TextField {...text("labels")} label="Labels" span={6} help="comma-separated" />
+                  <TextField
+                    {...text("seed")}
+                    label="Seed"
+                    span={3}
+                    help="blank: random"
+                    inputMode="numeric"
+                  />
                   <Field field="acquisition" label="Acquisition" span={3} {...field("acquisition")}>
                     <select
                       value={values.acquisition}
@@ -431,36 +398,20 @@ export function SearchForm({
                       <option value="ei">EI</option>
                     </select>
                   </Field>
-                  <Field
-                    field="kappa"
+                  <TextField
+                    {...text("kappa")}
                     label="Kappa"
                     span={3}
                     help="UCB only; blank: scheduled"
-                    {...field("kappa")}
-                  >
-                    <input
-                      type="text"
-                      inputMode="decimal"
-                      value={values.kappa}
-                      onChange={(e) => set("kappa", e.target.value)}
-                      {...controlProps("kappa", field("kappa").errors)}
-                    />
-                  </Field>
-                  <Field
-                    field="maxFailures"
+                    inputMode="decimal"
+                  />
+                  <TextField
+                    {...text("maxFailures")}
                     label="Max failures"
                     span={3}
                     help="blank: number of runs"
-                    {...field("maxFailures")}
-                  >
-                    <input
-                      type="text"
-                      inputMode="numeric"
-                      value={values.maxFailures}
-                      onChange={(e) => set("maxFailures", e.target.value)}
-                      {...controlProps("maxFailures", field("maxFailures").errors)}
-                    />
-                  </Field>
+                    inputMode="numeric"
+                  />
                 </div>
               </details>
             </div>

@@ -98,6 +98,12 @@ export const searchFormSchema = z.object({
 });
 export type SearchFormValues = z.infer<typeof searchFormSchema>;
 
+/** A machine type the form offers (from `listMachineTypes`, on the server). */
+export interface MachineChoice {
+  name: string;
+  description: string;
+}
+
 export type FieldMessages = Record<string, string[]>;
 
 export interface FormCheck {
@@ -495,7 +501,8 @@ function equivalentCommand(
   opt("--metric", values.metric);
   if (values.metricAgg !== "last") push("--metric-agg", values.metricAgg);
   if (values.goal !== "") push("--goal", values.goal);
-  if (values.machineType.trim() !== "cpu") opt("--machine-type", values.machineType);
+  // Always: without -t the CLI picks this machine's first GPU model, not cpu.
+  opt("--machine-type", values.machineType);
   opt("--timeout", values.timeoutMinutes);
   for (const c of values.stopConditions) opt("--stop-condition", c);
   opt("--description", values.description);

@@ -2,8 +2,8 @@
 /**
  * The form's one write: validates the submitted values with the same checks the browser ran
  * (`checkSearchForm`, the CLI's schemas), checks what only the server can (the working directory
- * exists), queues the search for the worker, and opens its page. Refusals come back as messages
- * per field for `useActionState`; nothing is stored then.
+ * exists, the machine type is known), queues the search for the worker, and opens its page.
+ * Refusals come back as messages per field for `useActionState`; nothing is stored then.
  */
 import { randomInt } from "node:crypto";
 import { stat } from "node:fs/promises";
@@ -18,6 +18,7 @@ import {
 } from "../../../lib/console/search-form";
 import { getStore } from "../../../lib/console/store";
 import { isHyperbayesError } from "../../../lib/errors";
+import { resolveMachineType } from "../../../lib/machines/types";
 
 function refuse(errors: FieldMessages, valuesJson: string, warnings: FieldMessages = {}) {
   return { errors, warnings, valuesJson } satisfies CreateSearchState;
@@ -60,6 +61,13 @@ export async function createSearch(
     () => false,
   );
   if (!isDir) return refuse({ cwd: [`no directory ${cwd} on this machine`] }, raw, check.warnings);
+  try {
+    await resolveMachineType(check.spec.machineType);
+  } catch (e) {
+    if (isHyperbayesError(e) && e.code === "usage")
+      return refuse({ machineType: [e.message] }, raw, check.warnings);
+    throw e;
+  }
 
   let id: number;
   try {

@@ -1,13 +1,30 @@
-/** `/searches/new`: the form. Defaults the working directory to the console's own. */
+/**
+ * `/searches/new`: the form. Defaults the working directory to the console's own, and offers the
+ * machine types `hyperbayes machines` lists (a broken config file leaves the local ones, and says
+ * why under the field).
+ */
 import type { Metadata } from "next";
 import Link from "next/link";
 import { SearchForm } from "../../../components/search-form/SearchForm";
-import { defaultFormValues } from "../../../lib/console/search-form";
+import { defaultFormValues, type MachineChoice } from "../../../lib/console/search-form";
+import { detectGpus } from "../../../lib/machines/gpus";
+import { listMachineTypes, localMachineTypes } from "../../../lib/machines/types";
 import { createSearch } from "./create-search";
 
 export const metadata: Metadata = { title: "New search" };
 
-export default function NewSearchPage() {
+async function machineChoices(): Promise<{ choices: MachineChoice[]; problem?: string }> {
+  const choice = (t: MachineChoice) => ({ name: t.name, description: t.description });
+  try {
+    return { choices: (await listMachineTypes()).map(choice) };
+  } catch (e) {
+    const problem = e instanceof Error ? e.message : String(e);
+    return { choices: localMachineTypes(await detectGpus()).map(choice), problem };
+  }
+}
+
+export default async function NewSearchPage() {
+  const machines = await machineChoices();
   return (
     <>
       <div className="crumbs">
@@ -22,7 +39,12 @@ export default function NewSearchPage() {
           </div>
         </div>
       </div>
-      <SearchForm action={createSearch} initialValues={defaultFormValues(process.cwd())} />
+      <SearchForm
+        action={createSearch}
+        initialValues={defaultFormValues(process.cwd())}
+        machineTypes={machines.choices}
+        {...(machines.problem ? { machineProblem: machines.problem } : {})}
+      />
     </>
   );
 }
