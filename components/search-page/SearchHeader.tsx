@@ -8,6 +8,7 @@ import { useState } from "react";
 import type { SearchView, TrialRow } from "../../lib/console/views";
 import { FINAL_SEARCH_STATUSES } from "../../lib/search/spec";
 import { ConfirmButton } from "../ui/ConfirmButton";
+import { Fact } from "../ui/Fact";
 import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
 import { Progress } from "../ui/Progress";
 import { StatusBadge } from "../ui/StatusBadge";
@@ -120,61 +121,41 @@ export function SearchHeader({
 
       <section className="panel">
         <div className="panel-body facts">
-          <div className="fact">
-            <div className="k">Progress</div>
-            <div className="v">
-              <Progress done={done} running={c.running} total={search.numRuns} />
-            </div>
-          </div>
-          <div className="fact">
-            <div className="k">Running · failed</div>
-            <div className="v" data-testid="running-count">
-              {c.running} · {failed}
-            </div>
-          </div>
-          <div className="fact">
-            <div className="k">
-              Best {search.metric} ({search.goal})
-            </div>
-            <div className="v big" data-testid="best-value">
-              {search.best ? formatMetric(search.best.value) : "—"}
-              {search.best ? (
-                <Link
-                  href={`/searches/${search.id}/trials/${search.best.trialNumber}`}
-                  style={{ fontSize: 13, fontWeight: 500, marginLeft: 8 }}
-                >
-                  trial {search.best.trialNumber}
-                </Link>
-              ) : null}
-            </div>
-          </div>
-          <div className="fact">
-            <div className="k">Runs</div>
-            <div className="v">
-              {search.numRuns} total, {search.parallelRuns} at once
-            </div>
-          </div>
-          <div className="fact">
-            <div className="k">Machine · aggregation</div>
-            <div className="v">
-              {search.machineType} · {search.metricAgg}
-            </div>
-          </div>
-          <div className="fact">
-            <div className="k">Created</div>
-            <div className="v" suppressHydrationWarning>
-              {formatTime(search.createdAt)}
-            </div>
-          </div>
-          <div className="fact">
-            <div className="k">Elapsed</div>
-            <div className="v">{formatDuration(elapsed)}</div>
-          </div>
+          <Fact label="Progress">
+            <Progress done={done} running={c.running} total={search.numRuns} />
+          </Fact>
+          <Fact label="Running · failed" testId="running-count">
+            {c.running} · {failed}
+          </Fact>
+          <Fact
+            label={`Best ${search.metric} (${search.goal})`}
+            className="big"
+            testId="best-value"
+          >
+            {search.best ? formatMetric(search.best.value) : "—"}
+            {search.best ? (
+              <Link
+                href={`/searches/${search.id}/trials/${search.best.trialNumber}`}
+                style={{ fontSize: 13, fontWeight: 500, marginLeft: 8 }}
+              >
+                trial {search.best.trialNumber}
+              </Link>
+            ) : null}
+          </Fact>
+          <Fact label="Runs">
+            {search.numRuns} total, {search.parallelRuns} at once
+          </Fact>
+          <Fact label="Machine · aggregation">
+            {search.machineType} · {search.metricAgg}
+          </Fact>
+          <Fact label="Created" time>
+            {formatTime(search.createdAt)}
+          </Fact>
+          <Fact label="Elapsed">{formatDuration(elapsed)}</Fact>
           {search.stopConditions.length > 0 ? (
-            <div className="fact">
-              <div className="k">Stop conditions</div>
-              <div className="v mono">{search.stopConditions.join(" · ")}</div>
-            </div>
+            <Fact label="Stop conditions" className="mono">
+              {search.stopConditions.join(" · ")}
+            </Fact>
           ) : null}
         </div>
         <div className="panel-body" style={{ borderTop: "1px solid var(--line)" }}>

@@ -21,6 +21,7 @@ import { sameMetric } from "../../lib/metrics/names";
 import { FINAL_TRIAL_STATUSES } from "../../lib/search/spec";
 import { GRID_STROKE, metricYAxis, stepTooltip, stepXAxis } from "../metric-charts/step-axes";
 import { CopyButton } from "../ui/CopyButton";
+import { Fact } from "../ui/Fact";
 import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
 import { StatusBadge } from "../ui/StatusBadge";
 import { usePoll } from "../ui/use-poll";
@@ -160,51 +161,35 @@ export function TrialScreen({ initial }: { initial: TrialDetail }) {
             <h2>Outcome</h2>
           </div>
           <div className="panel-body facts">
-            <div className="fact">
-              <div className="k">
-                {search.metric} ({search.metricAgg})
-              </div>
-              <div className="v big" data-testid="trial-value">
-                {formatMetric(trial.value)}
-              </div>
-            </div>
-            <div className="fact">
-              <div className="k">Exit code</div>
-              <div className="v" data-testid="trial-exit-code">
-                {trial.exitCode ?? "—"}
-                {detail.signal ? <span className="muted"> ({detail.signal})</span> : null}
-              </div>
-            </div>
-            <div className="fact">
-              <div className="k">Duration</div>
-              <div className="v">{formatDuration(duration)}</div>
-            </div>
-            <div className="fact">
-              <div className="k">Started</div>
-              <div className="v" suppressHydrationWarning>
-                {formatTime(trial.startedAt)}
-              </div>
-            </div>
-            <div className="fact">
-              <div className="k">Ended</div>
-              <div className="v" suppressHydrationWarning>
-                {formatTime(trial.endedAt)}
-              </div>
-            </div>
-            <div className="fact">
-              <div className="k">Machine · GPUs</div>
-              <div className="v" data-testid="trial-machine">
-                {detail.machineType}
-                {detail.executor ? <span className="muted"> ({detail.executor})</span> : null} ·{" "}
-                {detail.jobId ? (
-                  <span data-testid="trial-job">Slurm job {detail.jobId}</span>
-                ) : detail.gpus.length > 0 ? (
-                  detail.gpus.join(", ")
-                ) : (
-                  "none"
-                )}
-              </div>
-            </div>
+            <Fact
+              label={`${search.metric} (${search.metricAgg})`}
+              className="big"
+              testId="trial-value"
+            >
+              {formatMetric(trial.value)}
+            </Fact>
+            <Fact label="Exit code" testId="trial-exit-code">
+              {trial.exitCode ?? "—"}
+              {detail.signal ? <span className="muted"> ({detail.signal})</span> : null}
+            </Fact>
+            <Fact label="Duration">{formatDuration(duration)}</Fact>
+            <Fact label="Started" time>
+              {formatTime(trial.startedAt)}
+            </Fact>
+            <Fact label="Ended" time>
+              {formatTime(trial.endedAt)}
+            </Fact>
+            <Fact label="Machine · GPUs" testId="trial-machine">
+              {detail.machineType}
+              {detail.executor ? <span className="muted"> ({detail.executor})</span> : null} ·{" "}
+              {detail.jobId ? (
+                <span data-testid="trial-job">Slurm job {detail.jobId}</span>
+              ) : detail.gpus.length > 0 ? (
+                detail.gpus.join(", ")
+              ) : (
+                "none"
+              )}
+            </Fact>
           </div>
         </section>
         <section className="panel">
