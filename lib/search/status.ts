@@ -1,0 +1,173 @@
+/**
+ * The one table of statuses, and the one rule of "better". Every question asked of a trial's or a
+ * search's status is answered here, so the progress lines, `describe`, the console, the charts,
+ * the export, the store's best trial and the worker's failure count can never disagree:
+ *
+ *   final      the status never changes again
+ *   best       the trial may be the search's best: its value is a finished result
+ *   observed   the optimizer learns from its value (a stopped trial's partial result teaches
+ *              where the search has been, but is not a result to report as best)
+ *   failure    counts toward --max-failures: the trial's own fault (a crash, no metric, a
+ *              timeout); a stop or a kill is the user's doing and never counts
+ *   tone       how the console colours it
+ *
+ * "Better" is `compareByGoal`: a comparator on values that puts the better first, with ties
+ * broken by the lower trial number where trials are compared (`bestTrial`).
+ */
+import { z } from "zod";
+import type { Goal } from "../metrics/schema";
+
+export const trialStatusSchema = z.enum([
+  "queued",
+  "running",
+  "complete",
+  "failed",
+  "timeout",
+  "stopped",
+  "killed",
+]);
+export type TrialStatus = z.infer<typeof trialStatusSchema>;
+
+export const searchStatusSchema = z.enum([
+  "queued",
+  "running",
+  "stopping",
+  "complete",
+  "failed",
+  "stopped",
+  "killed",
+]);
+export type SearchStatus = z.infer<typeof searchStatusSchema>;
+
+export type Tone = "wait" | "live" | "good" | "bad" | "muted";
+
+export interface TrialStatusInfo {
+  final: boolean;
+  best: boolean;
+  observed: boolean;
+  failure: boolean;
+  tone: Tone;
+  /** One line for a legend or a tooltip. */
+  meaning: string;
+}
+
+export const TRIAL_STATUS: Readonly<Record<TrialStatus, TrialStatusInfo>> = {
+  queued: {
+    final: false,
+    best: false,
+    observed: false,
+    failure: false,
+    tone: "wait",
+    meaning: "created, not started yet",
+  },
+  running: {
+    final: false,
+    best: false,
+    observed: false,
+    failure: false,
+    tone: "live",
+    meaning: "running now",
+  },
+  complete: {
+    final: true,
+    best: true,
+    observed: true,
+    failure: false,
+    tone: "good",
+    meaning: "ended normally with a value for the metric",
+  },
+  failed: {
+    final: true,
+    best: false,
+    observed: false,
+    failure: true,
+    tone: "bad",
+    meaning: "crashed, or ended without a finite value for the metric",
+  },
+  timeout: {
+    final: true,
+    best: false,
+    observed: false,
+    failure: true,
+    tone: "bad",
+    meaning: "ran past its timeout and was ended",
+  },
+  stopped: {
+    final: true,
+    best: false,
+    observed: true,
+    failure: false,
+    tone: "muted",
+    meaning: "stopped by request (SIGTERM); keeps what it reported",
+  },
+  killed: {
+    final: true,
+    best: false,
+    observed: false,
+    failure: false,
+    tone: "muted",
+    meaning: "killed by request (SIGKILL)",
+  },
+};
+
+export interface SearchStatusInfo {
+  final: boolean;
+  tone: Tone;
+  meaning: string;
+}
+
+export const SEARCH_STATUS: Readonly<Record<SearchStatus, SearchStatusInfo>> = {
+  queued: { final: false, tone: "wait", meaning: "waiting for a worker" },
+  running: { final: false, tone: "live", meaning: "a worker is running its trials" },
+  stopping: { final: false, tone: "live", meaning: "ending: no new trials start" },
+  complete: { final: true, tone: "good", meaning: "every trial has ended" },
+  failed: { final: true, tone: "bad", meaning: "ended by failures or an error" },
+  stopped: { final: true, tone: "muted", meaning: "stopped by request" },
+  killed: { final: true, tone: "muted", meaning: "killed by request" },
+};
+
+export const isFinalTrial = (s: TrialStatus): boolean => TRIAL_STATUS[s].final;
+export const isFinalSearch = (s: SearchStatus): boolean => SEARCH_STATUS[s].final;
+export const countsAsFailure = (s: TrialStatus): boolean => TRIAL_STATUS[s].failure;
+
+/** Statuses with a property, in the table's order (for filters, SQL `IN` lists, legends). */
+export function trialStatusesWhere(p: (info: TrialStatusInfo) => boolean): TrialStatus[] {
+  return trialStatusSchema.options.filter((s) => p(TRIAL_STATUS[s]));
+}
+
+/** Sorts values better-first for `goal`. Non-finite values (and null) go last. */
+export function compareByGoal(goal: Goal): (a: number | null, b: number | null) => number {
+  const sign = goal === "minimize" ? 1 : -1;
+  return (a, b) => {
+    const fa = a !== null && Number.isFinite(a);
+    const fb = b !== null && Number.isFinite(b);
+    if (!fa || !fb) return fa === fb ? 0 : fa ? -1 : 1;
+    return sign * ((a as number) - (b as number));
+  };
+}
+
+/** True when `a` is strictly better than `b` for `goal` (anything finite beats nothing). */
+export function isBetter(goal: Goal, a: number | null, b: number | null | undefined): boolean {
+  return compareByGoal(goal)(a, b ?? null) < 0;
+}
+
+/**
+ * The search's best trial: among trials whose status may be best, the one with the better value
+ * (ties: the lower number). Undefined when there is none.
+ */
+export function bestTrial<T extends { number: number; status: TrialStatus; value: number | null }>(
+  trials: Iterable<T>,
+  goal: Goal,
+): T | undefined {
+  const better = compareByGoal(goal);
+  let best: T | undefined;
+  for (const t of trials) {
+    if (!TRIAL_STATUS[t.status].best || t.value === null || !Number.isFinite(t.value)) continue;
+    if (best === undefined) best = t;
+    else {
+      const c = better(t.value, best.value);
+      if (c < 0 || (c === 0 && t.number < best.number)) best = t;
+    }
+  }
+  return best;
+}
