@@ -1,10 +1,16 @@
 /**
- * Runs before every request (Next.js 16's proxy, formerly middleware): the token and origin
- * rules of lib/console/guard, then a fresh nonce and Content-Security-Policy for each page.
- * Server actions and route handlers check the same rules again (lib/console/auth).
+ * Runs before every request (Next.js 16's proxy, formerly middleware; with no matcher it runs on
+ * every path, static files under /_next/ included): the host, token and origin rules of
+ * lib/console/guard, then a fresh nonce and Content-Security-Policy for each page. Server
+ * actions and route handlers check the same rules again (lib/console/auth).
  */
 import { type NextRequest, NextResponse } from "next/server";
-import { checkRequest, contentSecurityPolicy, TOKEN_COOKIE } from "./lib/console/guard";
+import {
+  checkRequest,
+  contentSecurityPolicy,
+  hostsFromEnv,
+  TOKEN_COOKIE,
+} from "./lib/console/guard";
 
 export function proxy(request: NextRequest): NextResponse {
   const token = process.env.HYPERBAYES_TOKEN;
@@ -16,7 +22,7 @@ export function proxy(request: NextRequest): NextResponse {
       cookie: request.cookies.get(TOKEN_COOKIE)?.value,
       queryToken,
     },
-    token,
+    { hosts: hostsFromEnv(process.env), token },
   );
   if (!verdict.ok) {
     return new NextResponse(verdict.message, {

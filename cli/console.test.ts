@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../lib/errors";
+import { recordBadInput } from "../lib/testing/ledger";
 import { consoleOptions } from "./console";
 
 const TOKEN = "a-token-of-enough-length";
@@ -9,6 +10,7 @@ describe("consoleOptions", () => {
     expect(consoleOptions({}, {})).toEqual({
       host: "127.0.0.1",
       port: 3000,
+      allowedHosts: [],
       worker: true,
       token: undefined,
     });
@@ -42,5 +44,28 @@ describe("consoleOptions", () => {
     );
     for (const port of ["0", "65536", "80a", "-1", "1.5"])
       expect(() => consoleOptions({ port }, {})).toThrow(/port must be/);
+  });
+
+  it("reads each --allowed-host as NAME[:PORT], and names a bad one (exit 2)", () => {
+    expect(
+      consoleOptions({ "allowed-host": ["HB.example.org", "[fd00::5]:8443", "tunnel:8080"] }, {})
+        .allowedHosts,
+    ).toEqual([
+      { name: "hb.example.org", port: undefined },
+      { name: "[fd00::5]", port: 8443 },
+      { name: "tunnel", port: 8080 },
+    ]);
+    for (const bad of [
+      "http://hb.example.org",
+      "hb.example.org:99999",
+      "a b",
+      "*.example.org",
+      "",
+    ]) {
+      recordBadInput(`--allowed-host ${bad}`);
+      expect(() => consoleOptions({ "allowed-host": [bad] }, {}), bad).toThrow(
+        /--allowed-host needs a host name/,
+      );
+    }
   });
 });

@@ -3,27 +3,35 @@
  * build is missing or stale, serves it with `next start` on 127.0.0.1 (another host only with
  * HYPERBAYES_TOKEN set, which every request must then carry), runs a worker in this process on
  * the same store, and stops both on SIGINT/SIGTERM. Running trials are left running; the next
- * worker adopts them.
+ * worker adopts them. The server answers only to its own addresses and the `--allowed-host`
+ * names (lib/console/guard), so a page on another site cannot reach it by DNS rebinding.
  */
 
+import { type HostName, parseHost } from "../lib/console/guard";
 import { type ConsoleServer, ensureBuilt, startConsoleServer } from "../lib/console/launch";
 import { HyperbayesError, UsageError } from "../lib/errors";
 import { parseFlags } from "./_args";
 
 export const CONSOLE_OPTIONS = {
   host: { type: "string" },
+  "allowed-host": { type: "string", multiple: true },
   port: { type: "string", short: "p" },
   "no-worker": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
-export const CONSOLE_USAGE = `usage: hyperbayes console [--port PORT] [--host HOST] [--no-worker]
+export const CONSOLE_USAGE = `usage: hyperbayes console [--port PORT] [--host HOST] [--allowed-host NAME[:PORT]]... [--no-worker]
 
 Serves the web console (and runs a worker for the searches it queues) until Ctrl-C.
 
   -p, --port PORT   port to listen on (default: $PORT, else 3000)
   --host HOST       listen on HOST instead of 127.0.0.1; needs HYPERBAYES_TOKEN (16+ characters),
                     which every request must then carry (the printed address includes it)
+  --allowed-host NAME[:PORT]
+                    also answer to this name (repeatable): the console refuses any request whose
+                    Host is not 127.0.0.1, localhost or [::1] on its port, or HOST, or a name
+                    given here (on PORT, default its own port: a tunnel or reverse proxy may
+                    use another), so that no web page can reach it by DNS rebinding
   --no-worker       serve the console only (another process runs the worker)
 
 The data lives in $HYPERBAYES_HOME (default ./.hyperbayes), or the PostgreSQL database of
@@ -36,13 +44,25 @@ const LOOPBACK = "127.0.0.1";
 export interface ConsoleOptions {
   host: string;
   port: number;
+  /** `--allowed-host` names, checked; the server computes its full list from these. */
+  allowedHosts: HostName[];
   worker: boolean;
   token: string | undefined;
 }
 
+/** Reads one `--allowed-host` value; names the mistake (exit 2) when it is not `NAME[:PORT]`. */
+export function allowedHostFlag(text: string): HostName {
+  const host = parseHost(text);
+  if (host === undefined)
+    throw new UsageError(
+      `--allowed-host needs a host name or address, optionally with :PORT (like hb.example.org or [fd00::5]:8443), got "${text}"`,
+    );
+  return host;
+}
+
 /** Reads the flags and environment; throws UsageError (exit 2) for anything unsafe or malformed. */
 export function consoleOptions(
-  values: { host?: string; port?: string; "no-worker"?: boolean },
+  values: { host?: string; port?: string; "allowed-host"?: string[]; "no-worker"?: boolean },
   env: Record<string, string | undefined> = process.env,
 ): ConsoleOptions {
   const token = env.HYPERBAYES_TOKEN === "" ? undefined : env.HYPERBAYES_TOKEN;
@@ -61,7 +81,13 @@ export function consoleOptions(
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || !Number.isInteger(port) || port < 1 || port > 65535)
     throw new UsageError(`the port must be a number from 1 to 65535, got "${portText}"`);
-  return { host: values.host ?? LOOPBACK, port, worker: values["no-worker"] !== true, token };
+  return {
+    host: values.host ?? LOOPBACK,
+    port,
+    allowedHosts: (values["allowed-host"] ?? []).map(allowedHostFlag),
+    worker: values["no-worker"] !== true,
+    token,
+  };
 }
 
 export interface RunningConsole {
@@ -115,6 +141,7 @@ async function startParts(options: ConsoleOptions): Promise<RunningConsole> {
     server = await startConsoleServer({
       host: options.host,
       port: options.port,
+      allowedHosts: options.allowedHosts,
       env: options.token ? { HYPERBAYES_TOKEN: options.token } : {},
     });
   } catch (e) {
@@ -136,6 +163,12 @@ async function startParts(options: ConsoleOptions): Promise<RunningConsole> {
     ? `${server.url}/?token=${encodeURIComponent(options.token)}`
     : `${server.url}/`;
   return { url, baseUrl: server.url, server, stop };
+}
+
+/** Where the console is reached from elsewhere, the names it answers to (else nothing). */
+export function hostsLine(options: ConsoleOptions, server: ConsoleServer): string {
+  if (options.host === LOOPBACK && options.allowedHosts.length === 0) return "";
+  return `It answers to the hosts ${server.hosts.join(", ")} (more with --allowed-host).\n`;
 }
 
 /** Resolves on the first SIGINT or SIGTERM (or when `also` settles), then unhooks. */
@@ -165,7 +198,7 @@ export async function run(argv: string[]): Promise<number> {
   const options = consoleOptions(flags.values);
   const running = await startConsole(options);
   process.stdout.write(
-    `Hyperbayes console: ${running.url}\n${options.worker ? "A worker runs queued searches. " : ""}Ctrl-C stops.\n`,
+    `Hyperbayes console: ${running.url}\n${hostsLine(options, running.server)}${options.worker ? "A worker runs queued searches. " : ""}Ctrl-C stops.\n`,
   );
   const why = await untilSignal(running.server.exited);
   await running.stop();

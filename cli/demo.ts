@@ -8,9 +8,9 @@ import { REPO_ROOT } from "../lib/console/launch";
 import { UsageError } from "../lib/errors";
 import { parseFlags } from "./_args";
 import { parseSearchArgs, resolveSearch } from "./_search-flags";
-import { CONSOLE_OPTIONS, consoleOptions, startConsole, untilSignal } from "./console";
+import { CONSOLE_OPTIONS, consoleOptions, hostsLine, startConsole, untilSignal } from "./console";
 
-export const DEMO_USAGE = `usage: hyperbayes demo [--port PORT] [--host HOST]
+export const DEMO_USAGE = `usage: hyperbayes demo [--port PORT] [--host HOST] [--allowed-host NAME[:PORT]]...
 
 Starts the console and a worker, queues a 21-trial Bayesian search (3 at once) on the Branin
 function, and prints its address. Options as for hyperbayes console.
@@ -71,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.write(
     `Hyperbayes console: ${running.url}\nDemo search #${id} (21 Branin trials, 3 at once): ${
       options.token ? `${page}?token=${encodeURIComponent(options.token)}` : page
-    }\nCtrl-C stops.\n`,
+    }\n${hostsLine(options, running.server)}Ctrl-C stops.\n`,
   );
   const why = await untilSignal(running.server.exited);
   await running.stop();

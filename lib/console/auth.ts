@@ -1,12 +1,12 @@
 /**
- * The guard rules of ./guard, applied inside server actions and route handlers too: Next.js runs
+ * The guard rules of ./guard (host first), applied inside server actions and route handlers too: Next.js runs
  * server actions as POSTs to the page's route, so a proxy matcher alone is one refactor away
  * from missing one. Throws `ForbiddenError`; callers turn it into a response or a form error.
  */
 import "server-only";
 import { cookies, headers } from "next/headers";
 import type { NextRequest } from "next/server";
-import { checkRequest, TOKEN_COOKIE } from "./guard";
+import { type ConsoleRules, checkRequest, hostsFromEnv, TOKEN_COOKIE } from "./guard";
 
 export class ForbiddenError extends Error {
   readonly status: number;
@@ -17,12 +17,17 @@ export class ForbiddenError extends Error {
   }
 }
 
+/** The rules this server was started with (lib/console/launch puts them in its environment). */
+function rules(): ConsoleRules {
+  return { hosts: hostsFromEnv(process.env), token: process.env.HYPERBAYES_TOKEN };
+}
+
 /** For server actions (always POST). */
 export async function assertActionAllowed(): Promise<void> {
   const [h, c] = await Promise.all([headers(), cookies()]);
   const verdict = checkRequest(
     { method: "POST", headers: h, cookie: c.get(TOKEN_COOKIE)?.value, queryToken: null },
-    process.env.HYPERBAYES_TOKEN,
+    rules(),
   );
   if (!verdict.ok) throw new ForbiddenError(verdict.status, verdict.message);
 }
@@ -36,7 +41,7 @@ export function refuseRequest(request: NextRequest): Response | undefined {
       cookie: request.cookies.get(TOKEN_COOKIE)?.value,
       queryToken: request.nextUrl.searchParams.get("token"),
     },
-    process.env.HYPERBAYES_TOKEN,
+    rules(),
   );
   if (verdict.ok) return undefined;
   return new Response(verdict.message, {

@@ -22,6 +22,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ALLOWED_HOSTS_ENV, consoleHosts, type HostName } from "./guard";
 
 /** The repository root: the console's app lives there, whatever the caller's cwd. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -174,6 +175,8 @@ async function buildLock(root: string, log?: (line: string) => void): Promise<()
 export interface ConsoleServer {
   /** e.g. `http://127.0.0.1:3000` */
   url: string;
+  /** The Host values it answers to (lib/console/guard's `consoleHosts`); others get a 421. */
+  hosts: readonly string[];
   /** Resolves when the server exits (its exit code; null after a signal). */
   exited: Promise<number | null>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
@@ -188,10 +191,14 @@ export function urlHost(host: string): string {
 /**
  * Starts `next start` on `host:port` and resolves once it answers HTTP. Extra `env` reaches the
  * server (HYPERBAYES_HOME, HYPERBAYES_TOKEN...). Rejects if it exits first (port taken, no build).
+ * The Host allow-list is computed here, once, from the host, the port and `allowedHosts`, and
+ * reaches the server's proxy and route handlers through its environment.
  */
 export async function startConsoleServer(options: {
   host: string;
   port: number;
+  /** Further names the console answers to (`--allowed-host`), besides its own addresses. */
+  allowedHosts?: readonly HostName[];
   root?: string;
   env?: Record<string, string>;
   /** Where the server's own output goes (default: ignored, errors to our stderr). */
@@ -199,6 +206,11 @@ export async function startConsoleServer(options: {
   readyTimeoutMs?: number;
 }): Promise<ConsoleServer> {
   const root = options.root ?? REPO_ROOT;
+  const hosts = consoleHosts({
+    host: options.host,
+    port: options.port,
+    allowed: options.allowedHosts ?? [],
+  });
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -213,7 +225,7 @@ export async function startConsoleServer(options: {
     ],
     {
       cwd: root,
-      env: nextEnv(options.env),
+      env: nextEnv({ ...options.env, [ALLOWED_HOSTS_ENV]: hosts.join(",") }),
       stdio: ["ignore", options.stdio === "inherit" ? "inherit" : "ignore", "inherit"],
     },
   );
@@ -251,7 +263,7 @@ export async function startConsoleServer(options: {
         redirect: "manual",
       });
       done = true;
-      return { url, exited, stop };
+      return { url, hosts, exited, stop };
     } catch {
       if (Date.now() > deadline) {
         await stop();
