@@ -7,11 +7,28 @@
 
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { Env } from "../lib/errors";
+import { type Env, errnoCode, fileSystemError, StorageError } from "../lib/errors";
 import { openSqliteStore } from "./sqlite";
 import type { Store } from "./store";
 
 export * from "./store";
+
+/** Creates the data directory; a file in its place, or a folder we cannot write, is a StorageError. */
+function makeHome(home: string): void {
+  try {
+    mkdirSync(home, { recursive: true });
+  } catch (e) {
+    // mkdir says EEXIST for a file where the folder belongs.
+    if (errnoCode(e) === "EEXIST") {
+      throw new StorageError(
+        "unavailable",
+        `HYPERBAYES_HOME (${home}) is a file, not a folder: move it away, or set HYPERBAYES_HOME to a folder`,
+        { cause: e },
+      );
+    }
+    throw fileSystemError(e, `HYPERBAYES_HOME (${home})`) ?? e;
+  }
+}
 
 export const DATABASE_FILE = "hyperbayes.db";
 
@@ -30,7 +47,7 @@ export interface OpenStoreOptions {
 
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
   const home = options.home ?? defaultHome();
-  mkdirSync(home, { recursive: true });
+  makeHome(home);
   const url = options.databaseUrl ?? process.env.HYPERBAYES_DATABASE_URL;
   if (url !== undefined && url !== "") {
     const { openPgStore } = await import("./pg");

@@ -22,20 +22,24 @@ import {
   inArray,
   isNull,
   lte,
+  notInArray,
   or,
   type SQL,
   sql,
 } from "drizzle-orm";
+import { readMigrationFiles } from "drizzle-orm/migrator";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
+import { StorageError, UsageError } from "../lib/errors";
 import {
   FINAL_SEARCH_STATUSES,
   type SearchSpec,
   type SearchStatus,
   type TrialStatus,
 } from "../lib/search/spec";
-import { defaultMigrationsFolder } from "./migrations-folder";
+import { describePgUrl, storeError, translatingStore } from "./errors";
+import { checkAppliedMigrations, defaultMigrationsFolder, STORE_TABLES } from "./migrations-folder";
 import {
   addCount,
   checkLease,
@@ -51,6 +55,7 @@ import {
   idParam,
   isId,
   MAX_ID,
+  searchEntryFromRow,
   searchFromRow,
   storedValue,
   strongerStop,
@@ -58,6 +63,7 @@ import {
 } from "./rows";
 import { events, metricPoints, searches, trials } from "./schema.pg";
 import {
+  type ClaimOptions,
   type LeaseCondition,
   type ListEventsOptions,
   type ListSearchesOptions,
@@ -69,6 +75,7 @@ import {
   type NewTrial,
   type Search,
   type SearchEvent,
+  type SearchListEntry,
   SearchNotFoundError,
   type SearchPatch,
   type SearchSummary,
@@ -106,17 +113,80 @@ const toSearch = (row: SearchRecord): Search => searchFromRow(row);
 const toTrial = (row: TrialRecord): Trial => trialFromRow(row);
 const pointValue = (v: number | null): number => (v === null ? Number.NaN : v);
 
-/** Connects, brings the schema up to date, and returns the store. */
+/** drizzle's bookkeeping of applied migrations (its default schema and table). */
+const MIGRATIONS_TABLE = "drizzle.__drizzle_migrations";
+
+/**
+ * Refuses, before migrating, a database this version must leave as it is: newer (its record of
+ * migrations names one this version lacks), or holding tables by our names with no record of
+ * how they got there. Other tables are left alone: a database may be shared with other schemas.
+ */
+async function checkSchema(
+  client: pg.PoolClient,
+  migrations: readonly { folderMillis: number }[],
+  at: string,
+): Promise<void> {
+  const { rows } = await client.query<{ recorded: boolean; ours: string[] | null }>(
+    `SELECT to_regclass($1) IS NOT NULL AS recorded,
+       (SELECT array_agg(c.relname::text) FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname = ANY($2)) AS ours`,
+    [MIGRATIONS_TABLE, STORE_TABLES],
+  );
+  const { recorded, ours } = rows[0] ?? { recorded: false, ours: null };
+  if (!recorded) {
+    if (ours !== null && ours.length > 0) {
+      throw new StorageError(
+        "foreign",
+        `the database ${at} already has tables named ${ours.join(", ")} that Hyperbayes has no record of creating: use another database`,
+      );
+    }
+    return;
+  }
+  const applied = await client.query<{ created_at: string }>(
+    `SELECT created_at FROM ${MIGRATIONS_TABLE}`,
+  );
+  checkAppliedMigrations(
+    applied.rows.map((r) => Number(r.created_at)),
+    migrations,
+    `the PostgreSQL database ${at}`,
+  );
+}
+
+/**
+ * Connects, brings the schema up to date, and returns the store. A server that cannot be reached
+ * and a database that is newer or not ours are refused with a one-line `StorageError`; nothing
+ * is written to a database this version refuses.
+ */
 export async function openPgStore(url: string, options: PgStoreOptions = {}): Promise<Store> {
+  const target = { dialect: "postgres", url } as const;
+  try {
+    return translatingStore(await connect(url, options), target);
+  } catch (e) {
+    throw storeError(e, target);
+  }
+}
+
+async function connect(url: string, options: PgStoreOptions): Promise<Store> {
+  // pg reads a URL it cannot parse as a Unix socket path, to fail later with a confusing error.
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new UsageError(
+      "HYPERBAYES_DATABASE_URL must be a postgres:// or postgresql:// URL (e.g. postgres://user:password@host:5432/hyperbayes)",
+    );
+  }
+  const folder = options.migrationsFolder ?? defaultMigrationsFolder("pg");
+  const migrations = readMigrationFiles({ migrationsFolder: folder });
   const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 4 });
+  // An idle connection the server dropped (a restart, a failover) is reported here, and without a
+  // listener the process would crash. The pool discards it; the next query connects afresh.
+  pool.on("error", () => {});
   try {
     const client = await pool.connect();
     try {
       await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
       try {
-        await migrate(drizzle({ client }), {
-          migrationsFolder: options.migrationsFolder ?? defaultMigrationsFolder("pg"),
-        });
+        await checkSchema(client, migrations, describePgUrl(url));
+        await migrate(drizzle({ client }), { migrationsFolder: folder });
       } finally {
         await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]);
       }
@@ -227,7 +297,13 @@ class PgStore implements Store {
     return row === undefined ? undefined : toSearch(row);
   }
 
-  async listSearches(options: ListSearchesOptions = {}): Promise<SearchSummary[]> {
+  listSearches(
+    options?: ListSearchesOptions & { withUnreadable?: false },
+  ): Promise<SearchSummary[]>;
+  listSearches(options: ListSearchesOptions & { withUnreadable: true }): Promise<SearchListEntry[]>;
+  async listSearches(
+    options: ListSearchesOptions & { withUnreadable?: boolean } = {},
+  ): Promise<SearchListEntry[]> {
     const rows = await this.db
       .select()
       .from(searches)
@@ -246,13 +322,19 @@ class PgStore implements Store {
         ),
       )
       .groupBy(trials.searchId, trials.status);
-    const summaries = rows.map((r) => ({ ...toSearch(r), trialCounts: emptyCounts() }));
-    const byId = new Map(summaries.map((s) => [s.id, s]));
+    const byId = new Map<number, SearchSummary>();
+    const listed = rows.map((r): SearchListEntry => {
+      const entry = searchEntryFromRow(r);
+      if ("unreadable" in entry) return entry;
+      const summary = { ...entry, trialCounts: emptyCounts() };
+      byId.set(summary.id, summary);
+      return summary;
+    });
     for (const c of counted) {
       const s = byId.get(c.searchId);
       if (s) addCount(s.trialCounts, c.status, c.n);
     }
-    return summaries;
+    return options.withUnreadable ? listed : listed.filter((e) => !("unreadable" in e));
   }
 
   async countSearches(options: { status?: readonly SearchStatus[] } = {}): Promise<number> {
@@ -371,15 +453,20 @@ class PgStore implements Store {
     });
   }
 
-  async claimNextQueuedSearch(owner: string, ttlMs: number): Promise<Search | undefined> {
+  async claimNextQueuedSearch(
+    owner: string,
+    ttlMs: number,
+    options: ClaimOptions = {},
+  ): Promise<Search | undefined> {
     checkLease(owner, ttlMs);
+    const skip = options.skip?.length ? notInArray(searches.id, [...options.skip]) : undefined;
     const t = new Date(this.now());
     const row = await this.write(async (tx) => {
       const pick = async (statuses: string[]) => {
         const [row] = await tx
           .select()
           .from(searches)
-          .where(and(inArray(searches.status, statuses), this.leaseFree(t)))
+          .where(and(inArray(searches.status, statuses), this.leaseFree(t), skip))
           .orderBy(asc(searches.id))
           .limit(1)
           .for("update", { skipLocked: true });

@@ -1,8 +1,11 @@
 /**
  * What every store implementation shares on either side of SQL: checking the values a caller
- * hands in before they are written, and turning stored rows back into domain objects, validating
- * what other modules own (the spec) so a corrupt or outdated row fails loudly with its id. The
- * dialects differ only in how a row arrives (JSON as text or as jsonb, NaN as NULL or as NaN).
+ * hands in before they are written, and turning stored rows back into domain objects. Reading
+ * owns the rule "one bad row is flagged, never fatal to the rest": every field is checked, and a
+ * row this version cannot read becomes an `UnreadableRowError` naming the row and what is wrong
+ * (`newer` for a kind, status or field it does not know; `damaged` for the rest), which
+ * `listSearches` turns into an `UnreadableSearch` entry. The dialects differ only in how a row
+ * arrives (JSON as text or as jsonb, NaN as NULL or as NaN).
  */
 import { z } from "zod";
 import { HyperbayesError, UsageError } from "../lib/errors";
@@ -26,6 +29,8 @@ import {
   type StopRequest,
   type Trial,
   type TrialCounts,
+  UnreadableRowError,
+  type UnreadableSearch,
 } from "./store";
 
 /** A searches row with JSON already decoded. */
@@ -79,32 +84,155 @@ function internal(message: string, cause?: unknown): HyperbayesError {
   return new HyperbayesError("internal", message, { cause });
 }
 
+/** A JSON column whose text did not parse (SQLite keeps JSON as text). */
+export class UnparsedJson {
+  constructor(readonly error: string) {}
+}
+
+/** Parses a JSON column's text; text that is not JSON comes back as an `UnparsedJson`. */
+export function readJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return new UnparsedJson(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/**
+ * A stored value quoted for a one-line message: JSON escapes every C0 control, and C1 controls
+ * (\u009b starts a terminal escape) are escaped too; long values are cut.
+ */
+function quote(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  text = text.replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const k of path) out += typeof k === "number" ? `[${k}]` : out ? `.${String(k)}` : String(k);
+  return out;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = root;
+  for (const k of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+/**
+ * The keys of `raw` that parsing dropped: zod strips fields it does not know, so a spec from a
+ * newer version would otherwise read as a different spec without a word.
+ */
+function droppedKeys(raw: unknown, parsed: unknown, path: string, out: string[]): void {
+  if (Array.isArray(raw) && Array.isArray(parsed)) {
+    for (let i = 0; i < raw.length; i++) droppedKeys(raw[i], parsed[i], `${path}[${i}]`, out);
+  } else if (
+    raw !== null &&
+    typeof raw === "object" &&
+    parsed !== null &&
+    typeof parsed === "object"
+  ) {
+    const known = parsed as Record<string, unknown>;
+    for (const [k, v] of Object.entries(raw)) {
+      const at = path === "" ? k : `${path}.${k}`;
+      if (!Object.hasOwn(known, k)) out.push(at);
+      else droppedKeys(v, known[k], at, out);
+    }
+  }
+}
+
+/** Why a JSON column (or a column checked by `schema`) does not read, as `newer` or `damaged`. */
+function columnProblem(
+  column: string,
+  raw: unknown,
+  error: z.ZodError,
+): { problem: "newer" | "damaged"; detail: string } {
+  const issue = error.issues[0];
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : "";
+  if (issue === undefined) return { problem: "damaged", detail: `${column} does not read` };
+  const at = pathText(issue.path);
+  const where = at === "" ? column : `${column} ${at}`;
+  // An enum value or a union's tag this version lacks is what a newer version writes.
+  if (issue.code === "invalid_value" || (issue.code === "invalid_union" && "note" in issue)) {
+    return {
+      problem: "newer",
+      detail: `${where} is ${quote(valueAt(raw, issue.path))}, which this version does not know${more}`,
+    };
+  }
+  return { problem: "damaged", detail: `${where}: ${issue.message}${more}` };
+}
+
+/** Reads `raw` with `schema`, or throws the row's `UnreadableRowError`. */
+function readColumn<T>(
+  row: { searchId: number; trialNumber?: number },
+  column: string,
+  raw: unknown,
+  schema: z.ZodType<T>,
+): T {
+  if (raw instanceof UnparsedJson) {
+    throw new UnreadableRowError("damaged", row, `${column} is not valid JSON: ${raw.error}`);
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const { problem, detail } = columnProblem(column, raw, r.error);
+    throw new UnreadableRowError(problem, row, detail, { cause: r.error });
+  }
+  return r.data;
+}
+
+function readTime<T extends Date | null>(
+  row: { searchId: number; trialNumber?: number },
+  column: string,
+  t: T,
+): T {
+  if (t !== null && (!(t instanceof Date) || Number.isNaN(t.getTime()))) {
+    throw new UnreadableRowError("damaged", row, `${column} is not a time`);
+  }
+  return t;
+}
+
 export function searchFromRow(row: SearchRow): Search {
-  const spec = searchSpecSchema.safeParse(row.spec);
-  if (!spec.success) {
-    throw internal(
-      `search ${row.id} has a stored spec this version cannot read:\n${z.prettifyError(spec.error)}`,
-      spec.error,
+  const at = { searchId: row.id };
+  const spec = readColumn(at, "spec", row.spec, searchSpecSchema);
+  const dropped: string[] = [];
+  droppedKeys(row.spec, spec, "", dropped);
+  if (dropped.length > 0) {
+    throw new UnreadableRowError(
+      "newer",
+      at,
+      `its spec has fields this version does not know: ${dropped.slice(0, 5).map(quote).join(", ")}`,
     );
   }
   return {
     id: row.id,
-    kind: searchKindSchema.parse(row.kind),
-    status: searchStatusSchema.parse(row.status),
-    goal: goalSchema.parse(row.goal),
-    spec: spec.data,
+    kind: readColumn(at, "kind", row.kind, searchKindSchema),
+    status: readColumn(at, "status", row.status, searchStatusSchema),
+    goal: readColumn(at, "goal", row.goal, goalSchema),
+    spec,
     description: row.description,
-    createdAt: row.createdAt,
-    startedAt: row.startedAt,
-    endedAt: row.endedAt,
+    createdAt: readTime(at, "created_at", row.createdAt),
+    startedAt: readTime(at, "started_at", row.startedAt),
+    endedAt: readTime(at, "ended_at", row.endedAt),
     failureReason: row.failureReason,
-    stopRequested: stopRequestSchema.parse(row.stopRequested),
+    stopRequested: readColumn(at, "stop_requested", row.stopRequested, stopRequestSchema),
     lease:
       row.leaseOwner !== null && row.leaseExpiresAt !== null
         ? {
             owner: row.leaseOwner,
-            expiresAt: row.leaseExpiresAt,
-            heartbeatAt: row.heartbeatAt ?? row.leaseExpiresAt,
+            expiresAt: readTime(at, "lease_expires_at", row.leaseExpiresAt),
+            heartbeatAt: readTime(at, "heartbeat_at", row.heartbeatAt) ?? row.leaseExpiresAt,
           }
         : null,
     best:
@@ -114,17 +242,68 @@ export function searchFromRow(row: SearchRow): Search {
   };
 }
 
+/** The search, or an `UnreadableSearch` saying why not: what a list shows for each row. */
+export function searchEntryFromRow(row: SearchRow): Search | UnreadableSearch {
+  try {
+    return searchFromRow(row);
+  } catch (e) {
+    if (!(e instanceof UnreadableRowError)) throw e;
+    const t = row.createdAt;
+    const createdAt = t instanceof Date && !Number.isNaN(t.getTime()) ? t : null;
+    return { id: row.id, unreadable: e.message, createdAt };
+  }
+}
+
+/** False for a row `searchFromRow` refuses: a worker must pass over it, not claim it. */
+export function isReadableSearch(row: SearchRow): boolean {
+  return !("unreadable" in searchEntryFromRow(row));
+}
+
+/**
+ * Params as stored: an object of numbers and strings. Checked by hand, not by zod: a worker
+ * reads every trial of its search on each tick, and this costs a loop, not a parse.
+ */
+function readParams(row: { searchId: number; trialNumber: number }, raw: unknown): Params {
+  if (raw instanceof UnparsedJson) {
+    throw new UnreadableRowError("damaged", row, `params is not valid JSON: ${raw.error}`);
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new UnreadableRowError("damaged", row, `params is ${quote(raw)}, not an object`);
+  }
+  for (const [name, v] of Object.entries(raw)) {
+    if (!(typeof v === "string" || (typeof v === "number" && Number.isFinite(v)))) {
+      throw new UnreadableRowError("damaged", row, `params.${name} is ${quote(v)}`);
+    }
+  }
+  return raw as Params;
+}
+
+/** SQLite keeps whatever a column was given: a damaged file can hold text where a number belongs. */
+function readNumber(
+  row: { searchId: number; trialNumber: number },
+  column: string,
+  v: number | null,
+): number | null {
+  if (v !== null && typeof v !== "number") {
+    throw new UnreadableRowError("damaged", row, `${column} is ${quote(v)}, not a number`);
+  }
+  return v;
+}
+
 export function trialFromRow(row: TrialRow): Trial {
+  const at = { searchId: row.searchId, trialNumber: row.number };
+  if (row.handle instanceof UnparsedJson) {
+    throw new UnreadableRowError("damaged", at, `handle is not valid JSON: ${row.handle.error}`);
+  }
   return {
     searchId: row.searchId,
     number: row.number,
-    status: trialStatusSchema.parse(row.status),
-    // Written only after `checkNewTrial` validated it; parsing 10k rows again buys nothing.
-    params: row.params as Params,
-    value: row.value,
-    createdAt: row.createdAt,
-    startedAt: row.startedAt,
-    endedAt: row.endedAt,
+    status: readColumn(at, "status", row.status, trialStatusSchema),
+    params: readParams(at, row.params),
+    value: readNumber(at, "value", row.value),
+    createdAt: readTime(at, "created_at", row.createdAt),
+    startedAt: readTime(at, "started_at", row.startedAt),
+    endedAt: readTime(at, "ended_at", row.endedAt),
     exitCode: row.exitCode,
     signal: row.signal,
     reason: row.reason,

@@ -11,6 +11,7 @@
  * Durability: synchronous=NORMAL in WAL survives a killed process (what the worker's recovery
  * relies on); only an OS crash or power loss can drop the last commits.
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import Database from "better-sqlite3";
 import {
   and,
@@ -22,19 +23,22 @@ import {
   inArray,
   isNull,
   lte,
+  notInArray,
   or,
   type SQL,
   sql,
 } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
-import { readMigrationFiles } from "drizzle-orm/migrator";
+import { type MigrationMeta, readMigrationFiles } from "drizzle-orm/migrator";
+import { StorageError } from "../lib/errors";
 import {
   FINAL_SEARCH_STATUSES,
   type SearchSpec,
   type SearchStatus,
   type TrialStatus,
 } from "../lib/search/spec";
-import { defaultMigrationsFolder } from "./migrations-folder";
+import { storeError, translatingStore } from "./errors";
+import { checkAppliedMigrations, defaultMigrationsFolder, STORE_TABLES } from "./migrations-folder";
 import {
   addCount,
   checkLease,
@@ -47,6 +51,8 @@ import {
   driverErrorCode,
   emptyCounts,
   eventFromRow,
+  readJson,
+  searchEntryFromRow,
   searchFromRow,
   storedValue,
   strongerStop,
@@ -54,6 +60,7 @@ import {
 } from "./rows";
 import { events, metricPoints, searches, trials } from "./schema.sqlite";
 import {
+  type ClaimOptions,
   type LeaseCondition,
   type ListEventsOptions,
   type ListSearchesOptions,
@@ -65,6 +72,7 @@ import {
   type NewTrial,
   type Search,
   type SearchEvent,
+  type SearchListEntry,
   SearchNotFoundError,
   type SearchPatch,
   type SearchSummary,
@@ -95,13 +103,82 @@ type Db = BetterSQLite3Database<Record<string, never>>;
 type SearchRecord = typeof searches.$inferSelect;
 type TrialRecord = typeof trials.$inferSelect;
 
+/** The first 16 bytes of every SQLite database file. */
+const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
+
+/**
+ * Refuses a file that is not empty and does not start like an SQLite database. SQLite itself
+ * reads a file cut to a few bytes as an empty database, and would then write a new one over it.
+ * No file (or an empty one) is a new database.
+ */
+function checkHeader(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return; // missing, or a folder: SQLite's own open reports those
+  }
+  try {
+    const head = Buffer.alloc(SQLITE_MAGIC.length);
+    const n = readSync(fd, head, 0, head.length, 0);
+    if (n === 0 || head.equals(SQLITE_MAGIC)) return;
+    const why = n < head.length ? "truncated" : "not a database";
+    throw new StorageError(
+      "damaged",
+      `the database ${path} is damaged (${why}: it does not start like an SQLite file): restore it from a backup, or move it away to start a new one`,
+    );
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Refuses, before anything is written, a file this version must leave as it is: one whose
+ * migration record names migrations this version does not have (a newer Hyperbayes wrote it),
+ * an SQLite database of someone else's, or ours with its record or tables gone. Reading
+ * `sqlite_master` is also what finds a file that is not a database at all (SQLITE_NOTADB).
+ * An empty file is a new database (another process may have just created it).
+ */
+function checkSchema(client: Database.Database, migrations: MigrationMeta[], path: string): void {
+  const tables = client
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .pluck()
+    .all() as string[];
+  if (tables.length === 0) return;
+  const ours = STORE_TABLES.filter((t) => tables.includes(t));
+  if (!tables.includes(MIGRATIONS_TABLE)) {
+    if (ours.length === 0) {
+      throw new StorageError(
+        "foreign",
+        `${path} is an SQLite database, but not a Hyperbayes one (it has tables ${tables.slice(0, 5).join(", ")}): move it away, or set HYPERBAYES_HOME to another folder`,
+      );
+    }
+    throw new StorageError(
+      "damaged",
+      `the database ${path} is damaged (its record of migrations is gone): restore it from a backup`,
+    );
+  }
+  const applied = client
+    .prepare(`SELECT created_at FROM "${MIGRATIONS_TABLE}"`)
+    .pluck()
+    .all()
+    .map(Number);
+  checkAppliedMigrations(applied, migrations, `the database ${path}`);
+  const missing = STORE_TABLES.filter((t) => !tables.includes(t));
+  if (applied.length === migrations.length && missing.length > 0) {
+    throw new StorageError(
+      "damaged",
+      `the database ${path} is damaged (table ${missing.join(", ")} is gone): restore it from a backup`,
+    );
+  }
+}
+
 /**
  * Applies the drizzle-kit migrations not yet recorded, in drizzle's own bookkeeping table (so
  * `drizzle-kit migrate` agrees with us). Unlike drizzle's migrator, the check and the apply happen
  * in one IMMEDIATE transaction: two processes opening a fresh file at once cannot both apply.
  */
-function migrate(client: Database.Database, folder: string): void {
-  const migrations = readMigrationFiles({ migrationsFolder: folder });
+function migrate(client: Database.Database, migrations: MigrationMeta[]): void {
   const latest = migrations.reduce((m, x) => Math.max(m, x.folderMillis), 0);
   const lastApplied = (): number => {
     const table = client
@@ -140,14 +217,18 @@ function isUniqueViolation(e: unknown): boolean {
 }
 
 function toSearch(row: SearchRecord): Search {
-  return searchFromRow({ ...row, spec: JSON.parse(row.spec) });
+  return searchFromRow({ ...row, spec: readJson(row.spec) });
+}
+
+function toSearchEntry(row: SearchRecord) {
+  return searchEntryFromRow({ ...row, spec: readJson(row.spec) });
 }
 
 function toTrial(row: TrialRecord): Trial {
   return trialFromRow({
     ...row,
-    params: JSON.parse(row.params),
-    handle: row.handle === null ? null : JSON.parse(row.handle),
+    params: readJson(row.params),
+    handle: row.handle === null ? null : readJson(row.handle),
   });
 }
 
@@ -160,22 +241,34 @@ function pointValue(v: number | null): number {
   return v === null ? Number.NaN : v;
 }
 
-/** Opens (creating if needed) the database file and brings its schema up to date. */
+/**
+ * Opens (creating if needed) the database file and brings its schema up to date. A file that is
+ * damaged, newer or not ours is refused with a one-line `StorageError` and left byte for byte as
+ * it was: nothing writes to it until `checkSchema` has passed it.
+ */
 export async function openSqliteStore(
   path: string,
   options: SqliteStoreOptions = {},
 ): Promise<Store> {
-  const client = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+  const target = { dialect: "sqlite", path } as const;
+  let client: Database.Database | undefined;
   try {
+    const migrations = readMigrationFiles({
+      migrationsFolder: options.migrationsFolder ?? defaultMigrationsFolder("sqlite"),
+    });
+    checkHeader(path);
+    client = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    checkSchema(client, migrations, path);
     client.pragma("journal_mode = WAL");
     client.pragma("synchronous = NORMAL");
     client.pragma("foreign_keys = ON");
-    migrate(client, options.migrationsFolder ?? defaultMigrationsFolder("sqlite"));
+    migrate(client, migrations);
   } catch (e) {
-    client.close();
-    throw e;
+    client?.close();
+    throw storeError(e, target);
   }
-  return new SqliteStore(client, drizzle({ client }), options.now ?? Date.now);
+  const store = new SqliteStore(client, drizzle({ client }), options.now ?? Date.now);
+  return translatingStore(store, target);
 }
 
 class SqliteStore implements Store {
@@ -311,7 +404,13 @@ class SqliteStore implements Store {
     return row === undefined ? undefined : toSearch(row);
   }
 
-  async listSearches(options: ListSearchesOptions = {}): Promise<SearchSummary[]> {
+  listSearches(
+    options?: ListSearchesOptions & { withUnreadable?: false },
+  ): Promise<SearchSummary[]>;
+  listSearches(options: ListSearchesOptions & { withUnreadable: true }): Promise<SearchListEntry[]>;
+  async listSearches(
+    options: ListSearchesOptions & { withUnreadable?: boolean } = {},
+  ): Promise<SearchListEntry[]> {
     const rows = this.db
       .select()
       .from(searches)
@@ -328,13 +427,19 @@ class SqliteStore implements Store {
       .where(inArray(trials.searchId, ids))
       .groupBy(trials.searchId, trials.status)
       .all();
-    const summaries = rows.map((r) => ({ ...toSearch(r), trialCounts: emptyCounts() }));
-    const byId = new Map(summaries.map((s) => [s.id, s]));
+    const byId = new Map<number, SearchSummary>();
+    const listed = rows.map((r): SearchListEntry => {
+      const entry = toSearchEntry(r);
+      if ("unreadable" in entry) return entry;
+      const summary = { ...entry, trialCounts: emptyCounts() };
+      byId.set(summary.id, summary);
+      return summary;
+    });
     for (const c of counted) {
       const s = byId.get(c.searchId);
       if (s) addCount(s.trialCounts, c.status, c.n);
     }
-    return summaries;
+    return options.withUnreadable ? listed : listed.filter((e) => !("unreadable" in e));
   }
 
   async countSearches(options: { status?: readonly SearchStatus[] } = {}): Promise<number> {
@@ -465,15 +570,20 @@ class SqliteStore implements Store {
     });
   }
 
-  async claimNextQueuedSearch(owner: string, ttlMs: number): Promise<Search | undefined> {
+  async claimNextQueuedSearch(
+    owner: string,
+    ttlMs: number,
+    options: ClaimOptions = {},
+  ): Promise<Search | undefined> {
     checkLease(owner, ttlMs);
+    const skip = options.skip?.length ? notInArray(searches.id, [...options.skip]) : undefined;
     const t = new Date(this.now());
     const row = this.write((tx) => {
       const pick = (statuses: string[]) =>
         tx
           .select()
           .from(searches)
-          .where(and(inArray(searches.status, statuses), this.leaseFree(t)))
+          .where(and(inArray(searches.status, statuses), this.leaseFree(t), skip))
           .orderBy(asc(searches.id))
           .limit(1)
           .get();

@@ -19,7 +19,7 @@
  *   best           the complete trial with the best value for the search's goal (ties: lowest
  *                  number), kept up to date on every trial write
  */
-import { HyperbayesError } from "../lib/errors";
+import { HyperbayesError, StorageError } from "../lib/errors";
 import type { Goal } from "../lib/metrics/schema";
 import type { SearchKind, SearchSpec, SearchStatus, TrialStatus } from "../lib/search/spec";
 import type { Params } from "../lib/space/schema";
@@ -61,6 +61,22 @@ export interface SearchSummary extends Search {
   trialCounts: TrialCounts;
 }
 
+/**
+ * A searches row this version cannot read (a newer version wrote it, or it is damaged): listed
+ * beside the others with what is wrong, so one bad row never hides the rest. `getSearch` of it
+ * throws the `UnreadableRowError` this message comes from; no worker claims it.
+ */
+export interface UnreadableSearch {
+  id: number;
+  /** One line: what is wrong with the row and what to do. */
+  unreadable: string;
+  /** Null when the stored time itself does not read. */
+  createdAt: Date | null;
+}
+
+/** What `listSearches` lists: tell the two apart with `"unreadable" in entry`. */
+export type SearchListEntry = SearchSummary | UnreadableSearch;
+
 export interface NewSearchOptions {
   /** Default `queued` (a worker claims it); `running` for a search whose caller runs it itself. */
   status?: "queued" | "running";
@@ -95,6 +111,11 @@ export interface LeaseCondition {
 export interface WriteCondition extends LeaseCondition {
   /** The write happens only if the search is in one of these statuses now. */
   ifStatus?: readonly SearchStatus[];
+}
+
+export interface ClaimOptions {
+  /** Search ids not to claim. */
+  skip?: readonly number[];
 }
 
 export interface ListSearchesOptions {
@@ -200,9 +221,17 @@ export interface Store {
 
   /** Validates the spec (UsageError naming the problem) and stores a new search. */
   createSearch(spec: SearchSpec, options?: NewSearchOptions): Promise<Search>;
+  /** Throws `UnreadableRowError` for a row this version cannot read. */
   getSearch(id: number): Promise<Search | undefined>;
-  /** Newest first, with per-status trial counts. */
-  listSearches(options?: ListSearchesOptions): Promise<SearchSummary[]>;
+  /**
+   * Newest first, with per-status trial counts. A row this version cannot read never fails the
+   * list: it is left out, or, with `withUnreadable`, listed in its place as an `UnreadableSearch`
+   * (for lists a person reads, which must show it is there).
+   */
+  listSearches(
+    options?: ListSearchesOptions & { withUnreadable?: false },
+  ): Promise<SearchSummary[]>;
+  listSearches(options: ListSearchesOptions & { withUnreadable: true }): Promise<SearchListEntry[]>;
   countSearches(options?: { status?: readonly SearchStatus[] }): Promise<number>;
   /**
    * Throws `SearchNotFoundError`, or `StateConflictError` when a condition does not hold
@@ -227,8 +256,15 @@ export interface Store {
    * Leases one search for `owner`, atomically: first a `running`/`stopping` search whose lease
    * expired or was released (its worker died: resume it), else the oldest `queued` one, which
    * becomes `running` (startedAt set). Records a `lease` event. Undefined when none is waiting.
+   * Passes over rows this version cannot read, untouched: they are left for a version that can.
+   * Never one of `options.skip`: the searches the caller runs itself, whose leases may have
+   * lapsed while it was stalled (it renews those; it must not start them a second time).
    */
-  claimNextQueuedSearch(owner: string, ttlMs: number): Promise<Search | undefined>;
+  claimNextQueuedSearch(
+    owner: string,
+    ttlMs: number,
+    options?: ClaimOptions,
+  ): Promise<Search | undefined>;
 
   /**
    * Throws `TrialNumberTakenError` when the number exists (the caller must not run it),
@@ -243,7 +279,7 @@ export interface Store {
     condition?: TrialWriteCondition,
   ): Promise<Trial>;
   getTrial(searchId: number, number: number): Promise<Trial | undefined>;
-  /** Ordered by trial number. */
+  /** Ordered by trial number. Throws `UnreadableRowError` when one of them cannot be read. */
   listTrials(searchId: number, options?: { status?: readonly TrialStatus[] }): Promise<Trial[]>;
   countTrials(searchId: number): Promise<TrialCounts>;
 
@@ -310,5 +346,37 @@ export class StateConflictError extends HyperbayesError {
   constructor(message: string) {
     super("conflict", message);
     this.name = "StateConflictError";
+  }
+}
+
+/**
+ * A stored row this version cannot turn into a search or a trial: a status, kind or field it
+ * does not know (`newer`: a newer version wrote it), or JSON that does not parse, a time that is
+ * not a time, a spec that breaks this version's rules (`damaged`). The message is one line that
+ * names the row and says what to do; nothing is rewritten.
+ */
+export class UnreadableRowError extends StorageError {
+  readonly searchId: number;
+  readonly trialNumber: number | undefined;
+  constructor(
+    problem: "newer" | "damaged",
+    row: { searchId: number; trialNumber?: number },
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    const what =
+      row.trialNumber === undefined
+        ? `search ${row.searchId}`
+        : `trial ${row.trialNumber} of search ${row.searchId}`;
+    super(
+      problem,
+      problem === "newer"
+        ? `${what} was written by a newer Hyperbayes (${detail}): upgrade Hyperbayes to read it`
+        : `${what} is damaged (${detail}): restore the database from a backup`,
+      options,
+    );
+    this.name = "UnreadableRowError";
+    this.searchId = row.searchId;
+    this.trialNumber = row.trialNumber;
   }
 }

@@ -1,12 +1,12 @@
 /** The searches table of the home page: newest first, one row per search. */
 import Link from "next/link";
-import type { SearchListItem } from "../../lib/console/views";
+import type { SearchListItem, UnreadableSearchItem } from "../../lib/console/views";
 import { FINAL_SEARCH_STATUSES } from "../../lib/search/spec";
 import { formatMetric, formatTime } from "../ui/format";
 import { Progress } from "../ui/Progress";
 import { StatusBadge } from "../ui/StatusBadge";
 
-export function SearchList({ items }: { items: SearchListItem[] }) {
+export function SearchList({ items }: { items: (SearchListItem | UnreadableSearchItem)[] }) {
   if (items.length === 0)
     return (
       <div className="empty">
@@ -29,39 +29,49 @@ export function SearchList({ items }: { items: SearchListItem[] }) {
         </tr>
       </thead>
       <tbody>
-        {items.map((s) => (
-          <tr key={s.id} data-search-id={s.id}>
-            <td>
-              <Link href={`/searches/${s.id}`}>#{s.id}</Link>
-            </td>
-            <td>
-              <span className="tag">{s.kind}</span>
-            </td>
-            <td className="desc" title={s.description ?? undefined}>
-              <Link href={`/searches/${s.id}`} style={{ color: "inherit" }}>
-                {s.description ?? <span className="muted">{s.metric}</span>}
-              </Link>
-            </td>
-            <td>
-              <StatusBadge status={s.status} />
-            </td>
-            <td>
-              <Progress done={s.done} running={s.running} total={s.numRuns} />
-            </td>
-            <td className="num" title={`${s.goal} ${s.metric}`}>
-              {formatMetric(s.best)}
-              <span className="muted" style={{ marginLeft: 6, fontSize: 12 }}>
-                {s.metric}
-              </span>
-            </td>
-            <td className="muted">{formatTime(s.createdAt)}</td>
-          </tr>
-        ))}
+        {items.map((s) =>
+          "unreadable" in s ? (
+            <tr key={s.id} data-search-id={s.id} data-unreadable="">
+              <td>#{s.id}</td>
+              <td colSpan={5} className="muted">
+                unreadable: {s.unreadable}
+              </td>
+              <td className="muted">{s.createdAt === null ? "" : formatTime(s.createdAt)}</td>
+            </tr>
+          ) : (
+            <tr key={s.id} data-search-id={s.id}>
+              <td>
+                <Link href={`/searches/${s.id}`}>#{s.id}</Link>
+              </td>
+              <td>
+                <span className="tag">{s.kind}</span>
+              </td>
+              <td className="desc" title={s.description ?? undefined}>
+                <Link href={`/searches/${s.id}`} style={{ color: "inherit" }}>
+                  {s.description ?? <span className="muted">{s.metric}</span>}
+                </Link>
+              </td>
+              <td>
+                <StatusBadge status={s.status} />
+              </td>
+              <td>
+                <Progress done={s.done} running={s.running} total={s.numRuns} />
+              </td>
+              <td className="num" title={`${s.goal} ${s.metric}`}>
+                {formatMetric(s.best)}
+                <span className="muted" style={{ marginLeft: 6, fontSize: 12 }}>
+                  {s.metric}
+                </span>
+              </td>
+              <td className="muted">{formatTime(s.createdAt)}</td>
+            </tr>
+          ),
+        )}
       </tbody>
     </table>
   );
 }
 
-export function anyLive(items: SearchListItem[]): boolean {
-  return items.some((s) => !FINAL_SEARCH_STATUSES.has(s.status));
+export function anyLive(items: (SearchListItem | UnreadableSearchItem)[]): boolean {
+  return items.some((s) => !("unreadable" in s) && !FINAL_SEARCH_STATUSES.has(s.status));
 }

@@ -16,7 +16,15 @@ import { thinSeries } from "./downsample";
 import { type PackedTrials, packTrials } from "./pack";
 import { getStore } from "./store";
 import { readLogTail } from "./trial-files";
-import type { Curve, SearchListItem, SearchPoll, SearchView, TrialDetail, TrialRow } from "./views";
+import type {
+  Curve,
+  SearchListItem,
+  SearchPoll,
+  SearchView,
+  TrialDetail,
+  TrialRow,
+  UnreadableSearchItem,
+} from "./views";
 
 /** Most searches the list page shows. */
 export const SEARCH_LIST_LIMIT = 200;
@@ -83,13 +91,22 @@ export function searchListItem(s: SearchSummary): SearchListItem {
   };
 }
 
-export async function loadSearchList(): Promise<{ items: SearchListItem[]; total: number }> {
+export async function loadSearchList(): Promise<{
+  items: (SearchListItem | UnreadableSearchItem)[];
+  total: number;
+}> {
   const store = await getStore();
-  const [summaries, total] = await Promise.all([
-    store.listSearches({ limit: SEARCH_LIST_LIMIT }),
+  const [entries, total] = await Promise.all([
+    store.listSearches({ limit: SEARCH_LIST_LIMIT, withUnreadable: true }),
     store.countSearches(),
   ]);
-  return { items: summaries.map(searchListItem), total };
+  // A row this version cannot read is shown flagged in its place, not as a page that fails.
+  const items = entries.map((s) =>
+    "unreadable" in s
+      ? { id: s.id, unreadable: s.unreadable, createdAt: s.createdAt?.getTime() ?? null }
+      : searchListItem(s),
+  );
+  return { items, total };
 }
 
 async function viewOf(store: Store, id: number): Promise<SearchView | undefined> {

@@ -64,6 +64,14 @@ export interface SearchListItem {
   createdAt: number;
 }
 
+/** A search the store cannot read (a newer version wrote it, or it is damaged): listed, flagged. */
+export interface UnreadableSearchItem {
+  id: number;
+  /** What is wrong with it and what to do, in one line. */
+  unreadable: string;
+  createdAt: number | null;
+}
+
 /** One trial's series of one metric, possibly thinned out: steps and values side by side. */
 export interface Curve {
   trial: number;
