@@ -1,32 +1,67 @@
 // The trial launcher: the small supervisor the local executor leaves behind for each trial (and
 // the program each Slurm job runs), so a trial's outcome is recorded even when no worker is
-// watching. Plain JavaScript run by `node launcher.mjs DIR`, no tsx and no imports beyond node:,
-// so it starts fast.
+// watching. Plain JavaScript run by `node launcher.mjs DIR`, no tsx and no imports beyond node:
+// and its sibling modules (trial-procs.mjs, log-cap.mjs), so it starts fast.
 //
-// It reads DIR/launch.json ({argv, cwd, startedAt, timeoutMs?, graceMs, env?}), runs argv
-// without a shell in a process group of its own (pgid = child pid; the launcher sits in another
-// group, so it can SIGKILL the whole trial and still live to write the result), enforces the
-// timeout, and writes DIR/exit.json ({exitCode, signal, endedAt, reason?, message?}) atomically
-// once every process of the trial's group is gone. DIR/launcher.json ({pid, childPid, startedAt})
-// tells the executor which group to signal should the launcher itself be killed.
+// Before anything else it claims DIR: it creates DIR/claim.json ({pid, procStart, token, gpus,
+// ...}) with O_EXCL. A second launcher in the same directory (a worker that died right after
+// starting the first, and a worker that started the trial again) finds the claim taken and exits
+// at once with REFUSED, having written nothing: a trial directory runs its command at most once.
+// The executor follows claim.json to the launcher that owns the trial.
+//
+// It then reserves the space of the records it must write later (launcher.json, exit.json: a
+// file of RESERVE_BYTES each, rewritten in place and renamed), reads DIR/launch.json ({argv, cwd,
+// startedAt, timeoutMs?, graceMs, env?, logCapBytes?, cgroup?}), runs argv without a shell in a
+// process group of its own (pgid = child pid; the launcher sits in another group, so it can
+// SIGKILL the whole trial and still live to write the result) and, where it can, in a cgroup of
+// its own (trial-procs.mjs), with HYPERBAYES_TRIAL_MARK=<token> in its environment; enforces the
+// timeout; keeps stdout.log and stderr.log under their cap (log-cap.mjs); and writes
+// DIR/exit.json ({exitCode, signal, endedAt, reason?, message?}) atomically once every process
+// of the trial is gone, escaped ones (setsid, double forks) included. Should that write fail (a
+// full disk the reserve did not cover), it stays alive and tries again until it succeeds, so the
+// executor sees a running trial rather than a lost one. DIR/launcher.json ({pid, childPid,
+// startedAt, cgroup?, mark}) tells the executor what to signal should the launcher itself be
+// killed.
 //
 // Signals to the launcher: SIGTERM/SIGINT/SIGHUP = stop politely (the same signal to the trial's
 // group, SIGKILL after graceMs), SIGUSR2 = kill now. Its stdio is the trial's: stdin /dev/null,
-// stdout and stderr the log files, inherited by the trial.
+// stdout and stderr the log files (opened O_APPEND), inherited by the trial.
+//
+// Every file it writes is 0600: the directory holds the trial's environment and output.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import {
+  closeSync,
   existsSync,
-  readdirSync,
+  ftruncateSync,
+  openSync,
   readFileSync,
   renameSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
+import { CHECK_MS, LogCap } from "./log-cap.mjs";
+import {
+  createTrialCgroup,
+  MARK_VARIABLE,
+  removeCgroup,
+  signalTrial,
+  spawnInCgroup,
+  trialAlive,
+} from "./trial-procs.mjs";
 
 const DRAIN_POLL_MS = 5;
 const DRAIN_LIMIT_MS = 2_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The launcher's exit status when another launcher holds the trial directory. */
+const REFUSED = 75;
+/** Room kept for each record written after launch; exit.json with a long message fits. */
+const RESERVE_BYTES = 4096;
+const RETRY_FIRST_MS = 200;
+const RETRY_MAX_MS = 5_000;
 
 const dir = process.argv[2];
 if (!dir) {
@@ -36,7 +71,7 @@ if (!dir) {
 
 function writeJsonAtomic(name, value) {
   const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(value)}\n`);
+  writeFileSync(tmp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
   renameSync(tmp, join(dir, name));
 }
 
@@ -48,42 +83,111 @@ function readJson(name) {
   }
 }
 
-// Kept in sync with lib/executors/proc.ts (this file cannot import TypeScript). A group whose
-// members are all zombies counts as gone: an init that does not reap (some containers) would
-// otherwise keep it "alive" forever.
-function groupAlive(pgid) {
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// --- the claim -------------------------------------------------------------------------------
+
+const token = randomBytes(8).toString("hex");
+
+function ownStartTime() {
   try {
-    process.kill(-pgid, 0);
-  } catch (e) {
-    return e.code === "EPERM";
-  }
-  let pids;
-  try {
-    pids = readdirSync("/proc");
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
   } catch {
-    return true;
+    return undefined;
   }
-  for (const p of pids) {
-    if (p.charCodeAt(0) < 48 || p.charCodeAt(0) > 57) continue;
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${p}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(f[2]) === pgid && f[0] !== "Z" && f[0] !== "X") return true;
-  }
-  return false;
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+function claim() {
+  let fd;
+  try {
+    fd = openSync(join(dir, "claim.json"), "wx", 0o600);
+  } catch (e) {
+    if (e.code === "EEXIST") process.exit(REFUSED);
+    process.stderr.write(`hyperbayes: the launcher cannot claim ${dir}: ${e.message}\n`);
+    process.exit(1);
+  }
+  const procStart = ownStartTime();
+  const record = {
+    pid: process.pid,
+    ...(procStart !== undefined ? { procStart } : {}),
+    token,
+    host: hostname(),
+    claimedAt: new Date().toISOString(),
+    gpus: process.env.CUDA_VISIBLE_DEVICES ?? "",
+    ...(process.env.SLURM_JOB_ID ? { slurmJobId: process.env.SLURM_JOB_ID } : {}),
+  };
+  try {
+    writeSync(fd, `${JSON.stringify(record)}\n`);
+  } catch (e) {
+    // The claim is ours (the file exists), but says nothing: with a disk this full, the trial
+    // could not keep its output either. Nobody else starts it; the executor calls it lost.
+    process.stderr.write(`hyperbayes: the launcher cannot write its claim: ${e.message}\n`);
+    process.exit(1);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+claim();
+
+// --- records written after launch ------------------------------------------------------------
+
+const reserved = new Set();
+for (const name of ["launcher.json", "exit.json"]) {
+  try {
+    writeFileSync(join(dir, `.${name}.reserve`), Buffer.alloc(RESERVE_BYTES, 0x20), {
+      flag: "wx",
+      mode: 0o600,
+    });
+    reserved.add(name);
+  } catch {
+    // No room even now: the record is written the ordinary way, retried until it succeeds.
+  }
+}
+
+/** Writes `name` into its reserved space when it has one, else atomically. Throws on failure. */
+function writeRecord(name, value) {
+  const text = Buffer.from(`${JSON.stringify(value)}\n`);
+  const reserve = join(dir, `.${name}.reserve`);
+  if (reserved.has(name) && text.length <= RESERVE_BYTES) {
+    try {
+      const fd = openSync(reserve, "r+");
+      try {
+        writeSync(fd, text, 0, text.length, 0);
+        ftruncateSync(fd, text.length);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(reserve, join(dir, name));
+      reserved.delete(name);
+      return;
+    } catch {
+      // Fall back to a fresh file.
+    }
+  }
+  writeJsonAtomic(name, value);
+}
+
+/** Writes `name`, retrying until it succeeds (a disk that fills can also empty). */
+async function persist(name, value) {
+  let wait = RETRY_FIRST_MS;
+  for (;;) {
+    try {
+      writeRecord(name, value);
+      return;
+    } catch {
+      await sleep(wait);
+      wait = Math.min(RETRY_MAX_MS, wait * 2);
+    }
+  }
+}
 
 let launch;
 try {
   launch = JSON.parse(readFileSync(join(dir, "launch.json"), "utf8"));
 } catch (e) {
-  writeJsonAtomic("exit.json", {
+  await persist("exit.json", {
     exitCode: null,
     signal: null,
     endedAt: new Date().toISOString(),
@@ -95,16 +199,32 @@ try {
 const graceMs = Math.min(launch.graceMs ?? 10_000, MAX_TIMER_MS);
 /** @type {"timeout" | "stopped" | "killed" | undefined} */
 let reason;
-let childPid;
+/** What belongs to the trial, once started: its group, its cgroup, its marker. */
+const procs = { mark: token };
+let cgroup;
 let done = false;
 let stopping = false;
 let killTimer;
 let timeoutTimer;
 
+// Logs are cut only through descriptors opened O_APPEND (LogCap checks), so the trial's next
+// write lands after the cut, not past a hole.
+const caps =
+  launch.logCapBytes === 0
+    ? []
+    : [
+        new LogCap(join(dir, "stdout.log"), 1, launch.logCapBytes),
+        new LogCap(join(dir, "stderr.log"), 2, launch.logCapBytes),
+      ];
+const capTimer = setInterval(() => {
+  for (const cap of caps) cap.check();
+}, CHECK_MS);
+capTimer.unref();
+
 function signalGroup(sig) {
-  if (childPid === undefined) return;
+  if (procs.pgid === undefined) return;
   try {
-    process.kill(-childPid, sig);
+    process.kill(-procs.pgid, sig);
   } catch {
     // ESRCH: the group is already gone.
   }
@@ -113,7 +233,7 @@ function signalGroup(sig) {
 function terminate(why, sig) {
   if (why === "killed") {
     reason = "killed";
-    signalGroup("SIGKILL");
+    signalTrial(procs, "SIGKILL");
     return;
   }
   reason ??= why;
@@ -130,17 +250,27 @@ async function finish(result) {
   const endedAt = new Date().toISOString();
   clearTimeout(killTimer);
   clearTimeout(timeoutTimer);
-  if (childPid !== undefined) {
-    // Whatever the trial left behind (data loader workers, a stray server holding stdout) goes
-    // with it, and the result is written only once the group is empty, so the trial's GPUs are
-    // free when the worker hands them to the next trial.
-    signalGroup("SIGKILL");
+  if (procs.pgid !== undefined) {
+    // Whatever the trial left behind goes with it: data loader workers and a stray server in its
+    // group, and what escaped the group (setsid, double forks) through its cgroup or marker. The
+    // result is written only once they are gone, so the trial's GPUs are free when the worker
+    // hands them to the next trial, and nothing writes to its log any more.
     const deadline = Date.now() + DRAIN_LIMIT_MS;
-    while (groupAlive(childPid) && Date.now() < deadline) await sleep(DRAIN_POLL_MS);
+    const poll = procs.cgroup === undefined ? DRAIN_POLL_MS * 4 : DRAIN_POLL_MS;
+    do {
+      signalTrial(procs, "SIGKILL");
+      await sleep(poll);
+    } while (trialAlive(procs) && Date.now() < deadline);
+  }
+  if (cgroup) removeCgroup(cgroup.path);
+  clearInterval(capTimer);
+  for (const cap of caps) {
+    cap.check();
+    cap.close();
   }
   // A stop the executor asked for whose signal lost the race with the trial's end.
   reason ??= readJson("stop.json")?.reason;
-  writeJsonAtomic("exit.json", { ...result, endedAt, ...(reason ? { reason } : {}) });
+  await persist("exit.json", { ...result, endedAt, ...(reason ? { reason } : {}) });
   process.exit(0);
 }
 
@@ -195,36 +325,46 @@ const [file, ...args] = launch.argv;
 const env = {
   ...process.env,
   ...(launch.env !== null && typeof launch.env === "object" ? launch.env : {}),
+  [MARK_VARIABLE]: token,
 };
 // The executor parks the trial's NODE_OPTIONS so they do not apply to this launcher.
 delete env.NODE_OPTIONS;
 if (env.HYPERBAYES_NODE_OPTIONS !== undefined) env.NODE_OPTIONS = env.HYPERBAYES_NODE_OPTIONS;
 delete env.HYPERBAYES_NODE_OPTIONS;
 
+const start = () =>
+  spawn(file, args, { cwd: launch.cwd, env, stdio: "inherit", shell: false, detached: true });
 let child;
 try {
-  child = spawn(file, args, {
-    cwd: launch.cwd,
-    env,
-    stdio: "inherit",
-    shell: false,
-    detached: true,
-  });
+  // launch.cgroup false: the executor's choice (a Slurm job, which Slurm confines already).
+  cgroup = launch.cgroup === false ? undefined : createTrialCgroup(token);
+  if (cgroup) {
+    const { result, inside } = spawnInCgroup(cgroup, start);
+    child = result;
+    if (inside) procs.cgroup = cgroup.path;
+    else cgroup = undefined;
+  } else {
+    child = start();
+  }
 } catch (e) {
   // Synchronous failures: invalid arguments (the executor validates them, so a bug if seen).
   await finish({ exitCode: 126, signal: null, message: `cannot run ${file}: ${e.message}` });
 }
-childPid = child.pid;
+procs.pgid = child.pid;
 child.on("error", (err) => {
-  if (childPid === undefined) finish(spawnFailure(err, file, launch.cwd));
+  if (procs.pgid === undefined) finish(spawnFailure(err, file, launch.cwd));
 });
 child.on("exit", (exitCode, signal) => finish({ exitCode, signal }));
 
-if (childPid !== undefined) {
-  writeJsonAtomic("launcher.json", {
-    pid: process.pid,
-    childPid,
-    startedAt: new Date().toISOString(),
-  });
+if (procs.pgid !== undefined) {
   if (launch.timeoutMs !== undefined) armTimeout(launch.startedAt + launch.timeoutMs);
+  persist("launcher.json", {
+    pid: process.pid,
+    childPid: procs.pgid,
+    startedAt: new Date().toISOString(),
+    mark: token,
+    ...(procs.cgroup !== undefined ? { cgroup: procs.cgroup } : {}),
+  });
+} else if (cgroup) {
+  removeCgroup(cgroup.path);
 }

@@ -18,22 +18,35 @@
  * a session of its own, so it runs at normal priority, as does the worker. See
  * docs/decisions/worker.md, "Dispatch overhead". Stop = SIGTERM to the launcher,
  * which passes it to the command's group once and SIGKILLs the group after the grace period.
- * Should the launcher be gone, the executor signals the command's group itself (pgid from
- * launcher.json) and poll() enforces timeout and grace.
+ * Should the launcher be gone, the executor signals the trial itself (its group, cgroup or
+ * marker, from launcher.json: trial-procs.mjs) and poll() enforces timeout and grace.
+ *
+ * One run per trial directory, whatever dies when: the launcher claims the directory (claim.json,
+ * O_EXCL) before it runs anything, and a second launcher there refuses. The executor follows the
+ * claim, not only its handle, to the launcher that owns the trial, and recover() finds a trial
+ * whose worker died before writing handle.json at each point it can die:
+ *   - before spawning the launcher: launch.json at most, no claim, no launcher: null (start it);
+ *   - after spawning it, before it claimed: its process, by command line (proc.ts findLauncher);
+ *   - after the claim (before or after launcher.json, before handle.json): claim.json.
+ * A start() that races with a launcher recover() could not see (forked, not yet exec'd) loses
+ * the claim; its handle still leads to the trial through claim.json.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import type { FSWatcher } from "node:fs";
-import { closeSync, existsSync, mkdirSync, openSync, watch } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, watch } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { type Env, HyperbayesError, UsageError } from "../errors";
 import { detectGpus, type Gpu } from "../machines/gpus";
-import { groupAlive, lowerSessionPriority, processAlive, readProcStat, signalGroup } from "./proc";
+import { findLauncher, lowerSessionPriority, processAlive, readProcStat } from "./proc";
 import {
   type ExitFile,
   exitFileSchema,
+  gpuList,
+  launchFileSchema,
   parkNodeOptions,
+  readClaim,
   readJson,
   type StopFile,
   stopFileSchema,
@@ -42,6 +55,7 @@ import {
   tryWriteJsonAtomic,
   writeJsonAtomic,
 } from "./trial-files";
+import { removeCgroup, signalTrial, type TrialProcs, trialAlive } from "./trial-procs.mjs";
 import {
   ChangeListeners,
   type LocalTrialHandle,
@@ -64,6 +78,11 @@ export interface LocalExecutorOptions {
   graceMs?: number;
   /** Where launcher.mjs is, for bundlers that move this file away from it. */
   launcherPath?: string;
+  /** Each log's cap on disk (log-cap.mjs; default DEFAULT_LOG_CAP_BYTES, 0 = none). */
+  logCapBytes?: number;
+  /** Give each trial a cgroup of its own where one can be had (default true); false leaves
+   * finding escaped processes to the environment marker (trial-procs.mjs). */
+  cgroups?: boolean;
 }
 
 const RUNNING: TrialState = { state: "running" };
@@ -82,7 +101,19 @@ const trialLaunchSchema = z.object({
   gpus: z.number().int().nonnegative(),
 });
 
-const launcherFileSchema = z.object({ pid: z.number(), childPid: z.number().int().positive() });
+const launcherFileSchema = z.object({
+  pid: z.number(),
+  childPid: z.number().int().positive(),
+  cgroup: z.string().optional(),
+  mark: z.string().optional(),
+});
+
+/** A claim file still empty after this long belongs to a launcher that died writing it. */
+const CLAIM_WRITE_MS = 10_000;
+
+/** Trial directories and the files the executor creates in them are the user's alone. */
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
 
 function sendSignal(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -97,6 +128,8 @@ export class LocalExecutor implements TrialExecutor {
   readonly gpus: readonly Gpu[];
   readonly graceMs: number;
   private readonly launcherPath: string;
+  private readonly logCapBytes: number | undefined;
+  private readonly cgroups: boolean;
   /** Trial dir -> GPU ids lent to it. */
   private readonly lent = new Map<string, readonly string[]>();
   /** Trial dir -> a live trial whose end onChange will announce. */
@@ -110,6 +143,8 @@ export class LocalExecutor implements TrialExecutor {
     this.graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
     this.launcherPath =
       opts.launcherPath ?? fileURLToPath(new URL("./launcher.mjs", import.meta.url));
+    this.logCapBytes = opts.logCapBytes;
+    this.cgroups = opts.cgroups ?? true;
   }
 
   capacity(gpusPerTrial: number): number {
@@ -123,8 +158,9 @@ export class LocalExecutor implements TrialExecutor {
     if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
     const dir = resolve(launch.dir);
     // One launch per directory: a second would mix its output and status files with the first's,
-    // and a stale handle could then misread them.
-    if (existsSync(join(dir, "handle.json"))) {
+    // and a stale handle could then misread them. (The launcher's claim enforces it; this says
+    // so before anything is spawned.)
+    if (existsSync(join(dir, "handle.json")) || readClaim(dir).state !== "none") {
       throw new HyperbayesError(
         "conflict",
         `the trial directory ${dir} was already used by a trial; each start needs a fresh one`,
@@ -132,7 +168,7 @@ export class LocalExecutor implements TrialExecutor {
     }
     const gpuIds = this.lend(dir, launch.gpus);
     try {
-      mkdirSync(dir, { recursive: true });
+      makePrivateDir(dir);
       return await this.spawnLauncher(launch, dir, gpuIds);
     } catch (e) {
       this.lent.delete(dir);
@@ -156,14 +192,63 @@ export class LocalExecutor implements TrialExecutor {
     const h = this.local(handle);
     const state = this.stateOf(h);
     if (state.state === "running") {
-      this.lent.set(resolve(h.dir), [...h.gpus]);
+      // The claim knows which GPUs the running launcher was given, should it not be the one
+      // this handle started.
+      const claim = readClaim(resolve(h.dir));
+      const gpus =
+        claim.state === "claimed" && claim.claim.gpus !== undefined
+          ? gpuList(claim.claim.gpus)
+          : h.gpus;
+      this.lent.set(resolve(h.dir), [...gpus]);
       this.watch(h);
     }
     return state;
   }
 
   async recover(dir: string): Promise<LocalTrialHandle | null> {
-    return readJson(join(resolve(dir), "handle.json"), localTrialHandleSchema) ?? null;
+    const d = resolve(dir);
+    const stored = readJson(join(d, "handle.json"), localTrialHandleSchema);
+    if (stored) return stored;
+    const launch = readJson(join(d, "launch.json"), launchFileSchema);
+    if (!launch) return null; // the worker died before it prepared anything: nothing ran
+    const claim = readClaim(d);
+    let launcher: { pid: number; procStart?: string; gpus?: string[] } | undefined;
+    if (claim.state === "claimed") {
+      const c = claim.claim;
+      launcher = {
+        pid: c.pid,
+        ...(c.procStart !== undefined ? { procStart: c.procStart } : {}),
+        ...(c.gpus !== undefined ? { gpus: gpuList(c.gpus) } : {}),
+      };
+    } else {
+      // Started but not claimed yet (or claimed a moment ago: its claim is being written).
+      launcher = findLauncher(d);
+      if (!launcher && claim.state === "unreadable") {
+        // A claim that stays empty: its launcher died writing it (a full disk), before it ran
+        // anything. The directory is taken all the same: the trial ends here, lost.
+        tryWriteJsonAtomic(d, "exit.json", {
+          exitCode: null,
+          signal: null,
+          endedAt: new Date().toISOString(),
+          reason: "lost",
+          message:
+            "the trial's launcher died while claiming its directory, before it started the command",
+        } satisfies ExitFile);
+        launcher = { pid: process.pid, procStart: "never" };
+      }
+    }
+    if (!launcher) return null; // no launcher ever claimed it, and none is about to: start it
+    const handle: LocalTrialHandle = {
+      kind: "local",
+      dir: d,
+      pid: Math.max(1, launcher.pid),
+      ...(launcher.procStart !== undefined ? { procStart: launcher.procStart } : {}),
+      startedAt: new Date(launch.startedAt).toISOString(),
+      gpus: launcher.gpus ?? launch.gpus ?? [],
+      ...(launch.timeoutMs !== undefined ? { timeoutMs: launch.timeoutMs } : {}),
+    };
+    tryWriteJsonAtomic(d, "handle.json", handle);
+    return handle;
   }
 
   onChange(listener: () => void): () => void {
@@ -220,15 +305,18 @@ export class LocalExecutor implements TrialExecutor {
       startedAt,
       ...(launch.timeoutMs !== undefined ? { timeoutMs: launch.timeoutMs } : {}),
       graceMs: this.graceMs,
+      gpus: [...gpuIds],
+      ...(this.logCapBytes !== undefined ? { logCapBytes: this.logCapBytes } : {}),
+      ...(this.cgroups ? {} : { cgroup: false }),
     });
     const env = trialEnv(launch, dir, gpuIds);
     // The launcher inherits these descriptors and hands them to the trial; the worker keeps no
-    // pipe, so its death cannot block or SIGPIPE a trial.
-    const out = openSync(join(dir, "stdout.log"), "a");
+    // pipe, so its death cannot block or SIGPIPE a trial. O_APPEND: the log cap relies on it.
+    const out = openSync(join(dir, "stdout.log"), "a", PRIVATE_FILE);
     let err: number | undefined;
     let child: ChildProcess;
     try {
-      err = openSync(join(dir, "stderr.log"), "a");
+      err = openSync(join(dir, "stderr.log"), "a", PRIVATE_FILE);
       child = spawn(process.execPath, [this.launcherPath, dir], {
         cwd: dir,
         // Next.js's global typing makes NODE_ENV mandatory in ProcessEnv; a trial env needs none.
@@ -274,14 +362,49 @@ export class LocalExecutor implements TrialExecutor {
     return handle;
   }
 
+  /**
+   * The launcher that owns the trial: the claim's, once there is one (it may not be the one
+   * this handle started, should two have been started), else the handle's. `claimed` false: no
+   * launcher has claimed the directory (yet).
+   */
+  private launcherOf(
+    h: LocalTrialHandle,
+    dir: string,
+  ): { pid: number; procStart?: string; claimed: boolean; token?: string; writing?: boolean } {
+    const claim = readClaim(dir);
+    if (claim.state === "claimed") {
+      const { pid, procStart, token } = claim.claim;
+      return { pid, ...(procStart !== undefined ? { procStart } : {}), claimed: true, token };
+    }
+    const handle = { pid: h.pid, ...(h.procStart !== undefined ? { procStart: h.procStart } : {}) };
+    if (claim.state === "none") return { ...handle, claimed: false };
+    // Created, not written yet: a launcher is between the two steps (microseconds), unless the
+    // file has stayed empty for long (its launcher died writing it).
+    let age = Number.POSITIVE_INFINITY;
+    try {
+      age = Date.now() - statSync(join(dir, "claim.json")).mtimeMs;
+    } catch {
+      // Gone: treated as stale.
+    }
+    return { ...handle, claimed: true, writing: age < CLAIM_WRITE_MS };
+  }
+
   private stateOf(h: LocalTrialHandle): TrialState {
     const dir = resolve(h.dir);
     const exitPath = join(dir, "exit.json");
     let exit = readJson(exitPath, exitFileSchema);
     if (!exit) {
-      if (processAlive(h.pid, h.procStart)) return RUNNING;
-      // The launcher may have written its result just before the liveness check.
-      exit = readJson(exitPath, exitFileSchema) ?? this.orphanState(h, dir);
+      const launcher = this.launcherOf(h, dir);
+      if (launcher.writing || processAlive(launcher.pid, launcher.procStart)) return RUNNING;
+      // The launcher may have written its result (or a launcher its claim, or the handle's
+      // launcher lost the claim to one that is alive) just before the liveness check.
+      exit = readJson(exitPath, exitFileSchema);
+      if (!exit) {
+        const now = this.launcherOf(h, dir);
+        if (now.writing) return RUNNING;
+        if (now.pid !== launcher.pid && processAlive(now.pid, now.procStart)) return RUNNING;
+        exit = this.orphanState(h, dir, now);
+      }
       if (!exit) return RUNNING;
     }
     this.lent.delete(dir);
@@ -290,18 +413,38 @@ export class LocalExecutor implements TrialExecutor {
     return toExit(exit);
   }
 
+  /** What belongs to the trial, for a launcher that is gone: from launcher.json, else (it died
+   * between starting the command and recording it) the claim's marker. */
+  private trialProcs(dir: string, token: string | undefined): TrialProcs | undefined {
+    const rec = readJson(join(dir, "launcher.json"), launcherFileSchema);
+    if (rec) {
+      return {
+        pgid: rec.childPid,
+        ...(rec.cgroup !== undefined ? { cgroup: rec.cgroup } : {}),
+        ...(rec.mark !== undefined ? { mark: rec.mark } : {}),
+      };
+    }
+    return token !== undefined ? { mark: token } : undefined;
+  }
+
   /**
-   * The launcher is gone without a result. While the command's group lives, the trial runs on
-   * unsupervised: enforce timeout and grace here. Once the group is gone, record the end (the
-   * exit code is unknown) so every later poll gives the same answer.
+   * The launcher is gone without a result. While the trial's processes live, the trial runs on
+   * unsupervised: enforce timeout and grace here. Once they are gone, record the end (the exit
+   * code is unknown) so every later poll gives the same answer.
    */
-  private orphanState(h: LocalTrialHandle, dir: string): ExitFile | undefined {
+  private orphanState(
+    h: LocalTrialHandle,
+    dir: string,
+    launcher: { pid: number; claimed: boolean; token?: string },
+  ): ExitFile | undefined {
     const stopFile = readJson(join(dir, "stop.json"), stopFileSchema);
-    const group = readJson(join(dir, "launcher.json"), launcherFileSchema)?.childPid;
-    if (group !== undefined && groupAlive(group)) {
-      this.enforceOrphan(h, dir, group, stopFile);
+    const procs = this.trialProcs(dir, launcher.token);
+    if (procs && trialAlive(procs)) {
+      this.enforceOrphan(h, dir, procs, stopFile);
       return undefined;
     }
+    if (procs?.cgroup !== undefined) removeCgroup(procs.cgroup);
+    const neverStarted = !launcher.claimed && !existsSync(join(dir, "launcher.json"));
     const exit: ExitFile = {
       exitCode: null,
       signal: null,
@@ -309,8 +452,10 @@ export class LocalExecutor implements TrialExecutor {
       reason: stopFile?.reason ?? "lost",
       message: stopFile
         ? `the trial ended after a ${stopFile.reason === "timeout" ? "timeout" : "stop request"}, without a recorded exit status`
-        : `the trial's launcher (pid ${h.pid}) ended without recording an exit status ` +
-          "(it was killed, or the machine restarted); the exit code is unknown",
+        : neverStarted
+          ? `the trial's launcher (pid ${launcher.pid}) ended before it started the command`
+          : `the trial's launcher (pid ${launcher.pid}) ended without recording an exit status ` +
+            "(it was killed, or the machine restarted); the exit code is unknown",
     };
     tryWriteJsonAtomic(dir, "exit.json", exit);
     return exit;
@@ -319,17 +464,17 @@ export class LocalExecutor implements TrialExecutor {
   private enforceOrphan(
     h: LocalTrialHandle,
     dir: string,
-    group: number,
+    procs: TrialProcs,
     stopFile: StopFile | undefined,
   ): void {
     const now = Date.now();
     if (stopFile) {
       if (stopFile.reason === "killed" || now >= Date.parse(stopFile.at) + this.graceMs) {
-        signalGroup(group, "SIGKILL");
+        signalTrial(procs, "SIGKILL");
       }
     } else if (h.timeoutMs !== undefined && now >= Date.parse(h.startedAt) + h.timeoutMs) {
       this.writeStop(dir, "timeout");
-      signalGroup(group, "SIGTERM");
+      signalPolitely(procs, "SIGTERM");
     }
   }
 
@@ -340,15 +485,16 @@ export class LocalExecutor implements TrialExecutor {
     const previous = readJson(join(dir, "stop.json"), stopFileSchema);
     // The first reason stands (a timeout stays a timeout), except that kill overrides.
     if (!previous || reason === "killed") this.writeStop(dir, reason);
-    const group = readJson(join(dir, "launcher.json"), launcherFileSchema)?.childPid;
-    const launcherAlive = processAlive(h.pid, h.procStart);
+    const launcher = this.launcherOf(h, dir);
+    const procs = this.trialProcs(dir, launcher.token);
+    const launcherAlive = processAlive(launcher.pid, launcher.procStart);
     if (reason === "killed") {
-      if (launcherAlive) sendSignal(h.pid, "SIGUSR2");
-      if (group !== undefined) signalGroup(group, "SIGKILL");
+      if (launcherAlive) sendSignal(launcher.pid, "SIGUSR2");
+      if (procs) signalTrial(procs, "SIGKILL");
     } else if (launcherAlive) {
-      sendSignal(h.pid, "SIGTERM");
-    } else if (group !== undefined && !previous) {
-      signalGroup(group, "SIGTERM");
+      sendSignal(launcher.pid, "SIGTERM");
+    } else if (procs && !previous) {
+      signalPolitely(procs, "SIGTERM");
     }
   }
 
@@ -383,6 +529,24 @@ export class LocalExecutor implements TrialExecutor {
   private settle(dir: string): void {
     const entry = this.watched.get(dir);
     if (entry && this.stateOf(entry.handle).state === "exited") this.listeners.emit();
+  }
+}
+
+/** A polite signal goes to the command's group only, as the launcher sends it; without a
+ * recorded group (the launcher died before recording it), to every marked process. */
+function signalPolitely(procs: TrialProcs, signal: NodeJS.Signals): void {
+  signalTrial(procs.pgid !== undefined ? { pgid: procs.pgid } : procs, signal);
+}
+
+/** Creates `dir` and any missing parents 0700, whatever the umask (which is left alone: the
+ * trial's own files are the user's business). */
+function makePrivateDir(dir: string): void {
+  const first = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+  if (first === undefined) return; // it existed
+  // mkdir applies the umask; a umask like 0o027 keeps 0700, an odd one (0o277) would not.
+  for (let d = dir; d.length >= first.length; d = resolve(d, "..")) {
+    chmodSync(d, PRIVATE_DIR);
+    if (d === first) break;
   }
 }
 

@@ -59,17 +59,37 @@ export function processAlive(pid: number, startTime?: string): boolean {
   return startTime === undefined || stat.startTime === startTime;
 }
 
-/** Does process group `pgid` hold any live (non-zombie) process? */
-export function groupAlive(pgid: number): boolean {
-  if (!signalZero(-pgid)) return false;
-  if (!hasProc) return true;
-  for (const entry of readdirSync("/proc")) {
+/** Does process group `pgid` hold any live (non-zombie) process? (One implementation, shared
+ * with the launcher.) */
+export { groupAlive } from "./trial-procs.mjs";
+
+/**
+ * The live process running `node <…>/launcher.mjs <dir>`, found by its command line: a launcher
+ * started for `dir` that has not claimed it yet (a worker died right after starting it).
+ * Undefined without /proc. Never throws.
+ */
+export function findLauncher(dir: string): { pid: number; procStart: string } | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
     const code = entry.charCodeAt(0);
     if (code < 48 || code > 57) continue;
-    const stat = readProcStat(Number(entry));
-    if (stat && stat.pgrp === pgid && stat.state !== "Z" && stat.state !== "X") return true;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    if (argv[2] !== dir || !argv[1]?.endsWith("launcher.mjs")) continue;
+    const pid = Number(entry);
+    const stat = readProcStat(pid);
+    if (stat && stat.state !== "Z" && stat.state !== "X") return { pid, procStart: stat.startTime };
   }
-  return false;
+  return undefined;
 }
 
 /** Sends `signal` to every process of group `pgid`; false when the group is gone. */

@@ -1,10 +1,13 @@
 /**
- * The files every executor keeps in a trial's directory, read and written one way: `exit.json`
- * (the final status, written once by the launcher or by the executor that found the trial gone),
- * `stop.json` (a stop or kill request), and the trial's own environment variables. Writes are
- * atomic (temp file, then rename), so a reader never sees half a record.
+ * The files every executor keeps in a trial's directory, read and written one way: `launch.json`
+ * (what to run, written before the launcher starts), `claim.json` (the launcher that owns the
+ * directory, created with O_EXCL by the launcher before it runs anything: see launcher.mjs),
+ * `exit.json` (the final status, written once by the launcher or by the executor that found the
+ * trial gone), `stop.json` (a stop or kill request), and the trial's own environment variables.
+ * Writes are atomic (temp file, then rename), so a reader never sees half a record, and private
+ * (0600, without touching the process umask): the directory holds the trial's environment.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import type { TrialExit, TrialLaunch } from "./types";
@@ -23,6 +26,54 @@ export const stopFileSchema = z.object({
   at: z.string(),
 });
 export type StopFile = z.infer<typeof stopFileSchema>;
+
+/** What the executor asks the launcher to run; executors may add fields of their own. */
+export const launchFileSchema = z.looseObject({
+  argv: z.array(z.string()),
+  cwd: z.string(),
+  /** Epoch milliseconds of start(); timeouts are measured from it. */
+  startedAt: z.number(),
+  timeoutMs: z.number().positive().optional(),
+  graceMs: z.number().optional(),
+  /** GPU ids the executor lent the trial (local trials). */
+  gpus: z.array(z.string()).optional(),
+});
+export type LaunchFile = z.infer<typeof launchFileSchema>;
+
+/** Written by the launcher that owns the trial directory, before it runs anything. */
+export const claimFileSchema = z.looseObject({
+  /** The launcher's pid and /proc start time. */
+  pid: z.number().int().positive(),
+  procStart: z.string().optional(),
+  /** Also the value of HYPERBAYES_TRIAL_MARK in the trial's environment. */
+  token: z.string().min(1),
+  host: z.string().optional(),
+  claimedAt: z.string().optional(),
+  /** The launcher's CUDA_VISIBLE_DEVICES: the GPUs the trial was really given. */
+  gpus: z.string().optional(),
+  /** Set when the launcher ran as a Slurm job. */
+  slurmJobId: z.string().optional(),
+});
+export type ClaimFile = z.infer<typeof claimFileSchema>;
+
+export type Claim =
+  | { state: "none" }
+  /** The file exists but cannot be read (yet: it is written just after it is created). */
+  | { state: "unreadable" }
+  | { state: "claimed"; claim: ClaimFile };
+
+/** Who owns the trial directory. Never throws. */
+export function readClaim(dir: string): Claim {
+  const path = join(dir, "claim.json");
+  const claim = readJson(path, claimFileSchema);
+  if (claim) return { state: "claimed", claim };
+  return existsSync(path) ? { state: "unreadable" } : { state: "none" };
+}
+
+/** "0,1" -> ["0", "1"]; "" -> []. */
+export function gpuList(visibleDevices: string): string[] {
+  return visibleDevices === "" ? [] : visibleDevices.split(",");
+}
 
 export function toExit(f: ExitFile): TrialExit {
   return {
@@ -53,7 +104,7 @@ export function readJson<T>(path: string, schema: z.ZodType<T>): T | undefined {
 
 export function writeJsonAtomic(dir: string, name: string, value: unknown): void {
   const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(value)}\n`);
+  writeFileSync(tmp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
   renameSync(tmp, join(dir, name));
 }
 

@@ -1,0 +1,50 @@
+// Types of log-cap.mjs (plain JavaScript, so the launcher can import it without tsx).
+
+export const DEFAULT_LOG_CAP_BYTES: number;
+export const MIN_LOG_CAP_BYTES: number;
+export const CHECK_MS: number;
+
+export interface LogCursor {
+  offset: number;
+  gen: number;
+}
+
+export interface CutRecord {
+  /** Odd while a cut is under way. */
+  gen: number;
+  /** Bytes below this offset are never changed by a cut. */
+  head: number;
+  /** Bytes left out so far. */
+  cut: number;
+}
+
+export function sidecarPath(log: string): string;
+export function readCut(log: string): CutRecord;
+
+export class LogCap {
+  constructor(path: string, fd: number, cap?: number);
+  readonly path: string;
+  readonly cap: number;
+  check(): boolean;
+  close(): void;
+}
+
+export interface Slice {
+  bytes: Buffer | undefined;
+  cursor: LogCursor;
+  busy: boolean;
+  jumped?: "cut" | "lag";
+}
+
+export function readSlice(
+  log: string,
+  cursor: LogCursor,
+  buffer: Buffer,
+  maxBytes: number,
+  maxLag?: number,
+): Slice;
+
+export function readTail(
+  log: string,
+  maxBytes: number,
+): { bytes: Buffer; size: number; start: number; cut: number };
