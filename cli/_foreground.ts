@@ -1,10 +1,15 @@
 /**
  * Runs one search in this process, with live progress, the way `bayesian|grid|random` (without
- * --detach) and `resume` do. Ctrl-C asks the search to stop (running trials get SIGTERM and keep
- * what they reported); a second Ctrl-C kills it.
+ * --detach) and `resume` do. Ctrl-C, and SIGTERM (`timeout`, `docker stop`, systemd), ask the
+ * search to stop: running trials get SIGTERM and keep what they reported, and the search ends
+ * `stopped` (docs/decisions/worker.md, "SIGTERM"). A second signal kills it. When the stop
+ * cannot even be asked for (the database is unreachable or full), the search is left as it is,
+ * its trials running, for `hyperbayes resume`.
  */
 import type { Search, Store } from "../db";
 import { defaultHome } from "../db";
+import { leaseTtlMs } from "../workers/lease";
+import { diskFullError, storeFault } from "../workers/store-faults";
 import { Executors, runSearch, type WorkerContext } from "../workers/worker";
 import { formatNumber, formatParams } from "./_common";
 import { createProgress } from "./_progress";
@@ -21,23 +26,41 @@ export async function runInForeground(
     owner,
     home: defaultHome(),
     executors: new Executors(),
+    leaseTtlMs: leaseTtlMs(),
     onEvent: progress.onEvent,
   };
-  let interrupts = 0;
+  const leave = new AbortController();
+  let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
-    interrupts++;
-    const mode = interrupts === 1 && sig === "SIGINT" ? "stop" : "kill";
+    signals++;
+    const mode = signals === 1 ? "stop" : "kill";
+    const again = sig === "SIGINT" ? "Ctrl-C again" : `a second ${sig}`;
     process.stderr.write(
       mode === "stop"
-        ? "\nstopping: running trials get SIGTERM and keep what they reported (Ctrl-C again to kill)\n"
+        ? `\nstopping (${sig}): running trials get SIGTERM and keep what they reported (${again} to kill)\n`
         : "\nkilling the search and its running trials\n",
     );
-    store.requestStop(search.id, mode).catch(() => {});
+    store.requestStop(search.id, mode).catch(() => leave.abort());
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const end = await runSearch(ctx, search.id);
+    let end: Search;
+    try {
+      end = await runSearch(ctx, search.id, leave.signal);
+    } catch (e) {
+      if (storeFault(e) !== "full") throw e;
+      throw diskFullError(
+        e,
+        `search ${search.id} was left as it was (its running trials carry on); free some space, then run hyperbayes resume ${search.id}`,
+      );
+    }
+    if (leave.signal.aborted) {
+      process.stdout.write(
+        `\nsearch ${end.id} left as it was: its running trials carry on; hyperbayes resume ${end.id} finishes it\n`,
+      );
+      return 1;
+    }
     const trials = await store.listTrials(end.id);
     const counts = new Map<string, number>();
     for (const t of trials) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);

@@ -2,6 +2,7 @@
 import { randomInt } from "node:crypto";
 import { defaultMachineType, resolveMachineType } from "../lib/machines/types";
 import type { SearchKind } from "../lib/search/spec";
+import { leaseTtlMs } from "../workers/lease";
 import { newOwnerId, takeLease } from "../workers/worker";
 import { withStore } from "./_common";
 import { runInForeground } from "./_foreground";
@@ -24,9 +25,10 @@ export async function run(kind: SearchKind, argv: string[]): Promise<number> {
   const goalNote = resolved.goalInferred ? " (inferred from the name; --goal to change)" : "";
   return withStore(async (store) => {
     const owner = newOwnerId();
+    const ttlMs = leaseTtlMs();
     const search = await store.createSearch(
       spec,
-      resolved.detach ? {} : { status: "running", lease: { owner, ttlMs: 15_000 } },
+      resolved.detach ? {} : { status: "running", lease: { owner, ttlMs } },
     );
     process.stdout.write(
       `search ${search.id}: ${kind}, ${spec.numRuns} trials, ${spec.parallelRuns} at once on ${machine.name}, ` +
@@ -38,7 +40,7 @@ export async function run(kind: SearchKind, argv: string[]): Promise<number> {
       );
       return 0;
     }
-    if (!(await takeLease(store, search, owner))) {
+    if (!(await takeLease(store, search, owner, ttlMs))) {
       process.stderr.write(`search ${search.id} was taken by another worker\n`);
       return 1;
     }

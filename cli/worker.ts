@@ -1,5 +1,6 @@
 /** `hyperbayes worker`: runs queued searches (and takes over orphaned ones) until stopped. */
 import { openStore } from "../db";
+import { diskFullError, storeFault } from "../workers/store-faults";
 import { runWorker } from "../workers/worker";
 import { parseFlags } from "./_args";
 
@@ -30,6 +31,12 @@ export async function run(argv: string[]): Promise<number> {
         if (e.type === "notice") process.stdout.write(`search ${e.search.id}: ${e.message}\n`);
       },
     });
+  } catch (e) {
+    if (storeFault(e) !== "full") throw e;
+    throw diskFullError(
+      e,
+      "the worker stopped, leaving its searches as they were (their running trials carry on); free some space, then start it again",
+    );
   } finally {
     await store.close();
   }

@@ -9,11 +9,15 @@
  * of a trial that was queued when the previous worker died; only a trial with neither is started
  * (again) — it never ran. Trial numbers are unique per search in the store, so none runs twice.
  * Every write is conditioned on holding the lease: a worker that lost it cannot clobber the
- * worker that took over.
+ * worker that took over; and before it starts, stops or kills a trial, a loop makes sure its
+ * lease is still its own (`lease.ts`), so a loop that stalled past its lease stops before it
+ * acts. A process runs at most one loop per search. The store is called through a wrapper that
+ * waits out an unreachable database (`store-faults.ts`); a full disk ends the loop, leaving
+ * the search as it is for `hyperbayes resume`.
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { defaultHome, type Search, type Store, type Trial } from "../db";
+import { defaultHome, type Search, StateConflictError, type Store, type Trial } from "../db";
 import { substituteCommand } from "../lib/command";
 import { type Env, HyperbayesError } from "../lib/errors";
 import { createLocalExecutor } from "../lib/executors/local";
@@ -30,11 +34,11 @@ import { createStopWatcher, formatStopCondition, type StopWatcher } from "../lib
 import type { MetricPoint } from "../lib/metrics/stream";
 import { type ModelState, type Observation, suggest } from "../lib/optimizer";
 import type { Params } from "../lib/space/schema";
+import { HeldLease, LeaseLost, leaseTtlMs } from "./lease";
 import { type TrialOutcome, trialOutcome } from "./outcome";
+import { patientStore, storeFault } from "./store-faults";
 import { TrialOutput } from "./tail";
 
-export const LEASE_TTL_MS = 15_000;
-const HEARTBEAT_MS = 3_000;
 /** How often running trials' output is read and their state polled, besides exit events. */
 const TICK_MS = 250;
 
@@ -52,6 +56,10 @@ export interface WorkerContext {
   /** Data directory; trial directories live under it. */
   home: string;
   executors: Executors;
+  /** Default `leaseTtlMs()` (HYPERBAYES_LEASE_TTL_MS, else 15 s). */
+  leaseTtlMs?: number;
+  /** Monotonic milliseconds for the lease's own timing; default `performance.now`. */
+  clock?: () => number;
   onEvent?: (e: WorkerEvent) => void;
   /** Adds its time spent in `suggest` (for benchmarks that exclude it). */
   timing?: { suggestMs: number };
@@ -141,24 +149,36 @@ interface LiveTrial {
   signalled?: "stop" | "kill";
 }
 
-class LeaseLost extends Error {}
-
 /**
  * Runs a search this worker holds the lease of, until it ends (or the lease is lost, or `signal`
- * aborts: then running trials are left running for the next worker to adopt).
+ * aborts: then what running trials printed so far is stored, and they are left running for the
+ * next worker to adopt). Throws what the loop cannot go on with: a full disk (`storeFault`
+ * "full"; the search is left as it is, resumable) or a failure of the search itself.
  */
 export async function runSearch(
   ctx: WorkerContext,
   searchId: number,
   signal?: AbortSignal,
 ): Promise<Search> {
-  const { store, owner } = ctx;
-  let search = await mustGet(store, searchId);
+  const { owner } = ctx;
+  const emit = (e: WorkerEvent) => ctx.onEvent?.(e);
+  const waiting = signal ? { signal } : {};
+  // The first read waits silently: a notice names its search.
+  let search = await mustGet(patientStore(ctx.store, waiting), searchId);
+  const store = patientStore(ctx.store, {
+    ...waiting,
+    onOutage: (e) =>
+      emit({
+        type: "notice",
+        search,
+        message: `the database does not answer (${e instanceof Error ? e.message : String(e)}); retrying`,
+      }),
+    onRecovered: () => emit({ type: "notice", search, message: "the database answers again" }),
+  });
   const spec = search.spec;
   const machine = await resolveMachineType(spec.machineType);
   const executor = await ctx.executors.forMachine(machine);
   const guard = { leaseOwner: owner };
-  const emit = (e: WorkerEvent) => ctx.onEvent?.(e);
 
   // A change that arrives while the loop is busy must not be lost: it marks the loop dirty, and
   // the next nap returns at once.
@@ -188,18 +208,15 @@ export async function runSearch(
   const onAbort = () => wake();
   signal?.addEventListener("abort", onAbort);
 
-  let leaseOk = true;
-  const heartbeat = setInterval(() => {
-    store.renewLease(searchId, owner, LEASE_TTL_MS).then(
-      (ok) => {
-        if (!ok) {
-          leaseOk = false;
-          wake();
-        }
-      },
-      () => {}, // a busy database: the next beat retries well within the TTL
-    );
-  }, HEARTBEAT_MS);
+  const lease = new HeldLease({
+    store: ctx.store,
+    patientStore: store,
+    searchId,
+    owner,
+    ttlMs: ctx.leaseTtlMs ?? leaseTtlMs(),
+    ...(ctx.clock ? { clock: ctx.clock } : {}),
+    onLost: wake,
+  });
 
   const live = new Map<number, LiveTrial>();
   const ended: Trial[] = [];
@@ -235,6 +252,7 @@ export async function runSearch(
     ) {
       entry.earlyStop =
         entry.watcher.reason ?? spec.stopConditions.map(formatStopCondition).join(" && ");
+      await lease.ensure();
       await executor.stop(entry.handle);
       emit({
         type: "notice",
@@ -278,6 +296,7 @@ export async function runSearch(
     const dir = trialDir(ctx.home, searchId, number);
     let trial =
       existing ?? (await store.createTrial(searchId, { number, params, status: "queued" }, guard));
+    await lease.ensure();
     const startedAt = new Date();
     const handle = await executor.start({
       searchId: String(searchId),
@@ -300,6 +319,7 @@ export async function runSearch(
   }
 
   try {
+    await lease.ensure();
     // Take stock: what a previous worker left behind.
     const resumed = (await store.listTrials(searchId)).length > 0;
     emit({ type: "search-started", search, resumed });
@@ -340,8 +360,8 @@ export async function runSearch(
     // the running trials' output are read once per tick, so a wake costs only what refills a slot.
     let lastTick = Number.NEGATIVE_INFINITY;
     for (;;) {
-      if (!leaseOk) throw new LeaseLost();
-      if (signal?.aborted) return search;
+      await lease.ensure();
+      if (signal?.aborted) return await detach();
       const tick = performance.now() - lastTick >= TICK_MS;
       if (tick) {
         lastTick = performance.now();
@@ -353,6 +373,7 @@ export async function runSearch(
         const mode = search.stopRequested;
         for (const entry of live.values()) {
           if (entry.signalled === mode || entry.signalled === "kill") continue;
+          await lease.ensure();
           entry.signalled = mode;
           if (mode === "kill") await executor.kill(entry.handle);
           else await executor.stop(entry.handle);
@@ -386,6 +407,7 @@ export async function runSearch(
       if (tooManyFailures && live.size > 0) {
         for (const entry of live.values()) {
           if (!entry.signalled) {
+            await lease.ensure();
             entry.signalled = "stop";
             await executor.stop(entry.handle);
           }
@@ -427,6 +449,16 @@ export async function runSearch(
           if (result.exhausted) {
             exhausted = true;
             emit({ type: "notice", search, message: "every point of the space has been tried" });
+          } else if (
+            result.points.length === 0 &&
+            live.size === 0 &&
+            queuedLeftovers.length === 0
+          ) {
+            // Nothing in flight could change its answer: asking again would spin forever.
+            return await end(
+              "failed",
+              `the optimizer proposed no new point after ${ended.length} trials, without the space being used up (a range too narrow to tell its values apart?)`,
+            );
           }
           for (const params of result.points) {
             const number = nextNumber;
@@ -446,35 +478,26 @@ export async function runSearch(
       if (live.size === 0 && queuedLeftovers.length === 0) {
         const done = ended.length >= spec.numRuns || exhausted;
         if (done || stopping) {
-          const status = tooManyFailures
-            ? "failed"
-            : search.stopRequested === "kill"
+          if (tooManyFailures) {
+            return await end(
+              "failed",
+              `${failures} trials failed (--max-failures ${spec.maxFailures})`,
+            );
+          }
+          return await end(
+            search.stopRequested === "kill"
               ? "killed"
               : search.stopRequested === "stop"
                 ? "stopped"
-                : "complete";
-          search = await store.updateSearch(
-            searchId,
-            {
-              status,
-              endedAt: new Date(),
-              ...(tooManyFailures
-                ? {
-                    failureReason: `${failures} trials failed (--max-failures ${spec.maxFailures})`,
-                  }
-                : {}),
-            },
-            guard,
+                : "complete",
           );
-          await store.addEvent(searchId, { kind: "status", message: `search ${status}` });
-          emit({ type: "search-ended", search });
-          return search;
         }
       }
       await nap(Math.max(1, TICK_MS - (performance.now() - lastTick)));
     }
   } catch (e) {
-    if (e instanceof LeaseLost) {
+    // A write refused for its lease condition means the same as a failed renewal.
+    if (e instanceof LeaseLost || (e instanceof StateConflictError && !(await holdsLease()))) {
       emit({
         type: "notice",
         search,
@@ -482,12 +505,49 @@ export async function runSearch(
       });
       return search;
     }
+    // Told to leave while waiting for the database: the next worker carries on.
+    if (signal?.aborted && storeFault(e) === "unreachable") return search;
     throw e;
   } finally {
-    clearInterval(heartbeat);
+    lease.close();
     unsubscribe();
     signal?.removeEventListener("abort", onAbort);
-    if (leaseOk) await store.releaseLease(searchId, owner).catch(() => {});
+    if (lease.held) await ctx.store.releaseLease(searchId, owner).catch(() => {});
+  }
+
+  async function end(
+    status: "complete" | "stopped" | "killed" | "failed",
+    failureReason?: string,
+  ): Promise<Search> {
+    search = await store.updateSearch(
+      searchId,
+      { status, endedAt: new Date(), ...(failureReason ? { failureReason } : {}) },
+      guard,
+    );
+    await store.addEvent(searchId, { kind: "status", message: `search ${status}` });
+    emit({ type: "search-ended", search });
+    return search;
+  }
+
+  /**
+   * Leaves the search to the next worker. What the running trials printed so far is stored
+   * first, so none of it waits in the logs for whoever adopts them; a store that cannot take it
+   * (a full disk) leaves it there, and the adopter reads it.
+   */
+  async function detach(): Promise<Search> {
+    for (const entry of live.values()) {
+      try {
+        await collect(entry, false);
+      } catch {
+        // Still in the trial's log: the adopter reads it from there.
+      }
+    }
+    return search;
+  }
+
+  async function holdsLease(): Promise<boolean> {
+    const now = await ctx.store.getSearch(searchId).catch(() => undefined);
+    return now?.lease?.owner === owner;
   }
 }
 
@@ -519,12 +579,17 @@ async function mustGet(store: Store, id: number): Promise<Search> {
  * host (a worker that was SIGKILLed), in which case it is released first. False when a live
  * worker holds it.
  */
-export async function takeLease(store: Store, search: Search, owner: string): Promise<boolean> {
-  if (await store.acquireLease(search.id, owner, LEASE_TTL_MS)) return true;
+export async function takeLease(
+  store: Store,
+  search: Search,
+  owner: string,
+  ttlMs = leaseTtlMs(),
+): Promise<boolean> {
+  if (await store.acquireLease(search.id, owner, ttlMs)) return true;
   const holder = search.lease?.owner;
   if (holder && leaseOwnerIsDead(holder)) {
     await store.releaseLease(search.id, holder);
-    return store.acquireLease(search.id, owner, LEASE_TTL_MS);
+    return store.acquireLease(search.id, owner, ttlMs);
   }
   return false;
 }
@@ -539,56 +604,89 @@ export interface RunWorkerOptions {
   maxSearches?: number;
   /** How often to look for queued searches (default 500 ms). */
   pollMs?: number;
+  /** Default `leaseTtlMs()`. */
+  leaseTtlMs?: number;
 }
 
 /**
  * Runs queued searches (and takes over those whose worker died) until `signal` aborts. On abort
- * it returns promptly; running trials keep running, and the next worker adopts them.
+ * it returns promptly; running trials keep running, and the next worker adopts them. One loop
+ * per search: a search whose lease lapsed while this process stalled is still this process's
+ * (its loop renews it or finds it lost), so it is never claimed again here. A full disk ends
+ * every loop, leaving their searches as they are, and is thrown once they have all left.
  */
 export async function runWorker(options: RunWorkerOptions): Promise<void> {
+  const ttlMs = options.leaseTtlMs ?? leaseTtlMs();
   const ctx: WorkerContext = {
     store: options.store,
     owner: options.owner ?? newOwnerId(),
     home: options.home ?? defaultHome(),
     executors: new Executors(),
+    leaseTtlMs: ttlMs,
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   };
-  const running = new Set<Promise<unknown>>();
+  const diskFull = new AbortController();
+  const signal = AbortSignal.any([options.signal, diskFull.signal]);
+  const claimer = patientStore(ctx.store, { signal });
+  /** Search id -> its loop. */
+  const running = new Map<number, Promise<void>>();
+  let fatal: unknown;
   const max = options.maxSearches ?? 8;
   try {
-    while (!options.signal.aborted) {
+    while (!signal.aborted) {
       if (running.size < max) {
-        const search = await ctx.store.claimNextQueuedSearch(ctx.owner, LEASE_TTL_MS);
+        let search: Search | undefined;
+        try {
+          search = await claimer.claimNextQueuedSearch(ctx.owner, ttlMs, {
+            skip: [...running.keys()],
+          });
+        } catch (e) {
+          if (signal.aborted && storeFault(e) === "unreachable") break;
+          if (storeFault(e) !== "full") throw e;
+          fatal = e;
+          diskFull.abort();
+          break;
+        }
         if (search) {
-          const job = runSearch(ctx, search.id, options.signal)
-            .catch(async (e: unknown) => {
-              const message = e instanceof Error ? e.message : String(e);
-              await ctx.store
-                .updateSearch(
-                  search.id,
-                  { status: "failed", endedAt: new Date(), failureReason: message },
-                  { leaseOwner: ctx.owner },
-                )
-                .catch(() => {});
-              await ctx.store.releaseLease(search.id, ctx.owner).catch(() => {});
-            })
-            .finally(() => running.delete(job));
-          running.add(job);
+          const id = search.id;
+          const job = runSearch(ctx, id, signal)
+            .then(
+              () => {},
+              async (e: unknown) => {
+                if (storeFault(e) === "full") {
+                  fatal ??= e;
+                  diskFull.abort();
+                  return;
+                }
+                const message = e instanceof Error ? e.message : String(e);
+                await ctx.store
+                  .updateSearch(
+                    id,
+                    { status: "failed", endedAt: new Date(), failureReason: message },
+                    { leaseOwner: ctx.owner },
+                  )
+                  .catch(() => {});
+                await ctx.store.releaseLease(id, ctx.owner).catch(() => {});
+              },
+            )
+            .finally(() => running.delete(id));
+          running.set(id, job);
           continue;
         }
       }
       await new Promise<void>((resolve) => {
         const done = () => {
           clearTimeout(timer);
-          options.signal.removeEventListener("abort", done);
+          signal.removeEventListener("abort", done);
           resolve();
         };
         const timer = setTimeout(done, options.pollMs ?? 500);
-        options.signal.addEventListener("abort", done);
+        signal.addEventListener("abort", done);
       });
     }
-    await Promise.allSettled(running);
+    await Promise.allSettled(running.values());
   } finally {
     await ctx.executors.close();
   }
+  if (fatal !== undefined) throw fatal;
 }

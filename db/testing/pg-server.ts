@@ -13,6 +13,12 @@ import pg from "pg";
 export interface PgServer {
   /** A fresh, empty database on the server. */
   createDatabase(): Promise<{ url: string; drop(): Promise<void> }>;
+  /**
+   * For tests of a database outage (the throwaway cluster only; undefined for a server the caller
+   * runs): `down` stops the server at once, as a crash or a restart would, keeping its data;
+   * `up` starts it again on the same data directory and socket.
+   */
+  outage?: { down(): void; up(): void };
   stop(): Promise<void>;
 }
 
@@ -46,9 +52,14 @@ function withDatabase(serverUrl: string, name: string): string {
   return url.toString();
 }
 
-function serverOn(adminUrl: string, stop: () => Promise<void>): PgServer {
+function serverOn(
+  adminUrl: string,
+  stop: () => Promise<void>,
+  outage?: PgServer["outage"],
+): PgServer {
   let n = 0;
   return {
+    ...(outage ? { outage } : {}),
     async createDatabase() {
       const name = `hb_test_${process.pid}_${Date.now().toString(36)}_${n++}`;
       const admin = new pg.Client({ connectionString: adminUrl });
@@ -84,8 +95,7 @@ export async function startPgServer(): Promise<PgServer | { skipped: string }> {
     const [cmd, ...rest] = [...user.prefix, join(bin, tool), ...args];
     execFileSync(cmd!, rest, { stdio: ["ignore", "ignore", "pipe"] });
   };
-  try {
-    run("initdb", ["-D", data, "-U", "hyperbayes", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+  const start = () =>
     run("pg_ctl", [
       "-D",
       data,
@@ -96,16 +106,32 @@ export async function startPgServer(): Promise<PgServer | { skipped: string }> {
       `-k ${dir} -c listen_addresses='' -c fsync=off -c max_connections=200`,
       "start",
     ]);
+  try {
+    run("initdb", ["-D", data, "-U", "hyperbayes", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+    start();
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     return { skipped: `could not start a PostgreSQL server: ${(e as Error).message}` };
   }
   const adminUrl = `postgresql://hyperbayes@localhost/postgres?host=${encodeURIComponent(dir)}`;
-  return serverOn(adminUrl, async () => {
-    try {
-      run("pg_ctl", ["-D", data, "-m", "immediate", "stop"]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  let running = true;
+  const down = () => {
+    run("pg_ctl", ["-D", data, "-m", "immediate", "stop"]);
+    running = false;
+  };
+  const up = () => {
+    start();
+    running = true;
+  };
+  return serverOn(
+    adminUrl,
+    async () => {
+      try {
+        if (running) down();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    { down, up },
+  );
 }

@@ -1,10 +1,12 @@
 /** Runs the real `hyperbayes` command in a temporary data directory, for end-to-end tests. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll } from "vitest";
-import { openSqliteStore, type Store } from "../../db";
+import { openSqliteStore, type Store, type Trial } from "../../db";
+import { createMetricParser, type MetricPoint } from "../../lib/metrics/stream";
+import { OUTPUT_FILES } from "../tail";
 import { trialDir } from "../worker";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -85,4 +87,97 @@ export function maxConcurrent(
     max = Math.max(max, now);
   }
   return max;
+}
+
+/** One line of a trial's `--record` file (workers/testing/trial.mjs): the trial's word it ran. */
+export interface TrialStart {
+  search: number;
+  trial: number;
+  pid: number;
+  /** The process that started the trial's launcher: the worker or foreground CLI. */
+  worker: number | undefined;
+  time: number;
+}
+
+export function readStarts(file: string): TrialStart[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as TrialStart);
+}
+
+/**
+ * The exactly-once count of trials against what they recorded themselves: `twice` counts trial
+ * rows started more than once, `lost` rows that ran (started, or recorded as running or ended
+ * with a start time) without a start of their own, and starts no row accounts for.
+ */
+export function countRuns(
+  trials: readonly Pick<Trial, "searchId" | "number" | "startedAt">[],
+  starts: readonly TrialStart[],
+): { checked: number; lost: number; twice: number } {
+  const byTrial = new Map<string, number>();
+  for (const s of starts) {
+    const key = `${s.search}/${s.trial}`;
+    byTrial.set(key, (byTrial.get(key) ?? 0) + 1);
+  }
+  let lost = 0;
+  let twice = 0;
+  const rows = new Set<string>();
+  for (const t of trials) {
+    const key = `${t.searchId}/${t.number}`;
+    rows.add(key);
+    const n = byTrial.get(key) ?? 0;
+    if (n > 1) twice++;
+    if (n === 0 && t.startedAt !== null) lost++;
+  }
+  for (const key of byTrial.keys()) if (!rows.has(key)) lost++;
+  return { checked: trials.length, lost, twice };
+}
+
+/**
+ * Every metric point a trial printed, parsed from its files by the worker's own parser: what the
+ * store must hold once the trial is recorded as ended.
+ */
+export function printedPoints(home: string, searchId: number, number: number): MetricPoint[] {
+  const out: MetricPoint[] = [];
+  for (const name of OUTPUT_FILES) {
+    const path = join(trialDir(home, searchId, number), name);
+    if (!existsSync(path)) continue;
+    const parser = createMetricParser();
+    out.push(...parser.push(readFileSync(path)), ...parser.end());
+  }
+  return out;
+}
+
+/** Points of `printed` that `stored` lacks (same metric, step and value). */
+export function missingPoints(
+  printed: readonly MetricPoint[],
+  stored: readonly { name: string; step: number; value: number }[],
+): MetricPoint[] {
+  const have = new Set(stored.map((p) => `${p.name}@${p.step}=${p.value}`));
+  return printed.filter((p) => !have.has(`${p.name}@${p.step}=${p.value}`));
+}
+
+/** Resolves with the child's exit code and signal once it has exited. */
+export function exited(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: string | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return new Promise((done) => child.on("exit", (code, signal) => done({ code, signal })));
+}
+
+/** The child's stdout and stderr as they grow. */
+export function captureOutput(child: ChildProcess): { stdout: () => string; stderr: () => string } {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr?.on("data", (d) => {
+    stderr += d;
+  });
+  return { stdout: () => stdout, stderr: () => stderr };
 }

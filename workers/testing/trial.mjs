@@ -7,7 +7,12 @@
 //   argv     prints its arguments as one JSON line, then loss=1
 //   gpu      prints gpu=<CUDA_VISIBLE_DEVICES> after --sleep-ms, then loss=1
 //   steps    prints loss=<value>/(step+1) for --steps N steps, --step-ms apart
+//   wait     prints --steps N steps as `steps` does, then waits until the file --go names
+//            exists, then prints loss=<value> and exits 0
+// --record FILE appends one JSON line to FILE as it starts: the trial's own word that it ran,
+// with the pid of the process that launched its launcher (the worker that started it).
 import { spawn } from "node:child_process";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const args = process.argv.slice(2);
@@ -18,7 +23,30 @@ const flag = (name) => {
 const mode = flag("--mode") ?? "ok";
 const value = Number(flag("--value") ?? "1");
 const sleepMs = Number(flag("--sleep-ms") ?? "0");
+const record = flag("--record");
+if (record) {
+  appendFileSync(
+    record,
+    `${JSON.stringify({
+      search: Number(process.env.HYPERBAYES_SEARCH),
+      trial: Number(process.env.HYPERBAYES_TRIAL),
+      pid: process.pid,
+      worker: parentOf(process.ppid),
+      time: Date.now(),
+    })}\n`,
+  );
+}
 if (sleepMs > 0) await sleep(sleepMs);
+
+/** The parent pid of `pid`, from /proc (undefined where there is none). */
+function parentOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return undefined;
+  }
+}
 
 switch (mode) {
   case "ok":
@@ -55,12 +83,18 @@ switch (mode) {
     console.log(`gpu=${process.env.CUDA_VISIBLE_DEVICES}`);
     console.log("loss=1");
     break;
-  case "steps": {
+  case "steps":
+  case "wait": {
     const steps = Number(flag("--steps") ?? "10");
     const stepMs = Number(flag("--step-ms") ?? "100");
     for (let step = 0; step < steps; step++) {
       console.log(`step=${step} loss=${value / (step + 1)}`);
       await sleep(stepMs);
+    }
+    if (mode === "wait") {
+      const go = flag("--go") ?? "";
+      while (!existsSync(go)) await sleep(50);
+      console.log(`loss=${value}`);
     }
     break;
   }
