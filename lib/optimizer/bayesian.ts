@@ -5,28 +5,33 @@
  *    values) and their values oriented so that lower is better, then warped (transform.ts).
  *    Failed trials are imputed at the worst warped value: a configuration that crashed is bad,
  *    and the model should steer away from its neighbourhood rather than ignore it.
- * 2. Until the initial design is complete, points come from a seeded Sobol sequence addressed by
- *    the number of points already issued, so the design stays one coherent low-discrepancy set
- *    across asks and in-flight trials.
- * 3. Then a Matérn 5/2 ARD GP with a fitted constant mean is fitted (gp/fit.ts; warm-started
+ * 2. Until the initial design is complete, points come from design.ts: a seeded Sobol sequence
+ *    addressed by the number of points already issued (one coherent low-discrepancy set across
+ *    asks and in-flight trials), with every choice's values stratified.
+ * 3. Then a Matérn 5/2 GP with one length-scale per parameter (a Hamming-type distance over a
+ *    choice's values, gp/kernel.ts) and a fitted constant mean is fitted (gp/fit.ts; warm-started
  *    from the previous ask's state, refitted on a schedule as data grows, see `shouldRefit`), the
  *    pending trials are added as hallucinated observations (GP-BUCB, gp/posterior.ts) and each
- *    new point maximizes the acquisition (acquisition/). Every chosen point is hallucinated in
- *    turn, so a batch spreads; a point whose model correlation with one in flight exceeds
- *    `maxCorrelation` is a near-duplicate and is not proposed.
+ *    new point maximizes the acquisition (acquisition/), whose search also steps between the
+ *    values of choices and ints. Every chosen point is hallucinated in turn, so a batch spreads;
+ *    a point whose model correlation with one in flight exceeds `maxCorrelation` is a
+ *    near-duplicate and is not proposed.
  *
  * docs/decisions/optimizer.md records why each default is what it is, with measurements.
  *
- * Glossary: D = cube dims; X = n×D encoded observations; y = warped values (lower is better);
- * θ = GP log-hyperparameters; t = number of real observations the GP sees; κ = UCB weight.
+ * Glossary: D = cube dims; G = parameters (one length-scale each); X = n×D encoded observations;
+ * y = warped values (lower is better); θ = GP log-hyperparameters; t = number of real
+ * observations the GP sees; κ = UCB weight.
  */
 import type { SpaceCodec } from "../space/encode";
 import type { Params } from "../space/schema";
 import { type AcquisitionSpec, optimizeAcquisition } from "./acquisition";
+import { InitialDesign } from "./design";
 import { defaultPrior, fitHyperparameters, type HyperPrior, priorMode } from "./gp/fit";
+import type { LengthScaleMap } from "./gp/kernel";
 import { GpPosterior } from "./gp/posterior";
 import { drawUntaken } from "./random";
-import { QuasiRandom, Rng } from "./rng";
+import { Rng } from "./rng";
 import type { TakenSet } from "./taken";
 import { type OutputWarp, warpOutputs } from "./transform";
 import {
@@ -143,34 +148,43 @@ export function suggestBayesian(
 
   const data = encodeObservations(req, codec, options);
   const nInit = options.initialDesign(req.space.length, req.n + req.pending.length);
-  const design = new QuasiRandom(D, new Rng(req.seed, 0x5eed));
-  let index = req.observations.length + req.pending.length;
-  const issued = () => req.observations.length + req.pending.length + out.length;
+  const history = [...req.observations.map((o) => o.params), ...req.pending];
+  const design = new InitialDesign(codec, req.seed, history);
+  let index = history.length;
+  const issued = () => history.length + out.length;
   // Design phase. Sobol indices are consumed in order; a discrete point already taken is skipped.
   let misses = 0;
   while (out.length < req.n && (issued() < nInit || data.ranking.length < MIN_FOR_MODEL)) {
     if (taken.full()) break;
-    const u = design.point(index);
-    codec.snap(u);
+    const u = design.point(index++);
     if (issue(u)) {
-      index++;
+      design.record(u);
       misses = 0;
     } else if (++misses > 64) {
       const p = drawUntaken(req.space, codec, taken, rng);
       if (!p) break;
-      points.push(codec.encode(p));
+      const v = codec.encode(p);
+      points.push(v);
       out.push(p);
-      index++;
-    } else {
-      index++;
+      design.record(v);
     }
   }
   if (out.length >= req.n || taken.full()) return finish(out, req, taken, req.warm);
 
-  const fit = fitModel(data, D, req.warm, options, rng);
+  const map = lengthScaleMap(codec);
+  const fit = fitModel(data, D, map, req.warm, options, rng);
   const pendingX = req.pending.map((p) => codec.snap(codec.encode(p)));
   const extra = pendingX.length + req.n;
-  const gp = GpPosterior.create(data.X, data.y, data.n, D, fit.theta, extra, options.constantMean);
+  const gp = GpPosterior.create(
+    data.X,
+    data.y,
+    data.n,
+    D,
+    fit.theta,
+    extra,
+    options.constantMean,
+    map,
+  );
   if (!gp) {
     // K could not be factored even with jitter (non-finite values?): fall back to random.
     while (out.length < req.n) {
@@ -187,7 +201,7 @@ export function suggestBayesian(
   }
 
   const continuous = continuousMask(codec);
-  const discrete = continuous.some((v) => v === 0);
+  const discrete = codec.layout.some((b) => b.spec.kind === "choice" || b.spec.type === "int");
   let best = Number.POSITIVE_INFINITY;
   for (const i of data.ranking) best = Math.min(best, data.y[i]!);
   const spec: AcquisitionSpec = {
@@ -208,6 +222,7 @@ export function suggestBayesian(
       spec,
       continuous,
       snap: discrete ? (u) => codec.snap(u) : undefined,
+      neighbours: discrete ? (u) => codec.neighbours(u) : undefined,
       rng,
       anchors,
       accept: (u) => {
@@ -250,15 +265,41 @@ function finish(
   return result;
 }
 
-/** 1 for dimensions of float ranges; ints and one-hot choice blocks are discrete. */
+/**
+ * An int with more values than this moves with the float dimensions in the acquisition's
+ * gradient refinement and local clouds (relaxed, then snapped): a step of one is too small a move
+ * among hundreds of values. Fewer values move by discrete steps only (`SpaceCodec.neighbours`).
+ */
+export const RELAXED_INT_VALUES = 16;
+
+/**
+ * 1 for dimensions that move continuously in the acquisition search: float ranges and ints with
+ * more than RELAXED_INT_VALUES values; choices and small ints move by discrete steps.
+ */
 export function continuousMask(codec: SpaceCodec): Uint8Array {
   const mask = new Uint8Array(codec.dims);
-  let d = 0;
-  for (const spec of codec.space) {
-    if (spec.kind === "choice") d += spec.values.length;
-    else mask[d++] = spec.type === "float" ? 1 : 0;
+  for (const { spec, offset } of codec.layout) {
+    if (spec.kind === "choice") continue;
+    mask[offset] = spec.type === "float" || spec.max - spec.min + 1 > RELAXED_INT_VALUES ? 1 : 0;
   }
   return mask;
+}
+
+/**
+ * One length-scale per parameter: a choice's one-hot block shares one, with its squared
+ * differences halved so that any two different values are at distance 1, like the two ends of a
+ * range (a Hamming-type kernel, gp/kernel.ts).
+ */
+export function lengthScaleMap(codec: SpaceCodec): LengthScaleMap {
+  const group = new Int32Array(codec.dims);
+  const factor = new Float64Array(codec.dims).fill(1);
+  codec.layout.forEach(({ spec, offset, width }, g) => {
+    for (let d = offset; d < offset + width; d++) {
+      group[d] = g;
+      if (spec.kind === "choice" && width > 1) factor[d] = 0.5;
+    }
+  });
+  return { G: codec.layout.length, group, factor };
 }
 
 function encodeObservations(
@@ -312,14 +353,16 @@ function shouldRefit(n: number, warm: ModelState | undefined): boolean {
 function fitModel(
   data: Encoded,
   D: number,
+  map: LengthScaleMap,
   warmRaw: ModelState | undefined,
   options: BayesOptions,
   rng: Rng,
 ): { theta: Float64Array; state: ModelState } {
-  const prior = options.prior(D);
+  const G = map.G;
+  const prior = options.prior(G);
   const parsed = warmRaw ? modelStateSchema.safeParse(warmRaw) : undefined;
   const warm =
-    parsed?.success && parsed.data.dims === D && parsed.data.theta.length === D + 2
+    parsed?.success && parsed.data.dims === D && parsed.data.theta.length === G + 2
       ? parsed.data
       : undefined;
   if (warm && !shouldRefit(data.n, warm)) {
@@ -348,9 +391,9 @@ function fitModel(
   if (warm) starts.push(Float64Array.from(warm.theta));
   // With little data the likelihood is multimodal and the previous optimum may be the wrong
   // mode; a second start from the prior's mode is cheap there.
-  if (!warm || data.n <= 30) starts.push(priorMode(D, prior));
+  if (!warm || data.n <= 30) starts.push(priorMode(G, prior));
   const r = fitHyperparameters(
-    { X, y, n, D, constantMean: options.constantMean },
+    { X, y, n, D, constantMean: options.constantMean, map },
     {
       prior,
       starts,

@@ -6,6 +6,9 @@
  * [min - 0.5, max + 0.5], so a uniform point in the cube gives every integer the same mass.
  * `snap` rounds a point to the nearest valid encoded point (ints to their bin centre, one-hot
  * blocks to the arg-max corner): the optimizer models discrete parameters on snapped points.
+ * `layout` says which dimensions belong to which parameter, and `neighbours` lists the valid
+ * points one discrete step away (another value of one choice, the next int up or down), the moves
+ * an optimizer needs to search over discrete parameters, which no gradient reaches.
  *
  * Glossary: u = a point of the cube (Float64Array of length `dims`); D = dims.
  */
@@ -24,9 +27,16 @@ export interface SpaceCodec {
   snap(u: Float64Array): Float64Array;
   /** A canonical string for a set of values, equal for equal values (dedupe key). */
   key(params: Params): string;
+  /** One block per parameter, in space order: its dimensions are offset..offset + width - 1. */
+  readonly layout: readonly DimBlock[];
+  /**
+   * The snapped points that differ from snap(u) in one discrete parameter by one step: each other
+   * value of a choice, the int value just below and just above. Float dimensions are copied.
+   */
+  neighbours(u: ArrayLike<number>): Float64Array[];
 }
 
-interface Block {
+export interface DimBlock {
   spec: ParamSpec;
   offset: number;
   width: number;
@@ -89,7 +99,7 @@ function choiceIndex(p: ChoiceSpec, v: ParamValue): number {
 }
 
 export function makeCodec(space: Space): SpaceCodec {
-  const blocks: Block[] = [];
+  const blocks: DimBlock[] = [];
   let dims = 0;
   let size = 1;
   for (const spec of space) {
@@ -150,5 +160,31 @@ export function makeCodec(space: Space): SpaceCodec {
     );
   }
 
-  return { space, dims, size, encode, decode, snap, key };
+  function neighbours(u: ArrayLike<number>): Float64Array[] {
+    const base = snap(Float64Array.from(u));
+    const out: Float64Array[] = [];
+    for (const { spec, offset, width } of blocks) {
+      if (spec.kind === "choice") {
+        const current = base.subarray(offset, offset + width).indexOf(1);
+        for (let j = 0; j < width; j++) {
+          if (j === current) continue;
+          const v = base.slice();
+          v.fill(0, offset, offset + width);
+          v[offset + j] = 1;
+          out.push(v);
+        }
+      } else if (spec.type === "int") {
+        const value = unitToRange(spec, base[offset]!);
+        for (const next of [value - 1, value + 1]) {
+          if (next < spec.min || next > spec.max) continue;
+          const v = base.slice();
+          v[offset] = rangeToUnit(spec, next);
+          out.push(v);
+        }
+      }
+    }
+    return out;
+  }
+
+  return { space, dims, size, encode, decode, snap, key, layout: blocks, neighbours };
 }

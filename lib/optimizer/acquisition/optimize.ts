@@ -3,8 +3,13 @@
  * the whole cube, plus clouds of points around the best observations at several scales (the
  * optimum of a well-fitted model is usually near them, and a cube-wide sweep is too coarse to
  * land within 1e-3 of it), then projected L-BFGS from the best few. Discrete dimensions (ints,
- * one-hot choices) are snapped before the model sees a point and are held fixed during the
- * gradient refinement; only continuous dimensions move.
+ * one-hot choices) are snapped before the model sees a point; the gradient refinement moves only
+ * the `continuous` ones (floats, and ints with many values, snapped afterwards). Choices and small
+ * ints move by discrete steps instead: from the best few points, one choice or int at a time
+ * takes a neighbouring value while that lowers the loss, the continuous dimensions refined again
+ * after each step. Without those steps a choice's other values were only ever seen at the sweep's
+ * random settings of everything else, never at the good settings the search had found, so one
+ * combination of booleans could take every evaluation of a search (docs/decisions/optimizer.md).
  *
  * The winner is the best point that `accept` allows (the caller rejects points already taken
  * and near-duplicates of points in flight); null when nothing is acceptable.
@@ -24,6 +29,8 @@ export interface AcquisitionProblem {
   continuous: Uint8Array;
   /** Rounds a point to a valid encoding in place; absent when every dimension is continuous. */
   snap?: (u: Float64Array) => Float64Array;
+  /** The snapped points one discrete step from u (SpaceCodec.neighbours); absent: no steps. */
+  neighbours?: (u: Float64Array) => Float64Array[];
   rng: Rng;
   /** Observed points, best first: centres of the local clouds and extra refinement starts. */
   anchors: Float64Array[];
@@ -45,6 +52,8 @@ export interface AcquisitionChoice {
 
 /** Cloud radii around an anchor, as fractions of the cube side. */
 const LOCAL_SCALES = [0.2, 0.05, 0.01, 0.002];
+/** Discrete steps taken from one start at most. */
+const MAX_STEPS = 4;
 
 export function optimizeAcquisition(p: AcquisitionProblem): AcquisitionChoice | null {
   const { gp, spec, rng } = p;
@@ -67,10 +76,10 @@ export function optimizeAcquisition(p: AcquisitionProblem): AcquisitionChoice | 
         const v = a[d]! + (p.continuous[d] ? scale * rng.normal() : 0);
         xs[c * D + d] = Math.min(1, Math.max(0, v));
       }
-      // Discrete dimensions move too, occasionally: a cloud may cross into a neighbouring value.
-      if (p.snap && rng.uniform() < 0.5) {
-        const d = rng.int(D);
-        if (!p.continuous[d]) xs[c * D + d] = Math.min(1, Math.max(0, a[d]! + 0.3 * rng.normal()));
+      // Half the cloud also takes one discrete step: another value of a choice, a next int.
+      if (p.neighbours && rng.uniform() < 0.5) {
+        const steps = p.neighbours(xs.subarray(c * D, (c + 1) * D));
+        if (steps.length > 0) xs.set(steps[rng.int(steps.length)]!, c * D);
       }
     }
   }
@@ -98,13 +107,71 @@ export function optimizeAcquisition(p: AcquisitionProblem): AcquisitionChoice | 
     }
     for (const s of starts) pool.push(refine(p, s));
   }
+  if (p.neighbours && p.starts > 0) {
+    const seen = pool.slice();
+    for (const k of order) {
+      if (seen.length >= 2 * p.starts) break;
+      seen.push({ x: xs.slice(k * D, (k + 1) * D), loss: loss[k]! });
+    }
+    seen.sort((a, b) => a.loss - b.loss);
+    const starts: AcquisitionChoice[] = [];
+    for (const s of seen) {
+      if (starts.length >= p.starts) break;
+      if (starts.some((t) => maxAbsDiff(t.x, s.x) < 1e-3)) continue;
+      starts.push(s);
+    }
+    for (const s of starts) pool.push(...discreteSteps(p, s, hasContinuous));
+  }
   for (const k of order) pool.push({ x: xs.slice(k * D, (k + 1) * D), loss: loss[k]! });
   pool.sort((a, b) => a.loss - b.loss);
   for (const choice of pool) if (p.accept(choice.x)) return choice;
   return null;
 }
 
-/** Projected L-BFGS over the continuous dimensions of `start`, the others held fixed. */
+/**
+ * A greedy walk over discrete steps from `start`: every neighbour is scored, the best one taken
+ * while it lowers the loss (and its continuous dimensions refined). Returns every point scored,
+ * so the caller can fall back on them when the best is not acceptable.
+ */
+function discreteSteps(
+  p: AcquisitionProblem,
+  start: AcquisitionChoice,
+  hasContinuous: boolean,
+): AcquisitionChoice[] {
+  const D = p.gp.D;
+  const out: AcquisitionChoice[] = [];
+  let current = start;
+  for (let step = 0; step < MAX_STEPS; step++) {
+    const steps = p.neighbours!(current.x);
+    if (steps.length === 0) break;
+    const xs = new Float64Array(steps.length * D);
+    steps.forEach((x, k) => {
+      xs.set(x, k * D);
+    });
+    const mu = new Float64Array(steps.length);
+    const variance = new Float64Array(steps.length);
+    p.gp.predictMany(xs, steps.length, mu, variance);
+    let best: AcquisitionChoice | undefined;
+    steps.forEach((x, k) => {
+      const choice = { x, loss: acquisitionLoss(p.spec, mu[k]!, variance[k]!) };
+      out.push(choice);
+      if (!best || choice.loss < best.loss) best = choice;
+    });
+    if (!best) break;
+    if (hasContinuous) {
+      best = refine(p, best.x);
+      out.push(best);
+    }
+    if (!(best.loss < current.loss - 1e-12)) break;
+    current = best;
+  }
+  return out;
+}
+
+/**
+ * Projected L-BFGS over the continuous dimensions of `start`, the others held fixed; with a
+ * `snap`, the result is snapped (relaxed ints) and scored again where it landed.
+ */
 function refine(p: AcquisitionProblem, start: Float64Array): AcquisitionChoice {
   const { gp, spec } = p;
   const D = gp.D;
@@ -132,7 +199,12 @@ function refine(p: AcquisitionProblem, start: Float64Array): AcquisitionChoice {
   });
   const out = start.slice();
   for (let i = 0; i < F; i++) out[free[i]!] = r.x[i]!;
-  return { x: out, loss: r.f };
+  if (!p.snap) return { x: out, loss: r.f };
+  p.snap(out);
+  const mu = new Float64Array(1);
+  const variance = new Float64Array(1);
+  gp.predictMany(out, 1, mu, variance);
+  return { x: out, loss: acquisitionLoss(spec, mu[0]!, variance[0]!) };
 }
 
 function maxAbsDiff(a: Float64Array, b: Float64Array): number {

@@ -7,12 +7,13 @@
  *   -log p(y | θ) = ½ yᵀ K⁻¹ y + ½ log det K + n/2 log 2π
  *   ∂/∂θ_j        = -½ tr((α αᵀ - K⁻¹) ∂K/∂θ_j),   α = K⁻¹ y
  *
- * Glossary: θ (theta) = [log ℓ_1..log ℓ_D, log sf2, log sn2] (length D + 2); ℓ = length-scales
+ * Glossary: θ (theta) = [log ℓ_1..log ℓ_G, log sf2, log sn2] (length G + 2), one length-scale
+ * per group of cube dimensions (kernel.ts's LengthScaleMap; G = D without one); ℓ = length-scales
  * in unit-cube units; sf2 = signal variance; sn2 = noise variance (both in standardized-output
  * units); X = n×D inputs; y = n outputs; W = α αᵀ - K⁻¹.
  */
 import { minimizeBox } from "../lbfgs";
-import { kernelMatrix } from "./kernel";
+import { ardMap, inverseSquaredLengths, kernelMatrix, type LengthScaleMap } from "./kernel";
 import { Cholesky } from "./linalg";
 
 export interface GpData {
@@ -22,6 +23,13 @@ export interface GpData {
   D: number;
   /** Fit a constant prior mean (generalized least squares) instead of assuming 0. */
   constantMean?: boolean;
+  /** Length-scales shared by dimensions (choices); default one per dimension. */
+  map?: LengthScaleMap;
+}
+
+/** The data's length-scale map (one per dimension when none is given). */
+export function mapOf(data: GpData): LengthScaleMap {
+  return data.map ?? ardMap(data.D);
 }
 
 /**
@@ -91,43 +99,46 @@ export function defaultPrior(D: number): HyperPrior {
   };
 }
 
-/** The prior's mode: where a fit starts without a previous one. */
-export function priorMode(D: number, prior: HyperPrior): Float64Array {
-  const theta = new Float64Array(D + 2);
-  for (let d = 0; d < D; d++) theta[d] = prior.lengthMean;
-  theta[D] = prior.signalMean;
-  theta[D + 1] = prior.noiseMean;
+/** The prior's mode for G length-scales: where a fit starts without a previous one. */
+export function priorMode(G: number, prior: HyperPrior): Float64Array {
+  const theta = new Float64Array(G + 2);
+  for (let d = 0; d < G; d++) theta[d] = prior.lengthMean;
+  theta[G] = prior.signalMean;
+  theta[G + 1] = prior.noiseMean;
   return theta;
 }
 
-export function bounds(D: number, prior: HyperPrior): { lower: Float64Array; upper: Float64Array } {
-  const lower = new Float64Array(D + 2);
-  const upper = new Float64Array(D + 2);
-  for (let d = 0; d < D; d++) {
-    lower[d] = prior.lengthBounds[0];
-    upper[d] = prior.lengthBounds[1];
+/** The box θ is searched in, for G length-scales. */
+export function bounds(G: number, prior: HyperPrior): { lower: Float64Array; upper: Float64Array } {
+  const lower = new Float64Array(G + 2);
+  const upper = new Float64Array(G + 2);
+  for (let g = 0; g < G; g++) {
+    lower[g] = prior.lengthBounds[0];
+    upper[g] = prior.lengthBounds[1];
   }
-  lower[D] = prior.signalBounds[0];
-  upper[D] = prior.signalBounds[1];
-  lower[D + 1] = prior.noiseBounds[0];
-  upper[D + 1] = prior.noiseBounds[1];
+  lower[G] = prior.signalBounds[0];
+  upper[G] = prior.signalBounds[1];
+  lower[G + 1] = prior.noiseBounds[0];
+  upper[G + 1] = prior.noiseBounds[1];
   return { lower, upper };
 }
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /**
- * Negative log marginal likelihood of y (no prior); fills `grad` (length D + 2) when given.
+ * Negative log marginal likelihood of y (no prior); fills `grad` (length G + 2) when given.
  * Returns Infinity when K cannot be factored even with jitter.
  */
 export function negLogLikelihood(theta: Float64Array, data: GpData, grad?: Float64Array): number {
   const { X, y, n, D } = data;
-  const w = new Float64Array(D);
-  for (let d = 0; d < D; d++) w[d] = Math.exp(-2 * theta[d]!);
-  const sf2 = Math.exp(theta[D]!);
-  const sn2 = Math.exp(theta[D + 1]!);
-  const G = grad ? new Float64Array(n * n) : undefined;
-  const K = kernelMatrix(X, n, D, w, sf2, sn2, G);
+  const map = mapOf(data);
+  const G = map.G;
+  const w = inverseSquaredLengths(theta, map);
+  const sf2 = Math.exp(theta[G]!);
+  const sn2 = Math.exp(theta[G + 1]!);
+  // dK_ij = g_ij of kernel.ts: ∂K_ij/∂log ℓ_d = g_ij · w_d · (x_id - x_jd)².
+  const dK = grad ? new Float64Array(n * n) : undefined;
+  const K = kernelMatrix(X, n, D, w, sf2, sn2, dK);
   const chol = Cholesky.factor(K, n);
   if (!chol) {
     grad?.fill(0);
@@ -139,10 +150,12 @@ export function negLogLikelihood(theta: Float64Array, data: GpData, grad?: Float
   let fit = 0;
   for (let i = 0; i < n; i++) fit += (y[i]! - mean) * alpha[i]!;
   const value = 0.5 * fit + 0.5 * chol.logDet() + n * HALF_LOG_2PI;
-  if (!grad || !G) return value;
+  if (!grad || !dK) return value;
 
   const Kinv = chol.inverse();
   grad.fill(0);
+  // Per dimension first (∂/∂log ℓ_d), then summed into each dimension's length-scale.
+  const gd = new Float64Array(D);
   let traceW = 0;
   let signal = 0; // Σ_ij W_ij (K_ij - δ_ij sn2) = tr(W ∂K/∂log sf2)
   for (let i = 0; i < n; i++) {
@@ -154,25 +167,25 @@ export function negLogLikelihood(theta: Float64Array, data: GpData, grad?: Float
     for (let j = i + 1; j < n; j++) {
       const wij = ai * alpha[j]! - Kinv[i * n + j]!;
       signal += 2 * wij * K[i * n + j]!;
-      const c = wij * G[i * n + j]!;
+      const c = wij * dK[i * n + j]!;
       if (c === 0) continue;
       const xj = j * D;
       for (let d = 0; d < D; d++) {
         const t = X[xi + d]! - X[xj + d]!;
-        grad[d] = grad[d]! - c * t * t; // pairs counted once: the two halves of ½·2
+        gd[d] = gd[d]! - c * t * t; // pairs counted once: the two halves of ½·2
       }
     }
   }
-  for (let d = 0; d < D; d++) grad[d] = grad[d]! * w[d]!;
-  grad[D] = -0.5 * signal;
-  grad[D + 1] = -0.5 * sn2 * traceW;
+  for (let d = 0; d < D; d++) grad[map.group[d]!] = grad[map.group[d]!]! + gd[d]! * w[d]!;
+  grad[G] = -0.5 * signal;
+  grad[G + 1] = -0.5 * sn2 * traceW;
   return value;
 }
 
-/** Negative log prior density of θ (up to a constant); adds its gradient into `grad`. */
+/** Negative log prior density of θ for G length-scales (up to a constant); adds its gradient. */
 export function negLogPrior(
   theta: Float64Array,
-  D: number,
+  G: number,
   prior: HyperPrior,
   grad?: Float64Array,
 ): number {
@@ -182,9 +195,9 @@ export function negLogPrior(
     v += 0.5 * z * z;
     if (grad) grad[i] = grad[i]! + z / sd;
   };
-  for (let d = 0; d < D; d++) term(d, prior.lengthMean, prior.lengthSd);
-  term(D, prior.signalMean, prior.signalSd);
-  term(D + 1, prior.noiseMean, prior.noiseSd);
+  for (let g = 0; g < G; g++) term(g, prior.lengthMean, prior.lengthSd);
+  term(G, prior.signalMean, prior.signalSd);
+  term(G + 1, prior.noiseMean, prior.noiseSd);
   return v;
 }
 
@@ -203,12 +216,12 @@ export interface FitResult {
 }
 
 export function fitHyperparameters(data: GpData, opts: FitOptions): FitResult {
-  const { D } = data;
-  const { lower, upper } = bounds(D, opts.prior);
+  const G = mapOf(data).G;
+  const { lower, upper } = bounds(G, opts.prior);
   const objective = (theta: Float64Array, grad: Float64Array) => {
     const v = negLogLikelihood(theta, data, grad);
     if (!Number.isFinite(v)) return v;
-    return v + negLogPrior(theta, D, opts.prior, grad);
+    return v + negLogPrior(theta, G, opts.prior, grad);
   };
   let best: FitResult | undefined;
   let evaluations = 0;
@@ -226,6 +239,6 @@ export function fitHyperparameters(data: GpData, opts: FitOptions): FitResult {
     }
   }
   if (!best)
-    return { theta: priorMode(D, opts.prior), value: Number.POSITIVE_INFINITY, evaluations };
+    return { theta: priorMode(G, opts.prior), value: Number.POSITIVE_INFINITY, evaluations };
   return { theta: best.theta, value: best.value, evaluations };
 }

@@ -6,11 +6,46 @@
  * Matérn 5/2 rather than the squared exponential: twice differentiable, like most training
  * curves' response to hyperparameters, without the SE's implausible smoothness.
  *
- * Glossary: X = n×D row-major inputs in the unit cube; w = inverse squared length-scales (D);
- * sf2 = signal variance; sn2 = noise variance; K = n×n row-major covariance (noise on the diagonal).
+ * Length-scales belong to parameters, not to cube dimensions (`LengthScaleMap`): a choice's
+ * one-hot block shares one length-scale, and its squared distance is halved, so two settings that
+ * differ in the choice are at r² = 1/ℓ² whichever two values they hold and all settings that agree
+ * are at 0: a Hamming-type kernel over categories (as Optuna's GP and HEBO use) inside the same
+ * Matérn. With one length-scale per one-hot dimension, the distance between two values depended
+ * on which two they were, and a value seen once could not share what the others had taught.
+ *
+ * Glossary: X = n×D row-major inputs in the unit cube; G = length-scales (parameters);
+ * w = inverse squared length-scales per dimension (D); sf2 = signal variance; sn2 = noise
+ * variance; K = n×n row-major covariance (noise on the diagonal).
  */
 
 export const SQRT5 = Math.sqrt(5);
+
+/** Which length-scale each cube dimension uses, and the factor on its squared distance. */
+export interface LengthScaleMap {
+  /** Number of length-scales. */
+  G: number;
+  /** group[d] = the length-scale of dimension d (0..G-1). */
+  group: Int32Array;
+  /** factor[d] multiplies dimension d's squared difference (1/2 on one-hot blocks). */
+  factor: Float64Array;
+}
+
+/** One length-scale per dimension, the plain ARD kernel. */
+export function ardMap(D: number): LengthScaleMap {
+  return {
+    G: D,
+    group: Int32Array.from({ length: D }, (_, d) => d),
+    factor: new Float64Array(D).fill(1),
+  };
+}
+
+/** w_d = factor_d / ℓ²_{group(d)} from θ's leading log length-scales. */
+export function inverseSquaredLengths(theta: ArrayLike<number>, map: LengthScaleMap): Float64Array {
+  const D = map.group.length;
+  const w = new Float64Array(D);
+  for (let d = 0; d < D; d++) w[d] = map.factor[d]! * Math.exp(-2 * theta[map.group[d]!]!);
+  return w;
+}
 
 /** Correlation at scaled distance r. */
 export function matern52(r: number): number {

@@ -10,7 +10,7 @@
  * P = m×D inputs (real first); w = 1/ℓ²; k = k(x, P_i) (length m); v = L⁻¹ k; β = K⁻¹ k.
  */
 import { meanAndWeights } from "./fit";
-import { kernelMatrix, SQRT5 } from "./kernel";
+import { ardMap, inverseSquaredLengths, kernelMatrix, type LengthScaleMap, SQRT5 } from "./kernel";
 import { Cholesky } from "./linalg";
 
 export class GpPosterior {
@@ -56,8 +56,9 @@ export class GpPosterior {
   }
 
   /**
-   * Conditions on (X, y) with θ = [log ℓ (D), log sf2, log sn2], leaving room for `extra`
-   * hallucinated points. Returns null if K cannot be factored.
+   * Conditions on (X, y) with θ = [log ℓ (G), log sf2, log sn2] (G = map.G; one length-scale per
+   * dimension without a map), leaving room for `extra` hallucinated points. Returns null if K
+   * cannot be factored.
    */
   static create(
     X: Float64Array,
@@ -67,11 +68,11 @@ export class GpPosterior {
     theta: ArrayLike<number>,
     extra: number,
     constantMean = false,
+    map: LengthScaleMap = ardMap(D),
   ): GpPosterior | null {
-    const w = new Float64Array(D);
-    for (let d = 0; d < D; d++) w[d] = Math.exp(-2 * theta[d]!);
-    const sf2 = Math.exp(theta[D]!);
-    const sn2 = Math.exp(theta[D + 1]!);
+    const w = inverseSquaredLengths(theta, map);
+    const sf2 = Math.exp(theta[map.G]!);
+    const sn2 = Math.exp(theta[map.G + 1]!);
     const K = kernelMatrix(X, n, D, w, sf2, sn2);
     const chol = Cholesky.factor(K, n, extra);
     if (!chol) return null;
