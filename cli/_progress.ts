@@ -1,8 +1,11 @@
 /**
  * Live progress of a search run in the foreground: a line per trial start and end, and on a
- * terminal a progress bar with the best value so far, redrawn in place.
+ * terminal a progress bar with the best value so far, redrawn in place. Each line goes through
+ * `printable` (values, reasons and notices may hold terminal controls a trial printed); only the
+ * bar's own redraw sequences reach the terminal as controls.
  */
 import type { Search, Trial } from "../db";
+import { printable } from "../lib/terminal-text";
 import type { WorkerEvent } from "../workers/worker";
 import { formatNumber, formatParams } from "./_common";
 
@@ -17,7 +20,7 @@ export function createProgress(out: NodeJS.WriteStream = process.stdout) {
 
   function print(line: string) {
     if (tty && bar) out.write("\r\x1b[K");
-    out.write(`${line}\n`);
+    out.write(`${printable(line)}\n`);
     if (tty && bar) out.write(bar);
   }
 

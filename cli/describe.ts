@@ -1,5 +1,10 @@
-/** `hyperbayes describe ID`: a search's definition, progress, best trial and trials table. */
+/**
+ * `hyperbayes describe ID`: a search's definition, progress, best trial and trials table. Every
+ * line and cell goes through `printable`: descriptions, values, reasons and names may hold
+ * terminal controls that a trial printed or a user typed.
+ */
 import { formatSpace } from "../lib/space/parse";
+import { printable } from "../lib/terminal-text";
 import {
   displayValue,
   formatDuration,
@@ -37,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
             (best ? `  ${formatParams(best.params, s.params)}` : ""),
         );
       }
-      process.stdout.write(`${lines.join("\n")}\n\n`);
+      process.stdout.write(`${lines.map(printable).join("\n")}\n\n`);
       if (trials.length > 0) {
         const rows = trials.map((t) => [
           String(t.number),
@@ -49,10 +54,18 @@ export async function run(argv: string[]): Promise<number> {
           ),
           t.reason ?? "",
         ]);
+        const header = [
+          "TRIAL",
+          "STATUS",
+          ...s.params.map((p) => p.name),
+          s.metric,
+          "TIME",
+          "REASON",
+        ];
         process.stdout.write(
           table(
-            ["TRIAL", "STATUS", ...s.params.map((p) => p.name), s.metric, "TIME", "REASON"],
-            rows,
+            header.map(printable),
+            rows.map((r) => r.map(printable)),
           ),
         );
       }

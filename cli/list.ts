@@ -1,5 +1,9 @@
-/** `hyperbayes list`: searches, newest first. */
+/**
+ * `hyperbayes list`: searches, newest first. Cells go through `printable` (a description may
+ * hold terminal controls), the JSON through `printableJson` (the same value, safe to print).
+ */
 
+import { printable, printableJson } from "../lib/terminal-text";
 import { numberFlag, parseFlags } from "./_args";
 import { formatNumber, table, withStore } from "./_common";
 
@@ -20,18 +24,20 @@ export async function run(argv: string[]): Promise<number> {
     const searches = await store.listSearches({ limit });
     if (values.json) {
       process.stdout.write(
-        `${JSON.stringify(
-          searches.map((s) => ({
-            id: s.id,
-            kind: s.kind,
-            status: s.status,
-            description: s.description,
-            trials: s.trialCounts,
-            best: s.best,
-            createdAt: s.createdAt,
-          })),
-          null,
-          2,
+        `${printableJson(
+          JSON.stringify(
+            searches.map((s) => ({
+              id: s.id,
+              kind: s.kind,
+              status: s.status,
+              description: s.description,
+              trials: s.trialCounts,
+              best: s.best,
+              createdAt: s.createdAt,
+            })),
+            null,
+            2,
+          ),
         )}\n`,
       );
       return 0;
@@ -52,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
         s.spec.metric,
         s.createdAt.toISOString().slice(0, 16).replace("T", " "),
         (s.description ?? "").slice(0, 40),
-      ];
+      ].map(printable);
     });
     process.stdout.write(
       table(["ID", "KIND", "STATUS", "TRIALS", "BEST", "METRIC", "CREATED", "DESCRIPTION"], rows),

@@ -1,8 +1,25 @@
 /**
  * The `hyperbayes` command: parses argv, dispatches to a subcommand, maps errors to exit codes
  * (2 for a user's mistake, 1 for a failure). Subcommands load lazily so small ones start fast.
+ *
+ * A reader that goes away (`hyperbayes describe 1 | head -1`, `list | head`) is not a failure:
+ * Node ignores SIGPIPE, so each later write fails with EPIPE, and those are dropped. The command
+ * ends as it would have, with its own exit code (0 for a listing): no stack trace, and a search
+ * run in the foreground carries on to its end, since nothing it records depends on its output.
  */
 import { isHyperbayesError } from "../lib/errors";
+import { printable } from "../lib/terminal-text";
+
+/** Drops EPIPE on `stream`; any other write failure (a full disk) ends the command in one line. */
+function quietWhenReaderLeaves(stream: NodeJS.WriteStream, name: string): void {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE" || stream === process.stderr) return;
+    process.stderr.write(`hyperbayes: cannot write to ${name}: ${e.code ?? e.message}\n`);
+    process.exit(1);
+  });
+}
+quietWhenReaderLeaves(process.stdout, "standard output");
+quietWhenReaderLeaves(process.stderr, "standard error");
 
 type Command = {
   summary: string;
@@ -80,7 +97,9 @@ async function main(argv: string[]): Promise<number> {
     return await (await command.load()).run(rest);
   } catch (e) {
     if (isHyperbayesError(e)) {
-      process.stderr.write(`hyperbayes ${name}: ${e.message.replaceAll("\n", `\n  `)}\n`);
+      // Messages may quote what a user typed or a trial printed: one printable line each.
+      const lines = e.message.split("\n").map(printable);
+      process.stderr.write(`hyperbayes ${name}: ${lines.join("\n  ")}\n`);
       if ("usage" in e && typeof e.usage === "string") process.stderr.write(`\n${e.usage}`);
       return e.exitCode;
     }

@@ -109,10 +109,25 @@ export async function exportSearchJson(store: Store, id: number): Promise<Search
   };
 }
 
-/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
+// A numeric literal, as `formatValue` and `String(number)` write numbers: safe in any cell.
+const NUMBER_TEXT = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$/i;
+// What spreadsheets read as the start of a formula (OWASP's list: `=`, `+`, `-`, `@`, tab, CR).
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV field, for both CSVs (trials and metrics): RFC 4180 quoting (when it holds a comma,
+ * quote or line break), and no formulas. A cell whose text starts like a formula (a choice value
+ * `=HYPERLINK(...)`, a metric name `@SUM(...)` that a trial printed, a reason) gets a leading
+ * `'` and quotes, as OWASP advises, so a spreadsheet shows the text instead of running it.
+ * Numbers stay numbers: the rule looks at the text, and a numeric literal (`-1.5`, `+2`,
+ * `-1e-3`) cannot run anything, so it is written as is, whether the value was the number -1.5
+ * or a choice that is the string "-1.5" (the JSON export keeps that difference; a CSV cannot).
+ */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return "";
-  const text = typeof value === "number" ? String(value) : String(value);
+  const text = String(value);
+  if (FORMULA_START.test(text) && !NUMBER_TEXT.test(text))
+    return `"'${text.replaceAll('"', '""')}"`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
