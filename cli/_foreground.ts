@@ -6,8 +6,7 @@
  * cannot even be asked for (the database is unreachable or full), the search is left as it is,
  * its trials running, for `hyperbayes resume`.
  */
-import type { Search, Store } from "../db";
-import { defaultHome } from "../db";
+import { defaultHome, type Search, StateConflictError, type Store } from "../db";
 import { leaseTtlMs } from "../workers/lease";
 import { diskFullError, storeFault } from "../workers/store-faults";
 import { Executors, runSearch, type WorkerContext } from "../workers/worker";
@@ -40,7 +39,10 @@ export async function runInForeground(
         ? `\nstopping (${sig}): running trials get SIGTERM and keep what they reported (${again} to kill)\n`
         : "\nkilling the search and its running trials\n",
     );
-    store.requestStop(search.id, mode).catch(() => leave.abort());
+    store.requestStop(search.id, mode).catch((e: unknown) => {
+      // A search that has just ended needs no stop; one that cannot be asked to is left as it is.
+      if (!(e instanceof StateConflictError)) leave.abort();
+    });
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);

@@ -127,6 +127,38 @@ describe("worker", () => {
     expect(await store.listTrials(search.id)).toHaveLength(2);
   });
 
+  it("a suggest that returns no point, with nothing in flight, ends the search failed with the reason", async () => {
+    const { store, ctx } = await setup();
+    // A real space where it happens: two representable floats, which the bayesian optimizer
+    // cannot tell apart from an infinite range, so it neither proposes a third nor says exhausted.
+    const narrow = spec({
+      kind: "bayesian",
+      params: [
+        {
+          kind: "range",
+          name: "x",
+          min: 1,
+          max: 1.0000000000000002,
+          scale: "linear",
+          type: "float",
+        },
+      ],
+      numRuns: 5,
+      args: ["--mode", "ok"],
+    });
+    const { search, done } = await startSearch(store, ctx, narrow);
+    const end = await Promise.race([
+      done,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("the search did not end: the loop spins")), 30_000),
+      ),
+    ]);
+    expect(end.status).toBe("failed");
+    expect(end.failureReason).toMatch(/optimizer proposed no new point after 2 trials/);
+    const trials = await store.listTrials(search.id);
+    expect(trials.map((t) => t.status)).toEqual(["complete", "complete"]);
+  });
+
   it("runWorker runs queued searches, and never one leased by a live worker", async () => {
     const { store, ctx, home } = await setup();
     const queued = await store.createSearch(spec({ numRuns: 3, args: ["--mode", "ok"] }));

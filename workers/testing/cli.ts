@@ -109,11 +109,12 @@ export function readStarts(file: string): TrialStart[] {
 
 /**
  * The exactly-once count of trials against what they recorded themselves: `twice` counts trial
- * rows started more than once, `lost` rows that ran (started, or recorded as running or ended
- * with a start time) without a start of their own, and starts no row accounts for.
+ * rows started more than once; `lost` counts starts no row accounts for, and rows holding a
+ * result without a start of their own. (A row stopped or killed before its command got as far
+ * as recording its start is neither.)
  */
 export function countRuns(
-  trials: readonly Pick<Trial, "searchId" | "number" | "startedAt">[],
+  trials: readonly Pick<Trial, "searchId" | "number" | "value">[],
   starts: readonly TrialStart[],
 ): { checked: number; lost: number; twice: number } {
   const byTrial = new Map<string, number>();
@@ -129,7 +130,7 @@ export function countRuns(
     rows.add(key);
     const n = byTrial.get(key) ?? 0;
     if (n > 1) twice++;
-    if (n === 0 && t.startedAt !== null) lost++;
+    if (n === 0 && t.value !== null) lost++;
   }
   for (const key of byTrial.keys()) if (!rows.has(key)) lost++;
   return { checked: trials.length, lost, twice };
