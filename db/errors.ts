@@ -23,8 +23,8 @@ export type StoreTarget =
 export function describePgUrl(url: string): string {
   try {
     const u = new URL(url);
-    const socket = u.searchParams.get("host");
-    const host = u.hostname !== "" ? u.hostname : (socket ?? "localhost");
+    // A `host` parameter (a Unix socket's folder) wins over the URL's host, as it does in pg.
+    const host = u.searchParams.get("host") ?? (u.hostname !== "" ? u.hostname : "localhost");
     const db = decodeURIComponent(u.pathname.replace(/^\//, ""));
     return `${host}:${u.port || "5432"}${db === "" ? "" : `/${db}`}`;
   } catch {
@@ -56,15 +56,18 @@ const readOnlyHome = (path: string, code: string, e: unknown) =>
     { cause: e },
   );
 
+/** The database's path names a folder. */
+export function databaseIsFolder(path: string, cause?: unknown): StorageError {
+  return new StorageError(
+    "unavailable",
+    `the database path ${path} is a folder, not a database file: move it away`,
+    { cause },
+  );
+}
+
 /** SQLite cannot open the file: find out why from the file system. */
 function cannotOpen(path: string, code: string, e: unknown): StorageError {
-  if (isFolder(path)) {
-    return new StorageError(
-      "unavailable",
-      `the database path ${path} is a folder, not a database file: move it away`,
-      { cause: e },
-    );
-  }
+  if (isFolder(path)) return databaseIsFolder(path, e);
   if (!isFolder(dirname(path))) {
     return new StorageError(
       "unavailable",

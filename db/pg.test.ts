@@ -3,10 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { StorageError } from "../lib/errors";
+import { recordFault } from "../lib/testing/ledger";
 import { openStore } from "./index";
 import { openPgStore } from "./pg";
 import { runStoreContract } from "./store.contract";
 import { raceChildren } from "./testing/children";
+import { makeSpec } from "./testing/fixtures";
 import { startPgServer } from "./testing/pg-server";
 
 const server = await startPgServer();
@@ -40,11 +43,109 @@ if ("skipped" in server) {
       store,
       openAnother: open,
       childEnv: { HYPERBAYES_HOME: home, HYPERBAYES_DATABASE_URL: shared.url },
+      sql: async (statement) => {
+        const client = new pg.Client({ connectionString: shared.url });
+        await client.connect();
+        try {
+          return (await client.query(statement)).rows as Record<string, unknown>[];
+        } finally {
+          await client.end();
+        }
+      },
       cleanup: async () => {
         for (const s of opened) await s.close();
         rmSync(home, { recursive: true, force: true });
       },
     };
+  });
+
+  describe("postgres data this version must not touch", () => {
+    /** Everything a refused open could have changed: tables, the migration record, the rows. */
+    async function snapshot(url: string): Promise<string> {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        const { rows } = await c.query(`
+          SELECT
+            (SELECT string_agg(n.nspname || '.' || c.relname, ',' ORDER BY 1) FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')) AS tables,
+            (SELECT string_agg(hash || ':' || created_at, ',' ORDER BY created_at)
+               FROM drizzle.__drizzle_migrations) AS migrations,
+            (SELECT md5(string_agg(s::text, ',' ORDER BY id)) FROM searches s) AS searches`);
+        return JSON.stringify(rows[0]);
+      } finally {
+        await c.end();
+      }
+    }
+
+    async function sql(url: string, statement: string): Promise<void> {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(statement);
+      await c.end();
+    }
+
+    it("refuses a schema newer than this version's migrations, and changes nothing", async () => {
+      const db = await server.createDatabase();
+      try {
+        const store = await openPgStore(db.url);
+        await store.createSearch(makeSpec());
+        await store.close();
+        await sql(
+          db.url,
+          "INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES ('from-the-future', 4102444800000)",
+        );
+        recordFault("PostgreSQL schema newer than this version");
+        const before = await snapshot(db.url);
+        const e = await openPgStore(db.url).then(
+          () => undefined,
+          (x: unknown) => x,
+        );
+        expect(e).toBeInstanceOf(StorageError);
+        expect((e as StorageError).problem).toBe("newer");
+        expect((e as StorageError).message).toMatch(
+          /^the PostgreSQL database .* was written by a newer Hyperbayes \(schema 2 > 1\): upgrade Hyperbayes/,
+        );
+        expect(await snapshot(db.url)).toBe(before);
+      } finally {
+        await db.drop();
+      }
+    }, 60_000);
+
+    it("refuses tables by its names that it has no record of creating", async () => {
+      const db = await server.createDatabase();
+      try {
+        await sql(db.url, "CREATE TABLE searches (id int, owner text)");
+        recordFault("PostgreSQL database with a stranger's searches table");
+        const before = await snapshot(db.url).catch(() => "no migration record");
+        const e = await openPgStore(db.url).then(
+          () => undefined,
+          (x: unknown) => x,
+        );
+        expect((e as StorageError).problem).toBe("foreign");
+        expect((e as StorageError).message).toMatch(/already has tables named searches/);
+        expect(await snapshot(db.url).catch(() => "no migration record")).toBe(before);
+      } finally {
+        await db.drop();
+      }
+    }, 60_000);
+
+    it("names a database that does not exist on its server", async () => {
+      const db = await server.createDatabase();
+      const missing = new URL(db.url);
+      missing.pathname = "/no_such_database";
+      await db.drop();
+      recordFault("PostgreSQL database missing");
+      const e = await openPgStore(missing.toString()).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect((e as StorageError).problem).toBe("unavailable");
+      expect((e as StorageError).message).toMatch(
+        /^the database .*\/no_such_database does not exist on its server \(3D000\)/,
+      );
+    }, 60_000);
   });
 
   describe("postgres store setup", () => {

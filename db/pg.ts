@@ -54,6 +54,7 @@ import {
   eventFromRow,
   idParam,
   isId,
+  isReadableSearch,
   MAX_ID,
   searchEntryFromRow,
   searchFromRow,
@@ -463,14 +464,26 @@ class PgStore implements Store {
     const t = new Date(this.now());
     const row = await this.write(async (tx) => {
       const pick = async (statuses: string[]) => {
-        const [row] = await tx
-          .select()
-          .from(searches)
-          .where(and(inArray(searches.status, statuses), this.leaseFree(t), skip))
-          .orderBy(asc(searches.id))
-          .limit(1)
-          .for("update", { skipLocked: true });
-        return row;
+        // A row this version cannot read is passed over, untouched, for a version that can.
+        const unreadable: number[] = [];
+        for (;;) {
+          const [row] = await tx
+            .select()
+            .from(searches)
+            .where(
+              and(
+                inArray(searches.status, statuses),
+                this.leaseFree(t),
+                skip,
+                unreadable.length > 0 ? notInArray(searches.id, unreadable) : undefined,
+              ),
+            )
+            .orderBy(asc(searches.id))
+            .limit(1)
+            .for("update", { skipLocked: true });
+          if (row === undefined || isReadableSearch(row)) return row;
+          unreadable.push(row.id);
+        }
       };
       const row = (await pick(["running", "stopping"])) ?? (await pick(["queued"]));
       if (row === undefined) return undefined;

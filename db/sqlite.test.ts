@@ -27,6 +27,17 @@ runStoreContract("sqlite", async () => {
     store: await openSqliteStore(file),
     openAnother: () => openSqliteStore(file),
     childEnv: { HYPERBAYES_HOME: home, HYPERBAYES_DATABASE_URL: "" },
+    sql: async (statement) => {
+      const raw = new Database(file);
+      try {
+        const stmt = raw.prepare(statement);
+        if (stmt.reader) return stmt.all() as Record<string, unknown>[];
+        stmt.run();
+        return [];
+      } finally {
+        raw.close();
+      }
+    },
     cleanup: async () => rmSync(home, { recursive: true, force: true }),
   };
 });

@@ -11,7 +11,7 @@
  * Durability: synchronous=NORMAL in WAL survives a killed process (what the worker's recovery
  * relies on); only an OS crash or power loss can drop the last commits.
  */
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import {
   and,
@@ -37,7 +37,7 @@ import {
   type SearchStatus,
   type TrialStatus,
 } from "../lib/search/spec";
-import { storeError, translatingStore } from "./errors";
+import { databaseIsFolder, storeError, translatingStore } from "./errors";
 import { checkAppliedMigrations, defaultMigrationsFolder, STORE_TABLES } from "./migrations-folder";
 import {
   addCount,
@@ -51,6 +51,7 @@ import {
   driverErrorCode,
   emptyCounts,
   eventFromRow,
+  isReadableSearch,
   readJson,
   searchEntryFromRow,
   searchFromRow,
@@ -112,12 +113,10 @@ const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
  * No file (or an empty one) is a new database.
  */
 function checkHeader(path: string): void {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return; // missing, or a folder: SQLite's own open reports those
-  }
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (stat === undefined || stat.size === 0) return;
+  if (stat.isDirectory()) throw databaseIsFolder(path);
+  const fd = openSync(path, "r");
   try {
     const head = Buffer.alloc(SQLITE_MAGIC.length);
     const n = readSync(fd, head, 0, head.length, 0);
@@ -579,14 +578,29 @@ class SqliteStore implements Store {
     const skip = options.skip?.length ? notInArray(searches.id, [...options.skip]) : undefined;
     const t = new Date(this.now());
     const row = this.write((tx) => {
-      const pick = (statuses: string[]) =>
-        tx
-          .select()
-          .from(searches)
-          .where(and(inArray(searches.status, statuses), this.leaseFree(t), skip))
-          .orderBy(asc(searches.id))
-          .limit(1)
-          .get();
+      const pick = (statuses: string[]) => {
+        // A row this version cannot read is passed over, untouched, for a version that can.
+        const unreadable: number[] = [];
+        for (;;) {
+          const row = tx
+            .select()
+            .from(searches)
+            .where(
+              and(
+                inArray(searches.status, statuses),
+                this.leaseFree(t),
+                skip,
+                unreadable.length > 0 ? notInArray(searches.id, unreadable) : undefined,
+              ),
+            )
+            .orderBy(asc(searches.id))
+            .limit(1)
+            .get();
+          if (row === undefined || isReadableSearch({ ...row, spec: readJson(row.spec) }))
+            return row;
+          unreadable.push(row.id);
+        }
+      };
       const row = pick(["running", "stopping"]) ?? pick(["queued"]);
       if (row === undefined) return undefined;
       const message =

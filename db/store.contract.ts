@@ -9,14 +9,18 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../lib/errors";
+import { Rng } from "../lib/optimizer/rng";
 import type { SearchSpec } from "../lib/search/spec";
+import { recordFault } from "../lib/testing/ledger";
 import {
   type MetricPointInput,
+  type Search,
   SearchNotFoundError,
   StateConflictError,
   type Store,
   TrialNotFoundError,
   TrialNumberTakenError,
+  UnreadableRowError,
 } from "./store";
 import { raceChildren } from "./testing/children";
 import { makeSpec } from "./testing/fixtures";
@@ -27,7 +31,78 @@ export interface StoreFixture {
   openAnother(): Promise<Store>;
   /** Environment under which `openStore()` opens this database. */
   childEnv: Record<string, string>;
+  /**
+   * Runs raw SQL on the same database, past the store: how a newer version or a damaged file
+   * leaves rows. The statements used are portable: a JSON literal reads as text in SQLite and as
+   * jsonb in PostgreSQL.
+   */
+  sql(statement: string): Promise<Record<string, unknown>[]>;
   cleanup(): Promise<void>;
+}
+
+/** A SQL string literal. */
+const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+/**
+ * The ways a searches row can be one this version cannot read, each as the SET clause that makes
+ * it so, with the problem it must be given and the words that must say what is wrong.
+ */
+const BAD_SEARCH_ROWS: {
+  name: string;
+  set: (spec: SearchSpec) => string;
+  problem: "newer" | "damaged";
+  says: RegExp;
+}[] = [
+  {
+    name: "a search kind this version does not know",
+    set: (spec) => `spec = ${literal(JSON.stringify({ ...spec, kind: "tpe" }))}`,
+    problem: "newer",
+    says: /spec kind is "tpe", which this version does not know/,
+  },
+  {
+    name: "a parameter kind this version does not know",
+    set: (spec) =>
+      `spec = ${literal(JSON.stringify({ ...spec, params: [{ kind: "sobol", name: "lr" }, ...spec.params.slice(1)] }))}`,
+    problem: "newer",
+    says: /spec params\[0\]\.kind is "sobol"/,
+  },
+  {
+    name: "a spec field this version does not know",
+    set: (spec) => `spec = ${literal(JSON.stringify({ ...spec, priority: 5 }))}`,
+    problem: "newer",
+    says: /fields this version does not know: "priority"/,
+  },
+  {
+    name: "a parameter field this version does not know",
+    set: (spec) =>
+      `spec = ${literal(JSON.stringify({ ...spec, params: spec.params.map((p, i) => (i === 1 ? { ...p, warp: "kumaraswamy" } : p)) }))}`,
+    problem: "newer",
+    says: /fields this version does not know: "params\[1\]\.warp"/,
+  },
+  {
+    name: "a search status this version does not know",
+    set: () => "status = 'paused'",
+    problem: "newer",
+    says: /status is "paused"/,
+  },
+  {
+    name: "a spec that breaks a rule",
+    set: (spec) => `spec = ${literal(JSON.stringify({ ...spec, numRuns: -3 }))}`,
+    problem: "damaged",
+    says: /spec numRuns: /,
+  },
+  {
+    name: "a spec that is not an object",
+    set: () => `spec = '"not a spec"'`,
+    problem: "damaged",
+    says: /spec: /,
+  },
+];
+
+/** The search as `getSearch` returns it, from a summary (which adds its trial counts). */
+function withoutCounts(s: Search & { trialCounts?: unknown }): Search {
+  const { trialCounts: _, ...search } = s;
+  return search;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -608,6 +683,133 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         await expect(store.addEvent(55555, { kind: "x", message: "y" })).rejects.toThrow(
           SearchNotFoundError,
         );
+      });
+    });
+
+    describe("rows this version cannot read", () => {
+      it("flags exactly those rows, lists the rest as they were, and never claims or rewrites them", async () => {
+        const seed = Date.now();
+        const rng = new Rng(seed);
+        const ids: number[] = [];
+        for (let i = 0; i < 12; i++) {
+          ids.push((await store.createSearch(makeSpec({ description: `s${i}` }))).id);
+        }
+        const before = new Map<number, Search>();
+        for (const id of ids) before.set(id, (await store.getSearch(id))!);
+        // Every way of being unreadable, each on a row drawn at random; the rest stay good.
+        const order = [...ids];
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = rng.int(i + 1);
+          [order[i], order[j]] = [order[j]!, order[i]!];
+        }
+        const bad = new Map<number, (typeof BAD_SEARCH_ROWS)[number]>();
+        for (const [i, how] of BAD_SEARCH_ROWS.entries()) {
+          const id = order[i]!;
+          bad.set(id, how);
+          await fx.sql(`UPDATE searches SET ${how.set(before.get(id)!.spec)} WHERE id = ${id}`);
+          recordFault(`unreadable searches row: ${how.name}`);
+        }
+        const context = `seed ${seed}, bad rows ${[...bad].map(([id, b]) => `${id}: ${b.name}`).join("; ")}`;
+
+        const listed = await store.listSearches({ withUnreadable: true, limit: 100 });
+        expect(
+          listed.map((e) => e.id),
+          context,
+        ).toEqual([...ids].reverse());
+        for (const entry of listed) {
+          const how = bad.get(entry.id);
+          if (how === undefined) {
+            expect("unreadable" in entry, context).toBe(false);
+            expect(withoutCounts(entry as Search), context).toEqual(before.get(entry.id));
+            continue;
+          }
+          expect("unreadable" in entry && entry.unreadable, context).toMatch(how.says);
+          expect(entry.createdAt, context).toEqual(before.get(entry.id)!.createdAt);
+          const read = await store.getSearch(entry.id).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(read, context).toBeInstanceOf(UnreadableRowError);
+          const error = read as UnreadableRowError;
+          expect(error.problem, context).toBe(how.problem);
+          expect(error.message, context).toMatch(new RegExp(`^search ${entry.id} `));
+          expect(error.message, context).not.toContain("\n");
+        }
+        const good = ids.filter((id) => !bad.has(id));
+        expect(
+          (await store.listSearches({ limit: 100 })).map((s) => s.id),
+          context,
+        ).toEqual([...good].reverse());
+        expect(await store.countSearches(), context).toBe(ids.length);
+
+        const claimed: number[] = [];
+        for (let s = await store.claimNextQueuedSearch("w1", 60_000); s; ) {
+          claimed.push(s.id);
+          s = await store.claimNextQueuedSearch("w1", 60_000);
+        }
+        expect(claimed, context).toEqual(good);
+        const leased = await fx.sql(
+          "SELECT id FROM searches WHERE lease_owner IS NOT NULL ORDER BY id",
+        );
+        expect(
+          leased.map((r) => Number(r.id)),
+          context,
+        ).toEqual(good);
+      });
+
+      it("names a trial row it cannot read; the search still lists and counts", async () => {
+        const s = await store.createSearch(makeSpec());
+        for (const number of [1, 2, 3]) {
+          await store.createTrial(s.id, { number, params: { lr: 0.1 * number } });
+        }
+        const trialRow = (number: number) => `WHERE search_id = ${s.id} AND number = ${number}`;
+        const cases: [string, string, "newer" | "damaged", RegExp][] = [
+          [
+            "status = 'paused'",
+            "a trial status this version does not know",
+            "newer",
+            /status is "paused"/,
+          ],
+          [
+            "params = '5'",
+            "params that are not an object",
+            "damaged",
+            /params is 5, not an object/,
+          ],
+          [
+            `params = '{"lr": [1]}'`,
+            "a parameter value that is a list",
+            "damaged",
+            /params\.lr is \[1\]/,
+          ],
+        ];
+        for (const [set, name, problem, says] of cases) {
+          await fx.sql(`UPDATE trials SET ${set} ${trialRow(2)}`);
+          recordFault(`unreadable trials row: ${name}`);
+          const error = await store.listTrials(s.id).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(error, name).toBeInstanceOf(UnreadableRowError);
+          expect((error as UnreadableRowError).problem, name).toBe(problem);
+          expect((error as UnreadableRowError).message, name).toMatch(
+            new RegExp(`^trial 2 of search ${s.id} `),
+          );
+          expect((error as UnreadableRowError).message, name).toMatch(says);
+          await expect(store.getTrial(s.id, 2), name).rejects.toThrow(UnreadableRowError);
+          expect((await store.getTrial(s.id, 3))?.params, name).toEqual({
+            lr: 0.30000000000000004,
+          });
+          expect((await store.countTrials(s.id)).total, name).toBe(3);
+          expect(
+            (await store.listSearches()).map((x) => x.id),
+            name,
+          ).toEqual([s.id]);
+          await fx.sql(
+            `UPDATE trials SET status = 'queued', params = '{"lr": 0.2}' ${trialRow(2)}`,
+          );
+        }
+        expect((await store.listTrials(s.id)).map((t) => t.params.lr)).toHaveLength(3);
       });
     });
 

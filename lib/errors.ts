@@ -96,11 +96,16 @@ export function fileSystemError(e: unknown, what: string): StorageError | undefi
         { cause: e },
       );
     case "EROFS":
+      return new StorageError(
+        "read_only",
+        `cannot write ${what} (${code}: a read-only file system): set HYPERBAYES_HOME to a folder you can write`,
+        { cause: e },
+      );
     case "EACCES":
     case "EPERM":
       return new StorageError(
         "read_only",
-        `cannot write ${what} (${code}: ${code === "EROFS" ? "a read-only file system" : "permission denied"}): check its permissions, or set HYPERBAYES_HOME to a folder you can write`,
+        `no permission to use ${what} (${code}): check its permissions, or set HYPERBAYES_HOME to a folder you can write`,
         { cause: e },
       );
     case "EISDIR":
