@@ -6,6 +6,7 @@
 import { createServer } from "node:net";
 import { expect, test } from "@playwright/test";
 import { type ConsoleServer, startConsoleServer } from "../lib/console/launch";
+import { recordProbe } from "../lib/testing/ledger";
 
 const TOKEN = "e2e-token-0123456789abcdef";
 let server: ConsoleServer;
@@ -60,4 +61,21 @@ test("the printed address logs the browser in and leaves the address clean", asy
   const response = await other.goto(`${server.url}/`);
   expect(response?.status()).toBe(401);
   await stranger.close();
+});
+
+test("the token does not excuse a foreign Host: no page, no cookie", async ({ request }) => {
+  const foreign = `rebind.example:${new URL(server.url).port}`;
+  for (const [what, path, headers] of [
+    ["?token= in the address", `/?token=${TOKEN}`, {}],
+    ["Authorization: Bearer", "/", { authorization: `Bearer ${TOKEN}` }],
+    ["the cookie", "/", { cookie: `hyperbayes_token=${TOKEN}` }],
+  ] as const) {
+    recordProbe(`token mode, foreign Host, ${what}`);
+    const r = await request.get(`${server.url}${path}`, {
+      headers: { host: foreign, ...headers },
+      maxRedirects: 0,
+    });
+    expect(r.status(), what).toBe(421);
+    expect(r.headers()["set-cookie"], what).toBeUndefined();
+  }
 });
