@@ -33,6 +33,8 @@ import { randomBytes } from "node:crypto";
 import {
   closeSync,
   existsSync,
+  fchmodSync,
+  fstatSync,
   ftruncateSync,
   openSync,
   readFileSync,
@@ -206,6 +208,21 @@ let done = false;
 let stopping = false;
 let killTimer;
 let timeoutTimer;
+
+// The logs are private whoever opened them (a Slurm batch script's `>>` follows the job's
+// umask); the trial's own files are left to the umask.
+for (const [fd, name] of [
+  [1, "stdout.log"],
+  [2, "stderr.log"],
+]) {
+  try {
+    const theirs = fstatSync(fd);
+    const ours = statSync(join(dir, name));
+    if (theirs.ino === ours.ino && theirs.dev === ours.dev) fchmodSync(fd, 0o600);
+  } catch {
+    // Not the trial directory's log (a launcher run by hand): not ours to change.
+  }
+}
 
 // Logs are cut only through descriptors opened O_APPEND (LogCap checks), so the trial's next
 // write lands after the cut, not past a hole.

@@ -33,7 +33,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import type { FSWatcher } from "node:fs";
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync, watch } from "node:fs";
+import { closeSync, existsSync, openSync, statSync, watch } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -45,6 +45,8 @@ import {
   exitFileSchema,
   gpuList,
   launchFileSchema,
+  makePrivateDir,
+  PRIVATE_FILE,
   parkNodeOptions,
   readClaim,
   readJson,
@@ -110,10 +112,6 @@ const launcherFileSchema = z.object({
 
 /** A claim file still empty after this long belongs to a launcher that died writing it. */
 const CLAIM_WRITE_MS = 10_000;
-
-/** Trial directories and the files the executor creates in them are the user's alone. */
-const PRIVATE_DIR = 0o700;
-const PRIVATE_FILE = 0o600;
 
 function sendSignal(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -536,18 +534,6 @@ export class LocalExecutor implements TrialExecutor {
  * recorded group (the launcher died before recording it), to every marked process. */
 function signalPolitely(procs: TrialProcs, signal: NodeJS.Signals): void {
   signalTrial(procs.pgid !== undefined ? { pgid: procs.pgid } : procs, signal);
-}
-
-/** Creates `dir` and any missing parents 0700, whatever the umask (which is left alone: the
- * trial's own files are the user's business). */
-function makePrivateDir(dir: string): void {
-  const first = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
-  if (first === undefined) return; // it existed
-  // mkdir applies the umask; a umask like 0o027 keeps 0700, an odd one (0o277) would not.
-  for (let d = dir; d.length >= first.length; d = resolve(d, "..")) {
-    chmodSync(d, PRIVATE_DIR);
-    if (d === first) break;
-  }
 }
 
 /** The trial's environment: the worker's, the search's extra variables, then ours. */

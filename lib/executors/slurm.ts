@@ -25,20 +25,24 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { FSWatcher } from "node:fs";
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   watch,
   writeFileSync,
 } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { type Env, HyperbayesError, UsageError } from "../errors";
 import {
+  launchFileSchema,
+  makePrivateDir,
+  PRIVATE_FILE,
   parkNodeOptions,
+  readClaim,
   readJson,
   type StopFile,
   stopFileSchema,
@@ -187,6 +191,8 @@ export function batchScript(setup: readonly string[]): string {
     "#!/bin/bash",
     "# A hyperbayes trial: the machine type's setup lines, then the launcher, which runs the",
     "# trial's argv from launch.json in the trial directory ($3) and records its exit status.",
+    "# The logs are opened for appending (>>): the launcher caps them by cutting them in place,",
+    "# and a descriptor without O_APPEND would write past the cut, leaving a hole.",
     ...setup,
     'exec "$1" "$2" "$3" >>"$3/stdout.log" 2>>"$3/stderr.log"',
     "",
@@ -254,11 +260,14 @@ const exitFileSchema = trialExitFileSchema.extend({
 export type ExitFile = z.infer<typeof exitFileSchema>;
 export type { StopFile };
 
-const launchFileSchema = z.looseObject({
+const slurmLaunchFileSchema = launchFileSchema.extend({
   jobName: z.string().min(1),
   machineType: z.string().optional(),
   submittedAt: z.string().optional(),
 });
+
+/** The launcher and the modules it imports, copied beside each job (see start()). */
+const LAUNCHER_FILES = ["launcher.mjs", "trial-procs.mjs", "log-cap.mjs"] as const;
 
 /** Slurm's account of a finished job, as far as it can be had. */
 export interface FinishedJob {
@@ -474,16 +483,23 @@ export class SlurmExecutor implements TrialExecutor {
       this.track(earlier);
       return earlier;
     }
-    // sbatch -o into a missing directory makes the job fail silently: create it first.
-    mkdirSync(dir, { recursive: true });
+    // sbatch -o into a missing directory makes the job fail silently: create it first. 0700:
+    // Slurm's own output files (slurm-<job>.out) get the job's umask, left alone; the directory
+    // keeps them private.
+    makePrivateDir(dir);
     const jobName = jobNameFor(launch);
     const submittedAt = new Date().toISOString();
     const launcher = join(dir, "launcher.mjs");
     // The launcher must be readable on the compute node: the trial directory is on the shared
     // filesystem, the install directory of hyperbayes need not be.
-    copyFileSync(this.launcherPath, launcher);
+    const from = dirname(this.launcherPath);
+    for (const name of LAUNCHER_FILES) {
+      const to = join(dir, name);
+      copyFileSync(name === "launcher.mjs" ? this.launcherPath : join(from, name), to);
+      chmodSync(to, PRIVATE_FILE);
+    }
     const script = join(dir, "slurm-job.sh");
-    writeFileSync(script, batchScript(this.settings.setup ?? []), { mode: 0o755 });
+    writeFileSync(script, batchScript(this.settings.setup ?? []), { mode: 0o700 });
     writeJsonAtomic(dir, "launch.json", {
       argv: launch.argv,
       cwd: resolve(launch.cwd),
@@ -491,6 +507,8 @@ export class SlurmExecutor implements TrialExecutor {
       startedAt: Date.now(),
       graceMs: this.graceMs,
       // No timeoutMs: Slurm enforces --time, and reports TIMEOUT.
+      // No cgroup of the launcher's own: Slurm confines the job (and ends what is left of it).
+      cgroup: false,
       jobName,
       machineType: this.machineType,
       submittedAt,
@@ -548,9 +566,14 @@ export class SlurmExecutor implements TrialExecutor {
     const d = resolve(dir);
     const stored = readJson(join(d, "handle.json"), slurmTrialHandleSchema);
     if (stored) return stored;
-    const launch = readJson(join(d, "launch.json"), launchFileSchema);
+    const launch = readJson(join(d, "launch.json"), slurmLaunchFileSchema);
     if (!launch) return null; // nothing was submitted from here
-    const jobId = (await this.findByName(launch.jobName)) ?? jobIdFromFiles(d);
+    // The launcher's claim names its job, should squeue and sacct have forgotten it.
+    const claim = readClaim(d);
+    const jobId =
+      (await this.findByName(launch.jobName)) ??
+      (claim.state === "claimed" ? claim.claim.slurmJobId : undefined) ??
+      jobIdFromFiles(d);
     if (jobId === undefined) return null;
     const handle: SlurmTrialHandle = {
       kind: "slurm",

@@ -7,8 +7,8 @@
  * Writes are atomic (temp file, then rename), so a reader never sees half a record, and private
  * (0600, without touching the process umask): the directory holds the trial's environment.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import type { TrialExit, TrialLaunch } from "./types";
 
@@ -102,9 +102,25 @@ export function readJson<T>(path: string, schema: z.ZodType<T>): T | undefined {
   }
 }
 
+/** Trial directories and the files executors create in them are the user's alone. */
+export const PRIVATE_DIR = 0o700;
+export const PRIVATE_FILE = 0o600;
+
+/** Creates `dir` and any missing parents 0700, whatever the umask (which is left alone: the
+ * trial's own files are the user's business). */
+export function makePrivateDir(dir: string): void {
+  const first = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+  if (first === undefined) return; // it existed
+  // mkdir applies the umask; a umask like 0o027 keeps 0700, an odd one (0o277) would not.
+  for (let d = dir; d.length >= first.length; d = resolve(d, "..")) {
+    chmodSync(d, PRIVATE_DIR);
+    if (d === first) break;
+  }
+}
+
 export function writeJsonAtomic(dir: string, name: string, value: unknown): void {
   const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
+  writeFileSync(tmp, `${JSON.stringify(value)}\n`, { mode: PRIVATE_FILE });
   renameSync(tmp, join(dir, name));
 }
 
