@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { recordBadInput } from "./testing/ledger";
 import { printable, printableJson } from "./terminal-text";
+import { recordBadInput } from "./testing/ledger";
 
 // What a terminal acts on rather than shows: C0 and C1 controls, DEL, bidi controls, U+2028/9.
 const CONTROL =
