@@ -8,7 +8,10 @@ import { MAX_BODY_BYTES } from "./lib/console/guard";
 const securityHeaders = [
   { key: "X-Content-Type-Options", value: "nosniff" },
   { key: "X-Frame-Options", value: "DENY" },
-  { key: "Referrer-Policy", value: "no-referrer" },
+  // Not "no-referrer": under that policy a browser sends `Origin: null` with a plain form POST
+  // (the form before its script has loaded), which the origin rule must refuse. Referers go only
+  // to this console, and never hold the token (the proxy takes it out of the address first).
+  { key: "Referrer-Policy", value: "same-origin" },
   { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
 ];
 

@@ -267,6 +267,26 @@ test("pages carry a CSP; cross-origin writes are refused", async ({ request }) =
   expect(huge.status()).toBe(413);
 });
 
+test("the form posted before its script runs is answered by the form, not refused", async ({
+  browser,
+}) => {
+  // A plain form POST carries the page's Origin only if the referrer policy allows it; with
+  // `no-referrer` it says `Origin: null`, which the origin rule refuses as cross-origin.
+  const noScript = await browser.newContext({ javaScriptEnabled: false });
+  const page = await noScript.newPage();
+  const before = await withStore((s) => s.countSearches());
+  await page.goto("/searches/new");
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === "POST"),
+    page.getByTestId("submit-search").click(),
+  ]);
+  expect(await response.request().headerValue("origin")).toBe(new URL(page.url()).origin);
+  expect(response.status()).toBe(200);
+  await expect(page.getByRole("heading", { name: "New search" })).toBeVisible();
+  expect(await withStore((s) => s.countSearches())).toBe(before);
+  await noScript.close();
+});
+
 test("a search on a Slurm machine type shows each trial's job id", async ({ page }) => {
   test.skip(!sbatchOnPath(), "sbatch is not on PATH: this machine runs no Slurm");
   const spec = await withStore(async (s) => (await s.listSearches({ limit: 1 }))[0]?.spec);

@@ -270,6 +270,8 @@ test.describe("in Chromium, with rebind.test resolving to 127.0.0.1", () => {
     await field("metric").fill("loss");
     await field("numRuns").fill("1");
     await field("parallelRuns").fill("1");
+    // The form's script has run (it checks as you type): the POST is the one it sends.
+    await expect(page.getByTestId("form-status")).toHaveText("Ready to queue");
     const posted = page.waitForRequest((r) => r.method() === "POST");
     await page.getByTestId("submit-search").click();
     const post: Request = await posted;
