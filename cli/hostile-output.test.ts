@@ -184,7 +184,7 @@ describe("output failures", () => {
   it("a reader that leaves early ends the command quietly, exit code 0", async () => {
     // Many metric points, so download-metrics is still writing when its reader goes.
     const many = join(home, "many.mjs");
-    writeFileSync(many, "for (let i = 0; i < 20000; i++) console.log(`loss=${i}`);\n");
+    writeFileSync(many, 'for (let i = 0; i < 20000; i++) console.log("loss=" + i);\n');
     const big = await runCli(home, [
       "random",
       "--param",
