@@ -7,6 +7,7 @@
  * its trials running, for `hyperbayes resume`.
  */
 import { defaultHome, type Search, StateConflictError, type Store } from "../db";
+import { printable } from "../lib/terminal-text";
 import { leaseTtlMs } from "../workers/lease";
 import { diskFullError, storeFault } from "../workers/store-faults";
 import { Executors, runSearch, type WorkerContext } from "../workers/worker";
@@ -68,13 +69,15 @@ export async function runInForeground(
     for (const t of trials) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
     const summary = [...counts].map(([s, n]) => `${n} ${s}`).join(", ");
     process.stdout.write(`\nsearch ${end.id} ${end.status}: ${summary}\n`);
-    if (end.failureReason) process.stdout.write(`  ${end.failureReason}\n`);
+    // The reason and the values may hold terminal controls (lib/terminal-text).
+    if (end.failureReason) process.stdout.write(`  ${printable(end.failureReason)}\n`);
     if (end.best) {
       const best = trials.find((t) => t.number === end.best?.trialNumber);
       process.stdout.write(
-        `best: trial ${end.best.trialNumber}, ${end.spec.metric}=${formatNumber(end.best.value)}` +
-          (best ? `  ${formatParams(best.params, end.spec.params)}` : "") +
-          "\n",
+        `${printable(
+          `best: trial ${end.best.trialNumber}, ${end.spec.metric}=${formatNumber(end.best.value)}` +
+            (best ? `  ${formatParams(best.params, end.spec.params)}` : ""),
+        )}\n`,
       );
     }
     process.stdout.write(`details: hyperbayes describe ${end.id}\n`);

@@ -33,7 +33,9 @@ const CELLS = [
 const SCRIPT = `
 const cell = process.argv[2];
 console.log(JSON.stringify({ "@SUM(1+1)": 1, "-2+3": 2, "+cmd|calc": 3, "\\u202eacc": 4 }));
-console.log("\\x1b]0;owned\\x07\\x1b[2J loss=" + cell.length);
+// The best trials (loss 0) are those whose value holds controls: the summary line shows it.
+const loss = /[\\x1b\\u202e]/.test(cell) ? 0 : cell.length;
+console.log("\\x1b]0;owned\\x07\\x1b[2J loss=" + loss);
 if (cell === "fail") {
   console.error("\\x1b[31mboom\\x1b]52;c;cm0gLXJm\\x07\\u009b2J\\u202eevil");
   process.exit(1);
@@ -128,6 +130,7 @@ describe("text from trials and users, on a terminal", () => {
   it("the foreground progress lines show escapes as text", () => {
     expect(run.stdout).toContain("  trial ");
     expect(run.stdout).toContain("\\x1b[31mboom");
+    expect(run.stdout).toMatch(/^best: trial \d+, loss=0 .*(\\x1b|\\u202e)/m);
     expect(CONTROL.test(run.stdout), JSON.stringify(run.stdout.match(CONTROL))).toBe(false);
   });
 
