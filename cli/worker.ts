@@ -1,5 +1,6 @@
 /** `hyperbayes worker`: runs queued searches (and takes over orphaned ones) until stopped. */
 import { openStore } from "../db";
+import { printable } from "../lib/terminal-text";
 import { diskFullError, storeFault } from "../workers/store-faults";
 import { runWorker } from "../workers/worker";
 import { parseFlags } from "./_args";
@@ -28,7 +29,8 @@ export async function run(argv: string[]): Promise<number> {
           process.stdout.write(`search ${e.search.id}: ${e.resumed ? "resumed" : "started"}\n`);
         if (e.type === "search-ended")
           process.stdout.write(`search ${e.search.id}: ${e.search.status}\n`);
-        if (e.type === "notice") process.stdout.write(`search ${e.search.id}: ${e.message}\n`);
+        if (e.type === "notice")
+          process.stdout.write(`search ${e.search.id}: ${printable(e.message)}\n`);
       },
     });
   } catch (e) {
