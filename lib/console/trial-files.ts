@@ -4,9 +4,10 @@
  * built from two integers the route has already checked, so no request can reach another file.
  */
 import "server-only";
-import { open, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultHome } from "../../db";
+import { readTail } from "../executors/log-cap.mjs";
 import type { LogTail } from "./views";
 
 /** Bytes of each log the trial page shows. */
@@ -18,7 +19,11 @@ export function trialDir(searchId: number, trialNumber: number): string {
   return join(defaultHome(), "searches", String(searchId), "trials", String(trialNumber));
 }
 
-/** The last `bytes` of the trial's stdout or stderr; empty when the file does not exist (yet). */
+/**
+ * The last `bytes` of the trial's stdout or stderr; empty when the file does not exist (yet).
+ * Read through the log cap's primitive (lib/executors/log-cap.mjs), so a log cut in place while
+ * it is read is never shown half old, half new.
+ */
 export async function readLogTail(
   searchId: number,
   trialNumber: number,
@@ -26,35 +31,25 @@ export async function readLogTail(
   bytes = LOG_TAIL_BYTES,
 ): Promise<LogTail> {
   const file = join(trialDir(searchId, trialNumber), `${stream}.log`);
-  let size: number;
   try {
-    const s = await stat(file);
-    if (!s.isFile()) return { stream, text: "", size: 0, truncated: false };
-    size = s.size;
+    if (!(await stat(file)).isFile()) return { stream, text: "", size: 0, truncated: false };
   } catch {
     return { stream, text: "", size: 0, truncated: false };
   }
-  const start = Math.max(0, size - bytes);
-  const handle = await open(file, "r");
-  try {
-    const buf = Buffer.alloc(size - start);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, start);
-    let text = buf.subarray(0, bytesRead).toString("utf8");
-    // Cut at the first line break so the tail starts on a whole line (and a whole character).
-    if (start > 0) {
-      const nl = text.indexOf("\n");
-      if (nl >= 0) text = text.slice(nl + 1);
-    }
-    // Progress bars rewrite their line with \r; show only the last state of each line.
-    text = text
-      .split("\n")
-      .map((line) => {
-        const cr = line.lastIndexOf("\r", line.length - 2);
-        return cr >= 0 ? line.slice(cr + 1) : line;
-      })
-      .join("\n");
-    return { stream, text, size, truncated: start > 0 };
-  } finally {
-    await handle.close();
+  const tail = readTail(file, bytes);
+  let text = tail.bytes.toString("utf8");
+  // Cut at the first line break so the tail starts on a whole line (and a whole character).
+  if (tail.start > 0) {
+    const nl = text.indexOf("\n");
+    if (nl >= 0) text = text.slice(nl + 1);
   }
+  // Progress bars rewrite their line with \r; show only the last state of each line.
+  text = text
+    .split("\n")
+    .map((line) => {
+      const cr = line.lastIndexOf("\r", line.length - 2);
+      return cr >= 0 ? line.slice(cr + 1) : line;
+    })
+    .join("\n");
+  return { stream, text, size: tail.size, truncated: tail.start > 0 };
 }

@@ -4,8 +4,10 @@ export const DEFAULT_LOG_CAP_BYTES: number;
 export const MIN_LOG_CAP_BYTES: number;
 export const CHECK_MS: number;
 
+/** Where a reader is: `pos` in the log's own coordinates (as if it had never been cut), and
+ * the sidecar's gen when it got there. */
 export interface LogCursor {
-  offset: number;
+  pos: number;
   gen: number;
 }
 
@@ -14,6 +16,10 @@ export interface CutRecord {
   gen: number;
   /** Bytes below this offset are never changed by a cut. */
   head: number;
+  /** The file offset of the tail (after the marker), and the pos range it holds. */
+  tailAt: number;
+  tailFrom: number;
+  tailEnd: number;
   /** Bytes left out so far. */
   cut: number;
 }

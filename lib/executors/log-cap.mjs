@@ -1,7 +1,8 @@
 // The log cap: a trial's stdout.log and stderr.log never grow past a cap on disk, and every
 // reader (the worker's TrialOutput, the console's log tail) reads them through one primitive
-// that cannot mistake a cut log for new output. Plain JavaScript with node: imports only: the
-// launcher (the writer) imports it, and TypeScript readers through log-cap.d.mts.
+// that cannot mistake a cut log for new output, nor read a line twice. Plain JavaScript with
+// node: imports only: the launcher (the writer) imports it, and TypeScript readers through
+// log-cap.d.mts.
 //
 // Writer (the launcher, which holds the log's descriptors). The trial writes its log directly,
 // through descriptors the launcher inherited and passed on, opened with O_APPEND, so every write
@@ -9,29 +10,35 @@
 // the size; past the cap it cuts the log in place:
 //     keep [0, head)          the head: the first cap/8 bytes, up to the last line break in them,
 //                             fixed at the first cut and never touched again;
-//     write at head           a marker line saying how much was left out, then the last cap/4
-//                             bytes the log had (from a line start), written with pwrite on a
+//     write at head           a marker line saying how much was left out, then the whole lines
+//                             among the last cap/4 bytes (the tail), written with pwrite on a
 //                             descriptor of its own, after ftruncate(head).
 // A trial's write that lands between the launcher's read of the tail and its ftruncate (a few
-// microseconds) is left out with the middle; one that lands between ftruncate and pwrite is
-// overwritten by the tail, and is left out too. Later writes append after the tail, in order.
-// A log whose descriptor is not O_APPEND (say, a batch script's `>` instead of `>>`) is never
-// cut: its next write would land at its old offset, leaving a hole of zeros.
+// microseconds; a write and a truncate exclude each other in the kernel) is left out with the
+// middle, and so is a last line still unfinished when the tail was read; a trial whose writes
+// end mid-line (block-buffered stdio) may then leave one torn line after the tail. One that
+// lands between ftruncate and pwrite is overwritten by the tail. Later writes append after the
+// tail, in order. A log whose descriptor is not O_APPEND (a batch script's `>` instead of `>>`)
+// is never cut: its next write would land at its old offset, past a hole of zeros.
 //
-// Readers: a seqlock through a sidecar file, `<log>.cut` = {"gen", "head", "cut"}, written
-// atomically (temp file, rename) around each cut: gen odd while a cut is under way, even and
-// larger after; head as above; cut = the bytes left out so far. A reader holds a cursor
-// {offset, gen} and, for each slice: reads the sidecar (odd: try again later); when its gen
-// differs from the cursor's, the log was cut since the last slice: bytes below head are as they
-// were, everything from head on was replaced, so a cursor past head moves back to head (the
-// caller drops its half-read line); reads the slice; reads the sidecar again, and throws the
-// slice away if the gen changed meanwhile. A log without a sidecar was never cut (gen 0). On a
-// network file system this relies on close-to-open consistency: both files are opened afresh
-// for each slice.
+// Positions: readers count in the log's own coordinates, `pos`, which a cut does not move: the
+// bytes the log held, as if it had never been cut. The head is pos [0, head); the tail is pos
+// [tailFrom, tailEnd), at file offset tailAt (after the marker, which has no pos: readers never
+// parse it; the console shows it); what was appended since follows it.
+//
+// Readers: a seqlock through a sidecar file, `<log>.cut` = {gen, head, tailAt, tailFrom,
+// tailEnd, cut}, written atomically (temp file, rename) around each cut: gen odd while a cut is
+// under way, even and larger after; cut = bytes left out so far. A reader holds a cursor
+// {pos, gen}. For each slice it reads the sidecar (odd: try again later), maps pos to a file
+// offset (a pos the cut left out moves to the tail's start, and the caller is told to drop its
+// half-read line: `jumped` "cut"), reads, and reads the sidecar again: if the gen changed
+// meanwhile, the slice is thrown away. A log without a sidecar was never cut (gen 0, pos =
+// offset). On a network file system this relies on close-to-open consistency: both files are
+// opened afresh for each slice.
 //
 // A reader that has fallen further behind than it is willing to parse (maxLag) jumps to the
-// last maxLag bytes: a flood it could not keep up with is left out of what it parses, as the
-// cap leaves it out of the file.
+// last maxLag bytes (`jumped` "lag": the slice starts mid-line): a flood it could not keep up
+// with is left out of what it parses, as the cap leaves it out of the file.
 import {
   closeSync,
   fstatSync,
@@ -57,8 +64,8 @@ const O_APPEND = 0o2000;
 export const sidecarPath = (log) => `${log}.cut`;
 
 /**
- * The sidecar of `log`: {gen: 0, head: 0, cut: 0} for a log never cut (or without a valid
- * sidecar, which a cut always writes first). Never throws.
+ * The sidecar of `log`; gen 0 for a log never cut (or without a valid sidecar, which a cut
+ * always writes first). Never throws.
  * @param {string} log
  */
 export function readCut(log) {
@@ -66,10 +73,17 @@ export function readCut(log) {
   try {
     value = JSON.parse(readFileSync(sidecarPath(log), "utf8"));
   } catch {
-    return { gen: 0, head: 0, cut: 0 };
+    return { gen: 0, head: 0, tailAt: 0, tailFrom: 0, tailEnd: 0, cut: 0 };
   }
   const n = (x) => (Number.isSafeInteger(x) && x >= 0 ? x : 0);
-  return { gen: n(value?.gen), head: n(value?.head), cut: n(value?.cut) };
+  return {
+    gen: n(value?.gen),
+    head: n(value?.head),
+    tailAt: n(value?.tailAt),
+    tailFrom: n(value?.tailFrom),
+    tailEnd: n(value?.tailEnd),
+    cut: n(value?.cut),
+  };
 }
 
 // --- the writer ----------------------------------------------------------------------------
@@ -105,10 +119,8 @@ export class LogCap {
   constructor(path, fd, cap = DEFAULT_LOG_CAP_BYTES) {
     this.path = path;
     this.cap = Math.max(MIN_LOG_CAP_BYTES, cap);
-    this.gen = 0;
-    this.cutBytes = 0;
-    /** @type {number | undefined} */
-    this.head = undefined;
+    /** The last published record; gen 0 before the first cut. */
+    this.record = { gen: 0, head: 0, tailAt: 0, tailFrom: 0, tailEnd: 0, cut: 0 };
     /** A sidecar write that failed after a cut: readers wait until it is written. */
     this.unpublished = false;
     /** @type {number | undefined} */
@@ -128,7 +140,7 @@ export class LogCap {
   check() {
     if (this.rw === undefined) return false;
     try {
-      if (this.unpublished) this.publish();
+      if (this.unpublished) this.publish(this.record);
       const size = fstatSync(this.rw).size;
       if (size <= this.cap) return false;
       return this.cut(size);
@@ -142,51 +154,79 @@ export class LogCap {
     this.rw = undefined;
   }
 
+  /** The pos of file offset `offset` (at or after the tail, or in a log never cut). */
+  posOf(offset) {
+    const r = this.record;
+    return r.gen === 0 ? offset : r.tailFrom + (offset - r.tailAt);
+  }
+
   /** @param {number} size */
   cut(size) {
     const rw = /** @type {number} */ (this.rw);
-    this.head ??= this.headEnd(rw);
-    const head = this.head;
-    const tailMax = Math.floor(this.cap / 4);
-    const tailFrom = Math.max(head, size - tailMax);
-    const raw = Buffer.allocUnsafe(size - tailFrom);
-    const got = readSync(rw, raw, 0, raw.length, tailFrom);
-    let tail = raw.subarray(0, got);
-    // Start the tail on a whole line (unless one line is the whole tail).
-    const nl = tail.indexOf(0x0a);
-    if (nl >= 0 && nl + 1 < tail.length) tail = tail.subarray(nl + 1);
-    const left = size - head - tail.length;
-    const cut = this.cutBytes + left;
-    const opening = head > 0 && this.headEndsLine(rw, head) ? "" : "\n";
-    const marker = Buffer.from(
-      `${opening}[hyperbayes] ${cut} bytes of output were cut here, to keep this log under ` +
-        `its cap of ${this.cap} bytes; what follows is the log's end\n`,
-    );
+    const before = this.record;
+    const head = before.gen === 0 ? this.headEnd(rw) : before.head;
+    const from = Math.max(before.gen === 0 ? head : before.tailAt, size - Math.floor(this.cap / 4));
     // Readers see an odd gen before anything changes, and an even one once it is done (should
     // that write fail, check() writes it before anything else).
-    writeAtomic(
-      sidecarPath(this.path),
-      `${JSON.stringify({ gen: this.gen + 1, head, cut: this.cutBytes })}\n`,
-    );
-    this.gen += 1;
+    this.publish({ ...before, gen: before.gen + 1 });
+    let after = before;
     try {
-      ftruncateSync(rw, head);
+      // The tail, read up to the end, and again what was appended meanwhile, so that as little
+      // as possible is written between the last read and the truncate.
+      const chunks = [];
+      let end = from;
+      for (let round = 0; round < 8; round++) {
+        const now = fstatSync(rw).size;
+        if (now <= end) break;
+        const chunk = Buffer.allocUnsafe(now - end);
+        const got = readSync(rw, chunk, 0, chunk.length, end);
+        chunks.push(chunk.subarray(0, got));
+        end += got;
+      }
+      const raw = Buffer.concat(chunks);
+      // Whole lines only: from just after the first line break to just after the last one.
+      const first = raw.indexOf(0x0a);
+      const last = raw.lastIndexOf(0x0a);
+      const tail = first >= 0 && last > first ? raw.subarray(first + 1, last + 1) : Buffer.alloc(0);
+      const tailFrom = this.posOf(from + (first >= 0 ? first + 1 : raw.length));
+      const left = tailFrom - head;
+      const opening = head > 0 && !this.headEndsLine(rw, head) ? "\n" : "";
+      const marker = Buffer.from(
+        `${opening}[hyperbayes] ${left} bytes of output were cut here, to keep this log under ` +
+          `its cap of ${this.cap} bytes; what follows is the log's end\n`,
+      );
       const out = Buffer.concat([marker, tail]);
+      ftruncateSync(rw, head);
+      // Should the marker and tail not be written, everything after the head is cut.
+      const gone = this.posOf(end);
+      after = {
+        gen: before.gen + 2,
+        head,
+        tailAt: head,
+        tailFrom: gone,
+        tailEnd: gone,
+        cut: gone - head,
+      };
       writeSync(rw, out, 0, out.length, head);
-      this.cutBytes = cut;
+      after = {
+        gen: before.gen + 2,
+        head,
+        tailAt: head + marker.length,
+        tailFrom,
+        tailEnd: tailFrom + tail.length,
+        cut: left,
+      };
     } finally {
-      this.gen += 1;
-      this.publish();
+      // A failure before the truncate changed nothing: the old record stands, at a new gen.
+      this.publish(after === before ? { ...before, gen: before.gen + 2 } : after);
     }
     return true;
   }
 
-  publish() {
+  publish(record) {
+    this.record = record;
     this.unpublished = true;
-    writeAtomic(
-      sidecarPath(this.path),
-      `${JSON.stringify({ gen: this.gen, head: this.head ?? 0, cut: this.cutBytes })}\n`,
-    );
+    writeAtomic(sidecarPath(this.path), `${JSON.stringify(record)}\n`);
     this.unpublished = false;
   }
 
@@ -210,25 +250,34 @@ export class LogCap {
 /**
  * Reads the next slice of `log` from `cursor` into `buffer` (at most maxBytes). Returns the
  * bytes (a view of `buffer`), the cursor after them, and `jumped` when bytes before them are
- * missing: "cut" (the log was cut: drop the half-read line) or "lag" (the reader was more than
- * maxLag behind: the slice starts mid-line). `busy` when a cut is under way or happened during
- * the read: nothing was read, try again later. A missing log reads as empty. Never throws.
+ * missing: "cut" (the cap left them out: drop the half-read line; the slice starts a line) or
+ * "lag" (the reader was more than maxLag behind: the slice starts mid-line). `busy` when a cut
+ * is under way or happened during the read: nothing was read, try again later. A missing log
+ * reads as empty. Never throws.
  * @param {string} log
- * @param {{ offset: number, gen: number }} cursor
+ * @param {{ pos: number, gen: number }} cursor
  * @param {Buffer} buffer
  * @param {number} maxBytes
  * @param {number} [maxLag]
  */
 export function readSlice(log, cursor, buffer, maxBytes, maxLag = Number.POSITIVE_INFINITY) {
-  const before = readCut(log);
-  if (before.gen % 2 === 1) return { bytes: undefined, cursor, busy: true };
-  let offset = cursor.offset;
+  const m = readCut(log);
+  if (m.gen % 2 === 1) return { bytes: undefined, cursor, busy: true };
+  const cut = m.gen > 0;
+  let pos = cursor.pos;
   /** @type {"cut" | "lag" | undefined} */
   let jumped;
-  if (before.gen !== cursor.gen && offset > before.head) {
-    offset = before.head;
-    jumped = "cut";
+  if (cut && pos >= m.head) {
+    if (pos < m.tailFrom) {
+      pos = m.tailFrom;
+      jumped = "cut";
+    } else if (cursor.gen !== m.gen && pos > m.tailEnd) {
+      // It had read bytes that were written during the cut and left out with the middle.
+      pos = m.tailEnd;
+      jumped = "cut";
+    }
   }
+  const offsetOf = (p) => (!cut || p < m.head ? p : m.tailAt + (p - m.tailFrom));
   let fd;
   try {
     fd = openSync(log, "r");
@@ -238,25 +287,34 @@ export function readSlice(log, cursor, buffer, maxBytes, maxLag = Number.POSITIV
   let got;
   try {
     const size = fstatSync(fd).size;
-    if (offset > size) {
+    if (offsetOf(pos) > size) {
       // Shorter than we have read, with no cut recorded: truncated by someone else.
-      offset = 0;
+      pos = 0;
       jumped = "cut";
     }
-    if (size - offset > maxLag) {
-      offset = size - maxLag;
+    const end = cut ? m.tailFrom + (size - m.tailAt) : size;
+    if (end - pos > maxLag) {
+      pos = Math.max(cut ? m.tailFrom : 0, end - maxLag);
       jumped = "lag";
     }
-    got = readSync(fd, buffer, 0, Math.min(maxBytes, buffer.length, size - offset), offset);
+    // The head ends where the marker begins: a slice stops there.
+    const limit = cut && pos < m.head ? m.head - pos : size - offsetOf(pos);
+    got = readSync(
+      fd,
+      buffer,
+      0,
+      Math.max(0, Math.min(maxBytes, buffer.length, limit)),
+      offsetOf(pos),
+    );
   } catch {
     return { bytes: undefined, cursor, busy: false };
   } finally {
     closeSync(fd);
   }
-  if (readCut(log).gen !== before.gen) return { bytes: undefined, cursor, busy: true };
+  if (readCut(log).gen !== m.gen) return { bytes: undefined, cursor, busy: true };
   return {
     bytes: buffer.subarray(0, got),
-    cursor: { offset: offset + got, gen: before.gen },
+    cursor: { pos: pos + got, gen: m.gen },
     busy: false,
     ...(jumped ? { jumped } : {}),
   };

@@ -247,3 +247,65 @@ describe("createMetricParser", () => {
     });
   });
 });
+
+describe("bounded parsing", () => {
+  // A seeded generator: these tests draw random streams.
+  const rng = (seed: number) => () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+
+  it("passes over lines without = : { / unread, and none of them could have held a metric", async () => {
+    const { classifyMetricLine } = await import("./parse");
+    const random = rng(7);
+    // Every printable ASCII byte but the four, plus tabs, escapes and multi-byte characters.
+    const alphabet = [
+      ..." !\"#$%&'()*+,-.0123456789;<>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz|}~",
+    ].concat(["\t", "\x1b[0m", "é", "━", "Epoch", "loss", "nan", "1e-3"]);
+    for (let i = 0; i < 5_000; i++) {
+      let line = "";
+      const n = Math.floor(random() * 40);
+      for (let j = 0; j < n; j++) line += alphabet[Math.floor(random() * alphabet.length)];
+      const parsed = classifyMetricLine(line);
+      expect({ line, parsed }).toEqual({ line, parsed: { kind: "samples", samples: [] } });
+    }
+    const parser = createMetricParser();
+    expect(parser.push("loss 0.5 here\nEpoch 3 of 5\nstep 12 ok\nloss=0.5\n")).toEqual([
+      { name: "loss", step: 0, value: 0.5 },
+    ]);
+    expect(parser.stats.lines).toBe(4);
+  });
+
+  it("a parser resumed from a snapshot, fed from pendingBytes back, gives what one parser would", () => {
+    const random = rng(11);
+    const stream = Buffer.concat([
+      RECORDED,
+      Buffer.from("\nloss=0.1\nloss=0.2 step=7\nloss=0.3\nacc: 0.9\n"),
+      Buffer.from("Epoch 1/3\n782/Unknown - loss: 0.7\n782/Unknown - loss: 0.6\nEpoch 2/3\n"),
+      Buffer.from(`${"y".repeat(70_000)}\nloss=0.05\n`),
+    ]);
+    const whole = parseAll([stream]);
+    for (let trial = 0; trial < 200; trial++) {
+      const a = createMetricParser();
+      const at = Math.floor(random() * stream.length);
+      const first: MetricPoint[] = [];
+      for (let o = 0; o < at; o += 977)
+        first.push(...a.push(stream.subarray(o, Math.min(at, o + 977))));
+      const state = JSON.parse(JSON.stringify(a.snapshot()));
+      const b = createMetricParser({ state });
+      const rest = [...b.push(stream.subarray(at - a.pendingBytes)), ...b.end()];
+      expect([...first, ...rest]).toEqual(whole);
+    }
+  });
+
+  it("cut() drops the half-read line, and with midLine also the start of the next chunk's line", () => {
+    const p = createMetricParser();
+    expect(p.push("loss=0.5\nloss=0.")).toEqual([{ name: "loss", step: 0, value: 0.5 }]);
+    p.cut(false);
+    expect(p.pendingBytes).toBe(0);
+    // Without the cut, "loss=0." + "9\n" would have been read as 0.9.
+    expect(p.push("acc=1\n")).toEqual([{ name: "acc", step: 0, value: 1 }]);
+    p.cut(true);
+    expect(p.push("ss=0.7\nloss=0.25\n")).toEqual([{ name: "loss", step: 1, value: 0.25 }]);
+  });
+});

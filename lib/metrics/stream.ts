@@ -21,6 +21,15 @@
  *     when the next epoch starts or the stream ends.
  *   - The metrics file goes through the same parser with every format: a script that writes
  *     `loss=0.3` there instead of JSON is understood rather than silently ignored.
+ *   - A line without any of `=`, `:`, `{` and `/` cannot hold a metric in any format (pairs need
+ *     `=` or `: `, JSON `{`, Keras `N/M` or ` - name: value`), so it is counted and passed over
+ *     without being decoded: a trial flooding its log with progress chatter costs a few byte
+ *     scans per line (several times faster than classifying it).
+ *   - Bounded readers: `cut()` says bytes of the stream went missing (a log cut by its cap, a
+ *     reader that skipped ahead), so a half-read line is never glued to a stranger's end; and
+ *     `snapshot()` gives the state a new parser resumes from (step counters, Keras epoch), to
+ *     be fed from `pendingBytes` before the offset it was taken at, so that a reader that
+ *     takes over a stream mid-way numbers steps as the first one would have.
  */
 import { classifyMetricLine, type MetricSample } from "./parse";
 
@@ -30,6 +39,21 @@ export type MetricPoint = { name: string; step: number; value: number };
 export type MetricParserOptions = {
   /** Lines longer than this many bytes (without the line break) are skipped. Default 64 KiB. */
   maxLineBytes?: number;
+  /** Resume from a snapshot() of another parser. */
+  state?: MetricParserState;
+};
+
+/** What a parser carries from one line to the next, bar the unterminated line (JSON-able). */
+export type MetricParserState = {
+  /** The largest step given to each metric. */
+  steps: [string, number][];
+  /** The Keras epoch whose lines are arriving, the metrics recorded for it, and the latest
+   * line of an epoch with an unknown total. */
+  epoch?: number;
+  recorded: string[];
+  pendingKeras?: MetricSample[];
+  /** Inside an over-long line, skipping to its end. */
+  skipping: boolean;
 };
 
 export type MetricParser = {
@@ -40,9 +64,33 @@ export type MetricParser = {
    * The parser can be fed again afterwards (its step counters carry on).
    */
   end(): MetricPoint[];
+  /**
+   * Bytes of the stream went missing before the next chunk: the unterminated line is dropped,
+   * and with `midLine` the next chunk starts inside a line, skipped up to its first line break.
+   */
+  cut(midLine: boolean): void;
+  /** The state to resume from, at `pendingBytes` before the bytes fed so far. */
+  snapshot(): MetricParserState;
+  /** Bytes fed that belong to the unterminated line (held, not parsed yet). */
+  readonly pendingBytes: number;
   /** Counts for logs and tests: lines seen, lines skipped for being too long. */
   readonly stats: { readonly lines: number; readonly skippedLongLines: number };
 };
+
+const EQUALS = 0x3d;
+const COLON = 0x3a;
+const BRACE = 0x7b;
+const SLASH = 0x2f;
+
+/** False when the line holds none of the bytes every metric format needs (see the header). */
+function mayHoldMetric(bytes: Uint8Array): boolean {
+  return (
+    bytes.indexOf(EQUALS) >= 0 ||
+    bytes.indexOf(COLON) >= 0 ||
+    bytes.indexOf(BRACE) >= 0 ||
+    bytes.indexOf(SLASH) >= 0
+  );
+}
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 
@@ -55,18 +103,19 @@ export function createMetricParser(options: MetricParserOptions = {}): MetricPar
   const decoder = new TextDecoder("utf-8", { fatal: false });
   const stats = { lines: 0, skippedLongLines: 0 };
 
+  const state = options.state;
   // The current unterminated line, as received; `skipping` once it grew past the limit.
   let partial: Uint8Array[] = [];
   let partialBytes = 0;
-  let skipping = false;
+  let skipping = state?.skipping ?? false;
 
-  const lastStep = new Map<string, number>();
+  const lastStep = new Map<string, number>(state?.steps ?? []);
 
   // Keras: the epoch whose progress lines are arriving, the metrics recorded for it, and the
   // latest line of an epoch with an unknown total.
-  let epoch: number | undefined;
-  let recordedThisEpoch = new Set<string>();
-  let pendingUnknownTotal: MetricSample[] | undefined;
+  let epoch: number | undefined = state?.epoch;
+  let recordedThisEpoch = new Set<string>(state?.recorded ?? []);
+  let pendingUnknownTotal: MetricSample[] | undefined = state?.pendingKeras;
 
   const record = (samples: MetricSample[], out: MetricPoint[]) => {
     for (const s of samples) {
@@ -97,6 +146,7 @@ export function createMetricParser(options: MetricParserOptions = {}): MetricPar
   const handleLine = (bytes: Uint8Array, out: MetricPoint[]) => {
     if (bytes.length === 0) return;
     stats.lines++;
+    if (!mayHoldMetric(bytes)) return;
     const line = classifyMetricLine(decoder.decode(bytes));
     switch (line.kind) {
       case "epoch":
@@ -177,5 +227,28 @@ export function createMetricParser(options: MetricParserOptions = {}): MetricPar
     return out;
   };
 
-  return { push, end, stats };
+  const cut = (midLine: boolean) => {
+    partial = [];
+    partialBytes = 0;
+    skipping = midLine;
+  };
+
+  const snapshot = (): MetricParserState => ({
+    steps: [...lastStep],
+    ...(epoch !== undefined ? { epoch } : {}),
+    recorded: [...recordedThisEpoch],
+    ...(pendingUnknownTotal ? { pendingKeras: pendingUnknownTotal } : {}),
+    skipping,
+  });
+
+  return {
+    push,
+    end,
+    cut,
+    snapshot,
+    get pendingBytes() {
+      return partialBytes;
+    },
+    stats,
+  };
 }
