@@ -135,6 +135,9 @@ export function applySet(options: BayesOptions, sets: string[]): BayesOptions {
       case "batchKappaScale":
         o.batchKappaScale = num;
         break;
+      case "batch":
+        o.batch = raw as BayesOptions["batch"];
+        break;
       case "kappaScale": {
         const base = o.kappa;
         o.kappa = (t, D) => num * base(t, D);

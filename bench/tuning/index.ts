@@ -16,7 +16,7 @@
  *   HB_BENCH_PYTHON=/work/venvs/tuning/bin/python nice -n 10 node bin/run-ts.mjs bench/tuning/index.ts
  *     [--quick] [--problems lasso,knn-iris] [--seeds 0-4] [--rounds 16] [--batch 8]
  *     [--methods random,optuna-tpe,optuna-gp,hyperbayes] [--before DIR] [--jobs 1]
- *     [--cache FILE] [--set key=value ...]
+ *     [--cache FILE] [--set key=value ...] [--acquisition ucb|ei]
  *
  * --quick       4 problems (problems.ts's QUICK), seeds 0-2: a few minutes, while iterating.
  * --problems    problems whose name starts with one of these (case-insensitive).
@@ -27,6 +27,7 @@
  *               reused (the key covers the problem, seed, protocol and evaluate.py's text);
  *               "hyperbayes", the code under test, always runs.
  * --set         a knob of the bayesian method for experiments (bench/optimizer.ts's applySet).
+ * --acquisition the acquisition "hyperbayes" asks for (default: the optimizer's, UCB).
  *
  * Data sets are scikit-learn's bundled copies: nothing is downloaded.
  */
@@ -257,6 +258,7 @@ export async function main(argv: string[]): Promise<void> {
       jobs: { type: "string", default: "1" },
       cache: { type: "string" },
       set: { type: "string", multiple: true, default: [] },
+      acquisition: { type: "string" },
     },
     strict: true,
   });
@@ -303,7 +305,16 @@ export async function main(argv: string[]): Promise<void> {
     : undefined;
   const sets = values.set ?? [];
   const options = sets.length > 0 ? applySet(DEFAULT_OPTIONS, sets) : undefined;
-  const current: Suggest = options ? (req) => suggestWith(req, options) : suggest;
+  const acquisition = values.acquisition;
+  if (acquisition !== undefined && acquisition !== "ucb" && acquisition !== "ei") {
+    log(`--acquisition takes ucb or ei (got ${acquisition})`);
+    process.exit(2);
+  }
+  const withAcquisition = (req: SuggestRequest): SuggestRequest =>
+    acquisition ? { ...req, acquisition } : req;
+  const current: Suggest = options
+    ? (req) => suggestWith(withAcquisition(req), options)
+    : (req) => suggest(withAcquisition(req));
 
   const cache = readCache(values.cache);
   const tasks: Task[] = [];

@@ -25,13 +25,13 @@
  */
 import type { SpaceCodec } from "../space/encode";
 import type { Params } from "../space/schema";
-import { type AcquisitionSpec, optimizeAcquisition } from "./acquisition";
+import { type AcquisitionSpec, optimizeAcquisition, type Penalizer } from "./acquisition";
 import { InitialDesign } from "./design";
 import { defaultPrior, fitHyperparameters, type HyperPrior, priorMode } from "./gp/fit";
 import type { LengthScaleMap } from "./gp/kernel";
 import { GpPosterior } from "./gp/posterior";
 import { drawUntaken } from "./random";
-import { Rng } from "./rng";
+import { QuasiRandom, Rng } from "./rng";
 import type { TakenSet } from "./taken";
 import { type OutputWarp, warpOutputs } from "./transform";
 import {
@@ -53,6 +53,11 @@ export interface BayesOptions {
   kappa: (t: number, d: number) => number;
   /** Multiplies the default κ when points are in flight or asked together (see below). */
   batchKappaScale: number;
+  /**
+   * How points in flight shape the next one: hallucinated observations at the posterior mean
+   * (GP-BUCB) or local penalization (acquisition/functions.ts).
+   */
+  batch: "hallucinate" | "penalize";
   prior: (D: number) => HyperPrior;
   /** Sweep candidates given m = rows of the GP's variance factor. */
   sweep: (m: number, D: number) => number;
@@ -101,6 +106,7 @@ export const DEFAULT_OPTIONS: BayesOptions = {
   initialDesign: defaultInitialDesign,
   kappa: defaultKappa,
   batchKappaScale: 0.75,
+  batch: "hallucinate",
   prior: defaultPrior,
   // A candidate costs ~m²/2 multiply-adds (one triangular solve): keep the sweep near 1.5e7 of
   // them, between 128 and 512 + 256·D candidates.
@@ -195,10 +201,14 @@ export function suggestBayesian(
     return finish(out, req, taken, fit.state);
   }
   const inFlight: Float64Array[] = [];
-  for (const u of [...pendingX, ...points]) {
-    gp.hallucinate(u);
+  const penalize = options.batch === "penalize";
+  const penalizer = penalize ? newPenalizer(gp, data, codec) : undefined;
+  const enterFlight = (u: Float64Array) => {
+    if (penalizer) addCentre(gp, penalizer, u);
+    else gp.hallucinate(u);
     inFlight.push(u);
-  }
+  };
+  for (const u of [...pendingX, ...points]) enterFlight(u);
 
   const continuous = continuousMask(codec);
   const discrete = codec.layout.some((b) => b.spec.kind === "choice" || b.spec.type === "int");
@@ -220,9 +230,10 @@ export function suggestBayesian(
     const choice = optimizeAcquisition({
       gp,
       spec,
+      penalizer,
       continuous,
       snap: discrete ? (u) => codec.snap(u) : undefined,
-      neighbours: discrete ? (u) => codec.neighbours(u) : undefined,
+      neighbours: discrete ? (u) => codec.neighbours(u, RELAXED_INT_VALUES) : undefined,
       rng,
       anchors,
       accept: (u) => {
@@ -247,10 +258,41 @@ export function suggestBayesian(
       points.push(u);
       out.push(p);
     }
-    gp.hallucinate(u);
-    inFlight.push(u);
+    enterFlight(u);
   }
   return finish(out, req, taken, fit.state);
+}
+
+/**
+ * A local penalizer with no centres yet: L = the largest gradient norm of the posterior mean (in
+ * the kernel's metric) over the observations and a Sobol sweep, as González et al. estimate it.
+ */
+function newPenalizer(gp: GpPosterior, data: Encoded, codec: SpaceCodec): Penalizer {
+  const D = gp.D;
+  const dmu = new Float64Array(D);
+  const dvar = new Float64Array(D);
+  let lipschitz = 0;
+  const at = (x: Float64Array) => {
+    gp.predictWithGradient(x, dmu, dvar);
+    let g2 = 0;
+    for (let d = 0; d < D; d++) g2 += (dmu[d]! * dmu[d]!) / gp.w[d]!;
+    lipschitz = Math.max(lipschitz, Math.sqrt(g2));
+  };
+  for (let i = 0; i < data.n; i++) at(data.X.slice(i * D, (i + 1) * D));
+  const qr = new QuasiRandom(D, new Rng(0x11b));
+  for (let k = 0; k < 256; k++) at(codec.snap(qr.point(k)));
+  let best = Number.POSITIVE_INFINITY;
+  for (const i of data.ranking) best = Math.min(best, data.y[i]!);
+  return { centres: [], mu: [], sigma: [], lipschitz: Math.max(lipschitz, 1e-7), best, w: gp.w };
+}
+
+function addCentre(gp: GpPosterior, pen: Penalizer, u: Float64Array): void {
+  const mu = new Float64Array(1);
+  const variance = new Float64Array(1);
+  gp.predictMany(u, 1, mu, variance);
+  pen.centres.push(u);
+  pen.mu.push(mu[0]!);
+  pen.sigma.push(Math.sqrt(variance[0]! + gp.sn2));
 }
 
 function finish(

@@ -221,4 +221,40 @@ describe("makeCodec", () => {
     }
     expect(seen.size).toBe(discrete.size);
   });
+  it("lists the neighbours one discrete step away: each other choice value, the next ints", () => {
+    const rnd = mulberry32(9);
+    const failures: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      // Floats round-trip within 1e-12, not exactly: compare with the decoded point itself.
+      const p = codec.decode(codec.encode(randomParams(space, rnd)));
+      const steps = codec.neighbours(codec.encode(p)).map((u) => codec.decode(u));
+      const changed = (q: Params) => space.filter((spec) => q[spec.name] !== p[spec.name]);
+      // The expected moves, counted per parameter: every other value, or the ints within range.
+      const expected = new Map<string, Set<string>>();
+      for (const spec of space) {
+        const moves = new Set<string>();
+        if (spec.kind === "choice") for (const v of spec.values) moves.add(String(v));
+        else if (spec.type === "int")
+          for (const v of [(p[spec.name] as number) - 1, (p[spec.name] as number) + 1])
+            if (v >= spec.min && v <= spec.max) moves.add(String(v));
+        moves.delete(String(p[spec.name]));
+        expected.set(spec.name, moves);
+      }
+      for (const q of steps) {
+        failures.push(...invalid(space, q));
+        const c = changed(q);
+        if (c.length !== 1) failures.push(`changes ${c.map((s) => s.name)} at once`);
+        else if (!expected.get(c[0]!.name)!.delete(String(q[c[0]!.name])))
+          failures.push(`${c[0]!.name}: ${p[c[0]!.name]} -> ${q[c[0]!.name]} is not one step`);
+      }
+      for (const [name, left] of expected)
+        if (left.size > 0) failures.push(`${name}: missed ${[...left]}`);
+    }
+    expect(failures).toEqual([]);
+    // Ints with more values than asked for are left to continuous moves.
+    const u = codec.encode(randomParams(space, rnd));
+    const few = codec.neighbours(u, 16).map((v) => codec.decode(v));
+    expect(few.some((q) => q.n !== codec.decode(u).n || q.k !== codec.decode(u).k)).toBe(false);
+    expect(few.some((q) => q.neg !== codec.decode(u).neg)).toBe(true);
+  });
 });

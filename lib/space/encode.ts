@@ -31,9 +31,10 @@ export interface SpaceCodec {
   readonly layout: readonly DimBlock[];
   /**
    * The snapped points that differ from snap(u) in one discrete parameter by one step: each other
-   * value of a choice, the int value just below and just above. Float dimensions are copied.
+   * value of a choice, the int value just below and just above (for ints with at most
+   * `intValuesUpTo` values). Float dimensions are copied.
    */
-  neighbours(u: ArrayLike<number>): Float64Array[];
+  neighbours(u: ArrayLike<number>, intValuesUpTo?: number): Float64Array[];
 }
 
 export interface DimBlock {
@@ -160,7 +161,10 @@ export function makeCodec(space: Space): SpaceCodec {
     );
   }
 
-  function neighbours(u: ArrayLike<number>): Float64Array[] {
+  function neighbours(
+    u: ArrayLike<number>,
+    intValuesUpTo = Number.POSITIVE_INFINITY,
+  ): Float64Array[] {
     const base = snap(Float64Array.from(u));
     const out: Float64Array[] = [];
     for (const { spec, offset, width } of blocks) {
@@ -173,7 +177,7 @@ export function makeCodec(space: Space): SpaceCodec {
           v[offset + j] = 1;
           out.push(v);
         }
-      } else if (spec.type === "int") {
+      } else if (spec.type === "int" && spec.max - spec.min + 1 <= intValuesUpTo) {
         const value = unitToRange(spec, base[offset]!);
         for (const next of [value - 1, value + 1]) {
           if (next < spec.min || next > spec.max) continue;

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { GpPosterior } from "../gp/posterior";
 import { Rng } from "../rng";
 import { normCdf, normPdf } from "../stats";
-import { type AcquisitionSpec, acquisitionLoss, acquisitionLossGrad } from "./functions";
+import {
+  type AcquisitionSpec,
+  acquisitionLoss,
+  acquisitionLossGrad,
+  type Penalizer,
+  penalizedLoss,
+} from "./functions";
 import { optimizeAcquisition } from "./optimize";
 
 function model(seed: number) {
@@ -80,6 +86,61 @@ describe("acquisition losses", () => {
         expect(grad[d]).toBeCloseTo((loss(xp) - loss(xm)) / (2 * h), 4);
       }
     }
+  });
+});
+
+describe("local penalization", () => {
+  const gp = model(4);
+  const D = 2;
+  const pen: Penalizer = {
+    centres: [Float64Array.of(0.3, 0.6), Float64Array.of(0.7, 0.2)],
+    mu: [0.05, 0.4],
+    sigma: [0.1, 0.3],
+    lipschitz: 2,
+    best: 0.01,
+    w: gp.w,
+  };
+  const loss = (spec: AcquisitionSpec, x: number[]) => {
+    const p = gp.predictWithGradient(x, new Float64Array(D), new Float64Array(D));
+    return penalizedLoss(spec, pen, x, acquisitionLoss(spec, p.mu, p.variance));
+  };
+
+  it("has a gradient that matches finite differences (UCB and EI)", () => {
+    for (const spec of [
+      { kind: "ucb", kappa: 1.5, best: 0.01 },
+      { kind: "ei", kappa: 0, best: 0.01 },
+    ] as AcquisitionSpec[]) {
+      const x = [0.42, 0.51];
+      const dmu = new Float64Array(D);
+      const dvar = new Float64Array(D);
+      const g = new Float64Array(D);
+      const { mu, variance } = gp.predictWithGradient(x, dmu, dvar);
+      const base = acquisitionLossGrad(spec, mu, variance, dmu, dvar, g);
+      const grad = new Float64Array(D);
+      penalizedLoss(spec, pen, x, base, g, grad);
+      const h = 1e-6;
+      for (let d = 0; d < D; d++) {
+        const xp = [...x];
+        const xm = [...x];
+        xp[d]! += h;
+        xm[d]! -= h;
+        expect(grad[d]).toBeCloseTo((loss(spec, xp) - loss(spec, xm)) / (2 * h), 4);
+      }
+    }
+  });
+
+  it("penalizes most at a point in flight and fades with distance", () => {
+    const spec: AcquisitionSpec = { kind: "ucb", kappa: 1.5, best: 0.01 };
+    const at = (x: number[]) => {
+      const p = gp.predictWithGradient(x, new Float64Array(D), new Float64Array(D));
+      return (
+        loss(spec, x) -
+        penalizedLoss(spec, { ...pen, centres: [] }, x, acquisitionLoss(spec, p.mu, p.variance))
+      );
+    };
+    expect(at([0.3, 0.6])).toBeGreaterThan(at([0.35, 0.6]));
+    expect(at([0.35, 0.6])).toBeGreaterThan(at([0.5, 0.95]));
+    expect(at([0.5, 0.95])).toBeGreaterThanOrEqual(0);
   });
 });
 

@@ -20,11 +20,19 @@
 import type { GpPosterior } from "../gp/posterior";
 import { minimizeBox } from "../lbfgs";
 import { QuasiRandom, type Rng } from "../rng";
-import { type AcquisitionSpec, acquisitionLoss, acquisitionLossGrad } from "./functions";
+import {
+  type AcquisitionSpec,
+  acquisitionLoss,
+  acquisitionLossGrad,
+  type Penalizer,
+  penalizedLoss,
+} from "./functions";
 
 export interface AcquisitionProblem {
   gp: GpPosterior;
   spec: AcquisitionSpec;
+  /** Local penalization of points in flight (the batch alternative to hallucinating them). */
+  penalizer?: Penalizer;
   /** 1 where a dimension is continuous (a float range), 0 for int and choice dimensions. */
   continuous: Uint8Array;
   /** Rounds a point to a valid encoding in place; absent when every dimension is continuous. */
@@ -56,7 +64,7 @@ const LOCAL_SCALES = [0.2, 0.05, 0.01, 0.002];
 const MAX_STEPS = 4;
 
 export function optimizeAcquisition(p: AcquisitionProblem): AcquisitionChoice | null {
-  const { gp, spec, rng } = p;
+  const { gp, rng } = p;
   const D = gp.D;
   const anchors = p.anchors.slice(0, p.localAnchors);
   const nLocal = anchors.length * p.localPoints;
@@ -91,7 +99,9 @@ export function optimizeAcquisition(p: AcquisitionProblem): AcquisitionChoice | 
   const variance = new Float64Array(C);
   gp.predictMany(xs, C, mu, variance);
   const loss = new Float64Array(C);
-  for (let k = 0; k < C; k++) loss[k] = acquisitionLoss(spec, mu[k]!, variance[k]!);
+  for (let k = 0; k < C; k++) {
+    loss[k] = score(p, xs.subarray(k * D, (k + 1) * D), mu[k]!, variance[k]!);
+  }
   const order = Array.from({ length: C }, (_, k) => k).sort((a, b) => loss[a]! - loss[b]!);
 
   const pool: AcquisitionChoice[] = [];
@@ -153,7 +163,7 @@ function discreteSteps(
     p.gp.predictMany(xs, steps.length, mu, variance);
     let best: AcquisitionChoice | undefined;
     steps.forEach((x, k) => {
-      const choice = { x, loss: acquisitionLoss(p.spec, mu[k]!, variance[k]!) };
+      const choice = { x, loss: score(p, x, mu[k]!, variance[k]!) };
       out.push(choice);
       if (!best || choice.loss < best.loss) best = choice;
     });
@@ -185,7 +195,8 @@ function refine(p: AcquisitionProblem, start: Float64Array): AcquisitionChoice {
   const objective = (z: Float64Array, grad: Float64Array) => {
     for (let i = 0; i < F; i++) x[free[i]!] = z[i]!;
     const { mu, variance } = gp.predictWithGradient(x, dmu, dvar);
-    const v = acquisitionLossGrad(spec, mu, variance, dmu, dvar, g);
+    let v = acquisitionLossGrad(spec, mu, variance, dmu, dvar, g);
+    if (p.penalizer) v = penalizedLoss(spec, p.penalizer, x, v, g.slice(), g);
     for (let i = 0; i < F; i++) grad[i] = g[free[i]!]!;
     return v;
   };
@@ -204,7 +215,13 @@ function refine(p: AcquisitionProblem, start: Float64Array): AcquisitionChoice {
   const mu = new Float64Array(1);
   const variance = new Float64Array(1);
   gp.predictMany(out, 1, mu, variance);
-  return { x: out, loss: acquisitionLoss(spec, mu[0]!, variance[0]!) };
+  return { x: out, loss: score(p, out, mu[0]!, variance[0]!) };
+}
+
+/** The loss at x, penalized when the problem has a penalizer. */
+function score(p: AcquisitionProblem, x: ArrayLike<number>, mu: number, variance: number): number {
+  const base = acquisitionLoss(p.spec, mu, variance);
+  return p.penalizer ? penalizedLoss(p.spec, p.penalizer, x, base) : base;
 }
 
 function maxAbsDiff(a: Float64Array, b: Float64Array): number {

@@ -125,6 +125,52 @@ describe("log marginal likelihood", () => {
     },
   );
 
+  it("has the same gradient check with length-scales shared by dimensions (a choice's block)", () => {
+    // Dimension 0 a range, dimensions 1-3 the one-hot block of a 3-valued choice.
+    const rng = new Rng(11);
+    const n = 14;
+    const D = 4;
+    const X = new Float64Array(n * D);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      X[i * D] = rng.uniform();
+      const v = rng.int(3);
+      X[i * D + 1 + v] = 1;
+      y[i] = Math.sin(4 * X[i * D]!) + v;
+    }
+    const map = {
+      G: 2,
+      group: Int32Array.of(0, 1, 1, 1),
+      factor: Float64Array.of(1, 0.5, 0.5, 0.5),
+    };
+    const data = { X, y, n, D, constantMean: true, map };
+    const theta = Float64Array.of(-1, 0.2, 0.4, -4);
+    const grad = new Float64Array(4);
+    negLogLikelihood(theta, data, grad);
+    const h = 1e-5;
+    for (let j = 0; j < theta.length; j++) {
+      const tp = theta.slice();
+      const tm = theta.slice();
+      tp[j]! += h;
+      tm[j]! -= h;
+      const fd = (negLogLikelihood(tp, data) - negLogLikelihood(tm, data)) / (2 * h);
+      expect(grad[j]).toBeCloseTo(fd, 4);
+    }
+    // Hamming-type: any two different values of the choice are equally correlated, at the
+    // correlation of the two ends of a range with the same length-scale.
+    const gp = GpPosterior.create(X, y, n, D, theta, 0, true, map)!;
+    const at = (v: number) =>
+      Float64Array.from([0.5, 0, 0, 0].map((x, d) => (d === v + 1 ? 1 : x)));
+    const c01 = gp.correlation(at(0), at(1));
+    expect(gp.correlation(at(0), at(2))).toBeCloseTo(c01, 12);
+    expect(gp.correlation(at(1), at(2))).toBeCloseTo(c01, 12);
+    const ends = GpPosterior.create(X, y, n, D, [0.2, 0.2, 0.2, 0.2, 0, -4], 0, true)!;
+    expect(c01).toBeCloseTo(
+      ends.correlation(Float64Array.of(0, 0, 0, 0), Float64Array.of(1, 0, 0, 0)),
+      12,
+    );
+  });
+
   it("estimates a constant mean that beats 0 for offset data and predicts it far away", () => {
     const data = randomData(15, 2, 3);
     for (let i = 0; i < data.n; i++) data.y[i]! += 5;
