@@ -3,7 +3,7 @@
  * UsageError naming the flag, raised before anything is stored or started.
  */
 import { resolve } from "node:path";
-import { z } from "zod";
+import type { z } from "zod";
 import { checkCommand } from "../lib/command";
 import { UsageError } from "../lib/errors";
 import { resolveGoal } from "../lib/metrics/goal";
@@ -12,11 +12,14 @@ import { parseStopConditions } from "../lib/metrics/stop";
 import { gridSize } from "../lib/optimizer";
 import {
   acquisitionSchema,
+  envKeyProblem,
   MAX_RUNS,
+  MAX_TIMEOUT_MINUTES,
   type SearchKind,
   type SearchSpec,
   searchSpecSchema,
 } from "../lib/search/spec";
+import { workingDirectoryProblem } from "../lib/search/working-directory";
 import { parseSpace } from "../lib/space/parse";
 import { PARAM_NAME } from "../lib/space/schema";
 import { CliUsageError, numberFlag, parseFlags } from "./_args";
@@ -88,14 +91,51 @@ function enumFlag<T extends string>(
 
 function parseEnv(pairs: string[]): Record<string, string> {
   const env: Record<string, string> = {};
+  const problems: string[] = [];
   for (const pair of pairs) {
     const eq = pair.indexOf("=");
-    const key = eq > 0 ? pair.slice(0, eq) : "";
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
-      throw new UsageError(`--env needs KEY=VALUE, got "${pair}"`);
-    env[key] = pair.slice(eq + 1);
+    const problem = eq <= 0 ? "needs KEY=VALUE" : envKeyProblem(pair.slice(0, eq));
+    if (problem !== undefined) problems.push(`--env ${JSON.stringify(pair)}: ${problem}`);
+    else env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
+  if (problems.length > 0) throw new UsageError(problems.join("\n"));
   return env;
+}
+
+/** The flag a spec field comes from, to name it in a message about that field. */
+const FLAG_OF: Record<string, string> = {
+  params: "--param",
+  command: "the command after --",
+  cwd: "--cwd",
+  numRuns: "--num-runs",
+  parallelRuns: "--parallel-runs",
+  metric: "--metric",
+  metricAgg: "--metric-agg",
+  goal: "--goal",
+  machineType: "--machine-type",
+  env: "--env",
+  timeoutMinutes: "--timeout",
+  stopConditions: "--stop-condition",
+  description: "--description",
+  labels: "--label",
+  seed: "--seed",
+  kappa: "--kappa",
+  acquisition: "--acquisition",
+  maxFailures: "--max-failures",
+};
+
+/** A spec issue as a line naming the flag, and the parameter or variable where there is one. */
+function issueLine(issue: z.core.$ZodIssue, spec: Record<string, unknown>): string {
+  const [field, at] = issue.path;
+  const flag = FLAG_OF[String(field)] ?? String(field ?? "the search");
+  if (field === "params" && typeof at === "number") {
+    const name = (spec.params as { name?: unknown }[] | undefined)?.[at]?.name;
+    return `${flag} ${typeof name === "string" ? name : at + 1}: ${issue.message}`;
+  }
+  if (field === "env" && typeof at === "string") return `${flag} ${at}: ${issue.message}`;
+  if (field === "command" && typeof at === "number")
+    return `${flag}, argument ${at + 1}: ${issue.message}`;
+  return `${flag}: ${issue.message}`;
 }
 
 export interface ResolvedSearch {
@@ -161,7 +201,9 @@ export function resolveSearch(
   const goalFlag = attempt(() => enumFlag("--goal", goalSchema, v.goal));
   const acquisition =
     attempt(() => enumFlag("--acquisition", acquisitionSchema, v.acquisition)) ?? "ucb";
-  const timeoutMinutes = attempt(() => numberFlag("--timeout", v.timeout, { min: 1 / 60 }));
+  const timeoutMinutes = attempt(() =>
+    numberFlag("--timeout", v.timeout, { min: 1 / 60, max: MAX_TIMEOUT_MINUTES }),
+  );
   const seed = attempt(() => numberFlag("--seed", v.seed, { int: true, min: 0, max: 2 ** 31 - 1 }));
   const kappa = attempt(() => numberFlag("--kappa", v.kappa, { min: 0 }));
   const maxFailures = attempt(() =>
@@ -192,6 +234,10 @@ export function resolveSearch(
   }
   if (kappa !== undefined && kind !== "bayesian")
     warnings.push("--kappa only applies to bayesian search");
+  // Trials start there: a directory that is not there would fail every one of them, later.
+  const cwd = resolve(v.cwd ?? process.cwd());
+  const cwdProblem = workingDirectoryProblem(cwd);
+  if (cwdProblem !== undefined) problems.push(`--cwd ${v.cwd ?? cwd}: ${cwdProblem}`);
   if (problems.length > 0) throw new CliUsageError(problems.join("\n"), searchUsage(kind));
 
   const { goal, inferred } = resolveGoal(v.metric as string, goalFlag);
@@ -199,7 +245,7 @@ export function resolveSearch(
     kind,
     params: space,
     command: flags.rest,
-    cwd: resolve(v.cwd ?? process.cwd()),
+    cwd,
     numRuns,
     parallelRuns,
     metric: v.metric,
@@ -217,6 +263,9 @@ export function resolveSearch(
     maxFailures: maxFailures ?? numRuns,
   };
   const parsed = searchSpecSchema.safeParse(candidate);
-  if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => issueLine(issue, candidate));
+    throw new UsageError([...new Set(lines)].join("\n"));
+  }
   return { spec: parsed.data, goalInferred: inferred, warnings, detach: v.detach === true };
 }

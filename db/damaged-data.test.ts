@@ -6,7 +6,7 @@
  * stderr and exit 1, and leave the file byte for byte as it was. A row this version cannot read
  * is flagged in `list`, and only `describe` of that search fails.
  */
-import { type SpawnOptions, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -14,84 +14,26 @@ import {
   closeSync,
   copyFileSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statfsSync,
   statSync,
   truncateSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordFault } from "../lib/testing/ledger";
-import { BIN } from "../workers/testing/cli";
 import { DATABASE_FILE } from "./index";
 import { openSqliteStore } from "./sqlite";
 import { makeSpec } from "./testing/fixtures";
+import { hyperbayes, type Run, tempDir, unprivileged } from "./testing/user-cli";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "hb-damaged-"));
-  // Readable by the unprivileged user the read-only cases run as.
-  chmodSync(dir, 0o755);
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of dirs.splice(0)) {
-    spawnSync("chmod", ["-R", "u+rwX", dir]);
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-/** `nobody`, when we are root: root writes through any mode bits, so read-only needs another user. */
-const unprivileged = (() => {
-  if (process.getuid?.() !== 0) return undefined;
-  const uid = spawnSync("id", ["-u", "nobody"], { encoding: "utf8" });
-  const gid = spawnSync("id", ["-g", "nobody"], { encoding: "utf8" });
-  if (uid.status !== 0 || gid.status !== 0) return undefined;
-  return { uid: Number(uid.stdout), gid: Number(gid.stdout) };
-})();
 const canBeReadOnly = process.getuid?.() !== 0 || unprivileged !== undefined;
-
-/** The real command, from a fresh directory, with only the HYPERBAYES_* variables given. */
-function hyperbayes(
-  args: string[],
-  env: Record<string, string>,
-  as?: { uid: number; gid: number },
-): Promise<Run> {
-  const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith("HYPERBAYES_")) clean[k] = v;
-  }
-  const options: SpawnOptions = {
-    cwd: tempDir(),
-    env: { ...clean, ...env } as NodeJS.ProcessEnv,
-    stdio: ["ignore", "pipe", "pipe"],
-    ...(as ?? {}),
-  };
-  const child = spawn(process.execPath, [BIN, ...args], options);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise((done) => child.on("close", (code) => done({ code, stdout, stderr })));
-}
 
 /** One line on stderr, no stack, nothing on stdout, exit 1; the line must match `says`. */
 function expectOneLineFailure(run: Run, says: RegExp): void {
@@ -359,6 +301,92 @@ describe("a data directory that cannot be used", () => {
     },
     60_000,
   );
+});
+
+/** A tmpfs of `kib` KiB at a fresh folder, or undefined where this machine allows no mount. */
+function smallDisk(kib: number): string | undefined {
+  if (process.platform !== "linux" || process.getuid?.() !== 0) return undefined;
+  const dir = tempDir();
+  if (spawnSync("mount", ["-t", "tmpfs", "-o", `size=${kib}k`, "tmpfs", dir]).status !== 0)
+    return undefined;
+  mounted.push(dir);
+  return dir;
+}
+const mounted: string[] = [];
+afterAll(() => {
+  for (const dir of mounted.splice(0)) spawnSync("umount", ["-l", dir]);
+});
+const disk = smallDisk(1024);
+
+/** Fills the disk at `dir` with a file of zeros, leaving about `leaveKib` KiB. */
+function fill(dir: string, leaveKib: number): void {
+  const free = statfsSync(dir);
+  const bytes = Math.max(0, free.bavail * free.bsize - leaveKib * 1024);
+  const fd = openSync(join(dir, "filler"), "w");
+  try {
+    const block = Buffer.alloc(64 * 1024);
+    for (let left = bytes; left > 0; left -= block.length)
+      writeSync(fd, block, 0, Math.min(block.length, left));
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ENOSPC") throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe.skipIf(disk === undefined)("a full disk under HYPERBAYES_HOME (a 1 MiB tmpfs)", () => {
+  const queue = (home: string, extra: string[] = []) =>
+    hyperbayes(
+      [
+        "random",
+        "--param",
+        "x=1,2",
+        "-n",
+        "1",
+        "--metric",
+        "loss",
+        "--detach",
+        ...extra,
+        "--",
+        "echo",
+        ":x:",
+      ],
+      { HYPERBAYES_HOME: home },
+    );
+
+  it("a write that no longer fits: one line, exit 1, what was stored is intact", async () => {
+    const home = join(disk!, "a");
+    mkdirSync(home);
+    const first = await queue(home);
+    expect(first.code, first.stderr).toBe(0);
+    fill(disk!, 200);
+    recordFault("disk full while a search is stored (SQLITE_FULL)");
+    // Variables of 100 KiB each: a spec far larger than the room left.
+    const big = ["A", "B", "C"].flatMap((k) => ["-e", `${k}=${"x".repeat(100_000)}`]);
+    expectOneLineFailure(
+      await queue(home, big),
+      /^hyperbayes random: the disk holding HYPERBAYES_HOME is full \(SQLITE_FULL writing .*hyperbayes\.db\): free some space, then try again$/m,
+    );
+    const list = await hyperbayes(["list"], { HYPERBAYES_HOME: home });
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout.trimEnd().split("\n")).toHaveLength(2);
+    rmSync(join(disk!, "filler"));
+  }, 60_000);
+
+  it("no room at all, not even to open: one line, exit 1", async () => {
+    const home = join(disk!, "b");
+    mkdirSync(home);
+    expect((await queue(home)).code).toBe(0);
+    fill(disk!, 0);
+    recordFault("disk full before the store opens");
+    for (const run of [await queue(home), await hyperbayes(["list"], { HYPERBAYES_HOME: home })]) {
+      expectOneLineFailure(
+        run,
+        /the disk holding HYPERBAYES_HOME is full \(SQLITE_[A-Z_]+ writing .*hyperbayes\.db\)/,
+      );
+    }
+    rmSync(join(disk!, "filler"));
+  }, 60_000);
 });
 
 describe("a row written by a newer version", () => {

@@ -195,6 +195,19 @@ describe.skipIf(disk === undefined)("a real full disk (a 512 KiB tmpfs)", () => 
     // A failed transaction wrote nothing: the points before it are all there.
     expect((await store.listMetricPoints(s.id)).length).toBe(written);
     expect((await store.getSearch(s.id))?.id).toBe(s.id);
+
+    // A search or an event that does not fit is refused, never handed back as if stored: an
+    // INSERT ... RETURNING commits only once it has run to its end.
+    recordFault("disk full under createSearch and addEvent");
+    const huge = makeSpec({ env: { BIG: "x".repeat(2_000_000) } });
+    expectOneLine(await failure(() => store.createSearch(huge)), "disk_full", /SQLITE_FULL/);
+    expectOneLine(
+      await failure(() => store.addEvent(s.id, { kind: "note", message: "y".repeat(2_000_000) })),
+      "disk_full",
+      /SQLITE_FULL/,
+    );
+    expect((await store.listSearches()).map((x) => x.id)).toEqual([s.id]);
+    expect(await store.listEvents(s.id)).toEqual([]);
     await store.close();
   }, 60_000);
 });

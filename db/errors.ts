@@ -8,7 +8,7 @@
  *
  * Messages never hold a PostgreSQL password: a server is named by host, port and database only.
  */
-import { statSync } from "node:fs";
+import { statfsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileSystemError, HyperbayesError, StorageError } from "../lib/errors";
 import { driverErrorCode } from "./rows";
@@ -39,6 +39,27 @@ function isFolder(path: string): boolean {
     return false;
   }
 }
+
+/**
+ * True when the file system holding `dir` has (almost) no room left. SQLite reports a full disk
+ * as SQLITE_FULL only where it writes pages; growing its shared-memory file on a full disk is an
+ * I/O error (SQLITE_IOERR_SHMSIZE), which means the same to the user.
+ */
+function diskIsFull(dir: string): boolean {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize < 1024 * 1024;
+  } catch {
+    return false;
+  }
+}
+
+const diskFull = (path: string, code: string, e: unknown) =>
+  new StorageError(
+    "disk_full",
+    `the disk holding HYPERBAYES_HOME is full (${code} writing ${path}): free some space, then try again`,
+    { cause: e },
+  );
 
 function exists(path: string): boolean {
   try {
@@ -96,11 +117,7 @@ function sqliteError(e: unknown, code: string, path: string): StorageError | und
         { cause: e },
       );
     case "SQLITE_FULL":
-      return new StorageError(
-        "disk_full",
-        `the disk holding HYPERBAYES_HOME is full (${code} writing ${path}): free some space, then try again`,
-        { cause: e },
-      );
+      return diskFull(path, code, e);
     case "SQLITE_READONLY":
     case "SQLITE_PERM":
       // A read-only folder shows as CANTINIT/DIRECTORY (no room for the -wal and -shm files).
@@ -122,6 +139,7 @@ function sqliteError(e: unknown, code: string, path: string): StorageError | und
           { cause: e },
         );
       }
+      if (diskIsFull(dirname(path))) return diskFull(path, code, e);
       return new StorageError(
         "unavailable",
         `reading or writing the database ${path} failed (${code}): check the disk`,

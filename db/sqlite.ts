@@ -375,7 +375,10 @@ class SqliteStore implements Store {
     const checked = checkSpec(spec);
     const status = options.status ?? "queued";
     const t = new Date(this.now());
-    const row = this.db
+    // `.all()`, not `.get()`: outside a transaction an INSERT ... RETURNING commits only when it
+    // runs to its end, and `.get()` stops at the first row, so a commit that fails (SQLITE_FULL)
+    // would go unreported and the caller would be handed a row that was never stored.
+    const [row] = this.db
       .insert(searches)
       .values({
         kind: checked.kind,
@@ -394,8 +397,8 @@ class SqliteStore implements Store {
           : {}),
       })
       .returning()
-      .get();
-    return toSearch(row);
+      .all();
+    return toSearch(row!);
   }
 
   async getSearch(id: number): Promise<Search | undefined> {
@@ -849,7 +852,8 @@ class SqliteStore implements Store {
   async addEvent(searchId: number, event: NewEvent): Promise<SearchEvent> {
     checkSearchId(searchId);
     try {
-      const row = this.db
+      // `.all()`: see createSearch.
+      const [row] = this.db
         .insert(events)
         .values({
           searchId,
@@ -859,8 +863,8 @@ class SqliteStore implements Store {
           message: event.message,
         })
         .returning()
-        .get();
-      return eventFromRow(row);
+        .all();
+      return eventFromRow(row!);
     } catch (e) {
       if (driverErrorCode(e) === "SQLITE_CONSTRAINT_FOREIGNKEY") {
         throw new SearchNotFoundError(searchId);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseSearchArgs, resolveSearch } from "../../cli/_search-flags";
+import { UsageError } from "../errors";
 import type { SearchKind } from "../search/spec";
+import { recordBadInput } from "../testing/ledger";
 import {
   checkSearchForm,
   defaultFormValues,
@@ -229,4 +231,135 @@ describe("checkSearchForm placement", () => {
     expect(check.errors["params.0.max"]).toBeDefined();
     expect(check.errors.command).toBeUndefined();
   });
+});
+
+describe("checkSearchForm: values that would break a search later", () => {
+  /** The CLI's verdict on the form's equivalent command: its UsageError, if it refuses it. */
+  function cliRefusal(command: string): string | undefined {
+    const split = splitShellWords(command);
+    if (!split.ok) throw new Error(split.error);
+    const [, kind, ...args] = split.argv;
+    try {
+      resolveSearch(kind as SearchKind, parseSearchArgs(kind as SearchKind, args), {
+        randomSeed: () => 1,
+      });
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      return e.message;
+    }
+  }
+
+  // [what, the form's values, the field that must say so, the words, the CLI's words or
+  // undefined where no command line can hold the value (a NUL byte)]
+  const cases: [string, Partial<SearchFormValues>, string, RegExp, RegExp | undefined][] = [
+    [
+      "a range whose width overflows",
+      { params: [range("x", "-1e308", "1e308")], command: "run :x:" },
+      "params.0.max",
+      /too wide to compute with/,
+      /--param x=-1e\+?308:1e\+?308: the range is too wide/,
+    ],
+    [
+      "a range of denormals",
+      { params: [range("x", "0", "5e-324")], command: "run :x:" },
+      "params.0.max",
+      /holds only 2 distinct numbers/,
+      /holds only 2 distinct numbers/,
+    ],
+    [
+      "an int range past 2^53",
+      { params: [range("n", "0", "1e300", { type: "int" })], command: "run :n:" },
+      "params.0.max",
+      /int range bounds must lie within/,
+      /int range bounds must lie within/,
+    ],
+    [
+      "a choice too large for a number",
+      { params: [choice("c", "1, 1e309")], command: "run :c:" },
+      "params.0.values",
+      /\(1e309\) is too large for a number/,
+      /\(1e309\) is too large for a number/,
+    ],
+    [
+      "a NUL byte in a JSON choice",
+      { params: [choice("c", '["a\\u0000b", "x"]')], command: "run :c:" },
+      "params.0.values",
+      /holds a NUL byte/,
+      /--json-param c=.*holds a NUL byte/,
+    ],
+    [
+      "a lone surrogate in a JSON choice",
+      { params: [choice("c", '["\\ud800"]')], command: "run :c:" },
+      "params.0.values",
+      /lone UTF-16 surrogate/,
+      /lone UTF-16 surrogate/,
+    ],
+    [
+      "CUDA_VISIBLE_DEVICES in the environment",
+      { env: "A=1\nCUDA_VISIBLE_DEVICES=0" },
+      "env",
+      /CUDA_VISIBLE_DEVICES is set by Hyperbayes for each trial/,
+      /--env "CUDA_VISIBLE_DEVICES=0": CUDA_VISIBLE_DEVICES is set by Hyperbayes/,
+    ],
+    [
+      "a HYPERBAYES_ variable in the environment",
+      { env: "HYPERBAYES_TRIAL=7" },
+      "env",
+      /HYPERBAYES_TRIAL is set by Hyperbayes/,
+      /--env "HYPERBAYES_TRIAL=7"/,
+    ],
+    [
+      "a timeout past a year",
+      { timeoutMinutes: "1e308" },
+      "timeoutMinutes",
+      /at most 525600/,
+      /--timeout must be at most 525600/,
+    ],
+    [
+      "a parameter named like a column of the trials table",
+      { params: [range("status", "0", "1")], command: "run :status:" },
+      "params.0.name",
+      /names a column every trials table has/,
+      /--param status: "status" names a column/,
+    ],
+    [
+      // The spec lists --param before --json-param: the message must still find its row.
+      "a parameter named like the metric, after a JSON choice",
+      {
+        params: [choice("c", '["a,b"]'), range("val_loss", "0", "1")],
+        command: "run :c: :val_loss:",
+      },
+      "params.1.name",
+      /has the metric's name/,
+      /--param val_loss: parameter "val_loss" has the metric's name/,
+    ],
+    [
+      "a NUL byte in the command",
+      { command: "run :lr: :opt: a\u0000b" },
+      "command",
+      /NUL byte/,
+      undefined,
+    ],
+    ["a NUL byte in an env value", { env: "A=x\u0000y" }, "env", /NUL byte/, undefined],
+    [
+      "a NUL byte in the description",
+      { description: "a\u0000b" },
+      "description",
+      /NUL byte/,
+      undefined,
+    ],
+    ["a NUL byte in the working directory", { cwd: "/tmp/a\u0000b" }, "cwd", /NUL byte/, undefined],
+  ];
+
+  it.each(cases)(
+    "%s: refused at its field, as the CLI refuses it",
+    (what, patch, field, says, cli) => {
+      recordBadInput(`search form: ${what}`);
+      const check = checkSearchForm(form(patch));
+      expect(check.spec).toBeUndefined();
+      expect(check.errors[field]?.join("\n"), JSON.stringify(check.errors)).toMatch(says);
+      if (cli !== undefined) expect(cliRefusal(check.command)).toMatch(cli);
+    },
+  );
 });

@@ -28,7 +28,9 @@ import { MAX_STOP_CONDITIONS, parseStopConditions } from "../metrics/stop";
 import { gridSize } from "../optimizer/grid";
 import {
   acquisitionSchema,
+  envKeyProblem,
   MAX_RUNS,
+  MAX_TIMEOUT_MINUTES,
   type SearchSpec,
   searchKindSchema,
   searchSpecSchema,
@@ -148,7 +150,6 @@ export function defaultFormValues(cwd: string): SearchFormValues {
 }
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 type NumberRead = { value: number | undefined; error?: string };
 
@@ -394,7 +395,10 @@ export function checkSearchForm(
     else goal = resolveGoal(metric, values.goal === "" ? undefined : values.goal);
   }
 
-  const timeout = readNumber(values.timeoutMinutes, "the timeout", { min: 1 / 60 });
+  const timeout = readNumber(values.timeoutMinutes, "the timeout", {
+    min: 1 / 60,
+    max: MAX_TIMEOUT_MINUTES,
+  });
   if (timeout.error) add(errors, "timeoutMinutes", timeout.error);
   const seed = readNumber(values.seed, "the seed", { int: true, min: 0, max: 2 ** 31 - 1 });
   if (seed.error) add(errors, "seed", seed.error);
@@ -429,9 +433,9 @@ export function checkSearchForm(
     if (line.trim() === "") continue;
     const eq = line.indexOf("=");
     // Untrimmed, as the CLI reads `--env KEY=VALUE`.
-    const key = eq > 0 ? line.slice(0, eq) : "";
-    if (!ENV_KEY.test(key)) add(errors, "env", `needs KEY=VALUE, got "${line.trim()}"`);
-    else env[key] = line.slice(eq + 1);
+    const problem = eq > 0 ? envKeyProblem(line.slice(0, eq)) : "needs KEY=VALUE";
+    if (problem !== undefined) add(errors, "env", `${JSON.stringify(line.trim())}: ${problem}`);
+    else env[line.slice(0, eq)] = line.slice(eq + 1);
   }
   const labels = values.labels
     .split(",")
@@ -466,7 +470,16 @@ export function checkSearchForm(
     };
     const r = searchSpecSchema.safeParse(candidate);
     if (r.success) spec = r.data;
-    else for (const issue of r.error.issues) add(errors, fieldOf(issue.path), issue.message);
+    else
+      for (const issue of r.error.issues) {
+        // The spec lists parameters in the CLI's order, not the rows': find the row by name.
+        const [head, i, ...rest] = issue.path;
+        const name =
+          head === "params" && typeof i === "number" ? candidate.params[i]?.name : undefined;
+        const row = values.params.findIndex((p) => p.name.trim() === name);
+        const path = row >= 0 ? ["params", row, ...rest] : issue.path;
+        add(errors, fieldOf(path), issue.message);
+      }
   }
 
   const command = equivalentCommand(values, rowSpecs, split.ok ? split.argv : undefined);
@@ -490,7 +503,9 @@ function equivalentCommand(
       const { flag, text } = formatParam(spec);
       push(flag, text);
     } else if (row.name.trim() !== "" || row.values.trim() !== "" || row.min.trim() !== "") {
-      push("--param", rawParamText(row));
+      // A JSON list is what --json-param takes: the CLI then reports the same problem.
+      const json = row.kind === "choice" && row.values.trim().startsWith("[");
+      push(json ? "--json-param" : "--param", rawParamText(row));
     }
   });
   const opt = (flag: string, text: string) => {

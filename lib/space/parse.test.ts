@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../errors";
+import { recordBadInput } from "../testing/ledger";
 import {
   describeIssues,
   formatParam,
@@ -59,7 +60,9 @@ describe("parseParam: choices", () => {
     ["bs=16,32,64", [16, 32, 64]],
     ["x=1,a,-2,0.5,1e-3,.25", [1, "a", -2, 0.5, 0.001, 0.25]],
     // Number() reads these as numbers; people mean text.
-    ["x=0x10,Infinity,1e999,1_000", ["0x10", "Infinity", "1e999", "1_000"]],
+    ["x=0x10,Infinity,1_000", ["0x10", "Infinity", "1_000"]],
+    // -0 reads as 0: it would print as "0" in the command and JSON keeps no sign.
+    ["x=-0,1", [0, 1]],
     ["x=0.5", [0.5]],
     ["x=adam", ["adam"]],
     ["x=a:b,c:d", ["a:b", "c:d"]],
@@ -130,8 +133,28 @@ describe("grammar errors", () => {
     ["--json-param", 'x=[1,"1"]', "print the same in the command"],
     ["--json-param", "x", "no '=' found"],
     ["--json-param", "x-y!=[1]", 'bad name "x-y!"'],
+    // Values the grammar reads that would break later: found here, before anything is stored.
+    ["--param", "x=-1e308:1e308", "too wide to compute with: MAX - MIN overflows"],
+    ["--param", "x=-1.7e308:1.7e308:int", "int range bounds must lie within"],
+    ["--param", "x=1e307:1.7e308:reverse_log", "MAX + MIN overflows"],
+    ["--param", "x=0:5e-324", "the range holds only 2 distinct numbers"],
+    ["--param", "x=1:1.0000000000000002", "the range holds only 2 distinct numbers"],
+    ["--param", "x=1:1.0000000000001:log", "the range holds only 451 distinct numbers"],
+    ["--param", "n=0:1e300:int", "int range bounds must lie within ±9007199254740991"],
+    ["--param", "n=-9007199254740993:0:int", "int range bounds must lie within"],
+    [
+      "--param",
+      "x=1,1e309",
+      `value 2 (1e309) is too large for a number; to pass it as text, use --json-param x='["1e309"]'`,
+    ],
+    ["--param", "x=-1e400,2", "value 1 (-1e400) is too large for a number"],
+    ["--json-param", 'x=["a\\u0000b"]', "a value holds a NUL byte"],
+    ["--json-param", 'x=["ok", "\\u0000"]', "a value holds a NUL byte"],
+    ["--json-param", 'x=["\\ud800"]', "a value holds a lone UTF-16 surrogate"],
+    ["--json-param", 'x=["a\\udc00"]', "a value holds a lone UTF-16 surrogate"],
   ];
   it.each(cases)("%s %s", (flag, text, phrase) => {
+    recordBadInput(`${flag} grammar: ${phrase}`);
     const parse = flag === "--param" ? parseParam : parseJsonParam;
     const e = usageError(() => parse(text));
     expect(e.exitCode).toBe(2);
@@ -211,9 +234,16 @@ describe("formatParam", () => {
       "m=0.5:0.99:reverse_log",
     ],
     [
-      { kind: "range", name: "big", min: 0, max: 1e21, scale: "linear", type: "int" },
+      {
+        kind: "range",
+        name: "big",
+        min: -9007199254740991,
+        max: 9007199254740991,
+        scale: "linear",
+        type: "int",
+      },
       "--param",
-      "big=0:1e+21:int",
+      "big=-9007199254740991:9007199254740991:int",
     ],
     [{ kind: "choice", name: "opt", values: ["adam", "sgd"] }, "--param", "opt=adam,sgd"],
     [{ kind: "choice", name: "bs", values: [16, 0.5, -2] }, "--param", "bs=16,0.5,-2"],

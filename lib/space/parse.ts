@@ -131,6 +131,11 @@ function readChoices(name: string, rest: string): Reading {
   const problems: string[] = [];
   parts.forEach((p, i) => {
     if (p === "") problems.push(`value ${i + 1} of ${parts.length} is empty`);
+    // A number too large for a double would silently become the text "1e309".
+    else if (DECIMAL.test(p) && readNumber(p) === undefined)
+      problems.push(
+        `value ${i + 1} (${p}) is too large for a number; to pass it as text, use --json-param ${name}='${JSON.stringify([p])}'`,
+      );
   });
   if (problems.length > 0) return fail(...problems);
   return choiceReading(

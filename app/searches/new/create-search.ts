@@ -6,7 +6,6 @@
  * Refusals come back as messages per field for `useActionState`; nothing is stored then.
  */
 import { randomInt } from "node:crypto";
-import { stat } from "node:fs/promises";
 import { redirect } from "next/navigation";
 import { assertActionAllowed, ForbiddenError } from "../../../lib/console/auth";
 import { MAX_BODY_BYTES } from "../../../lib/console/guard";
@@ -19,6 +18,7 @@ import {
 import { getStore } from "../../../lib/console/store";
 import { isHyperbayesError } from "../../../lib/errors";
 import { resolveMachineType } from "../../../lib/machines/types";
+import { workingDirectoryProblem } from "../../../lib/search/working-directory";
 
 function refuse(errors: FieldMessages, valuesJson: string, warnings: FieldMessages = {}) {
   return { errors, warnings, valuesJson } satisfies CreateSearchState;
@@ -55,12 +55,8 @@ export async function createSearch(
   const check = checkSearchForm(parsed.data, { randomSeed: () => randomInt(0, 2 ** 31 - 1) });
   if (!check.spec) return refuse(check.errors, raw, check.warnings);
 
-  const cwd = check.spec.cwd;
-  const isDir = await stat(cwd).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  if (!isDir) return refuse({ cwd: [`no directory ${cwd} on this machine`] }, raw, check.warnings);
+  const cwdProblem = workingDirectoryProblem(check.spec.cwd);
+  if (cwdProblem !== undefined) return refuse({ cwd: [cwdProblem] }, raw, check.warnings);
   try {
     await resolveMachineType(check.spec.machineType);
   } catch (e) {
