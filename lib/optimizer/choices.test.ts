@@ -147,20 +147,23 @@ describe("choices in the initial design", () => {
 });
 
 describe("combinations of booleans", () => {
-  it("keeps trying the combination that holds the best value (Lasso, 4 rounds of 8, 40 seeds)", () => {
+  // A generous timeout: about 5 s of CPU, on a machine that may be shared.
+  it("keeps trying the combination that holds the best value (Lasso, 4 rounds of 8, 30 seeds)", {
+    timeout: 90_000,
+  }, () => {
     // Before issue 14 the search locked onto fit_intercept=true, positive=true after one round in
-    // 4 of 40 seeds (the best combination got at most one of the next 24 evaluations), and
-    // missed the best value (< 2900) in 4.
+    // 3 of 30 seeds (the best combination got at most one of the next 24 evaluations) and so
+    // missed the best value (< 2900) in those 3.
     let starved = 0;
     let missed = 0;
-    for (let seed = 0; seed < 40; seed++) {
+    for (let seed = 0; seed < 30; seed++) {
       const obs = rounds(seed, 4, 8);
       const later = obs.slice(8).filter((o) => combination(o.params) === "true,false").length;
       if (later < 2) starved++;
       if (Math.min(...obs.map((o) => o.value!)) >= 2900) missed++;
     }
     expect(starved).toBe(0);
-    expect(missed).toBeLessThanOrEqual(1);
+    expect(missed).toBe(0);
   });
 
   it("keeps a batch of 8 distinct, and apart from the 8 in flight", () => {
