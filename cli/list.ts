@@ -21,20 +21,24 @@ export async function run(argv: string[]): Promise<number> {
   }
   const limit = numberFlag("--limit", values.limit, { int: true, min: 1, max: 10_000 }) ?? 50;
   return withStore(async (store) => {
-    const searches = await store.listSearches({ limit });
+    const entries = await store.listSearches({ limit, withUnreadable: true });
     if (values.json) {
       process.stdout.write(
         `${printableJson(
           JSON.stringify(
-            searches.map((s) => ({
-              id: s.id,
-              kind: s.kind,
-              status: s.status,
-              description: s.description,
-              trials: s.trialCounts,
-              best: s.best,
-              createdAt: s.createdAt,
-            })),
+            entries.map((s) =>
+              "unreadable" in s
+                ? s
+                : {
+                    id: s.id,
+                    kind: s.kind,
+                    status: s.status,
+                    description: s.description,
+                    trials: s.trialCounts,
+                    best: s.best,
+                    createdAt: s.createdAt,
+                  },
+            ),
             null,
             2,
           ),
@@ -42,11 +46,16 @@ export async function run(argv: string[]): Promise<number> {
       );
       return 0;
     }
-    if (searches.length === 0) {
+    if (entries.length === 0) {
       process.stdout.write("no searches yet; start one with hyperbayes bayesian --help\n");
       return 0;
     }
-    const rows = searches.map((s) => {
+    // A row this version cannot read is marked in its place; why, is said under the table.
+    const rows = entries.map((s) => {
+      if ("unreadable" in s) {
+        const created = s.createdAt?.toISOString().slice(0, 16).replace("T", " ") ?? "-";
+        return [String(s.id), "-", "unreadable", "-", "-", "-", created, ""];
+      }
       const c = s.trialCounts;
       const done = c.total - c.queued - c.running;
       return [
@@ -63,6 +72,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(
       table(["ID", "KIND", "STATUS", "TRIALS", "BEST", "METRIC", "CREATED", "DESCRIPTION"], rows),
     );
+    for (const s of entries)
+      if ("unreadable" in s) process.stderr.write(`unreadable: ${printable(s.unreadable)}\n`);
     return 0;
   });
 }
