@@ -123,9 +123,9 @@ export const DEFAULT_OPTIONS: BayesOptions = {
 };
 
 /** Fewer real observations than this: keep to the design (a GP on one point says nothing). */
-const MIN_FOR_MODEL = 2;
+export const MIN_FOR_MODEL = 2;
 
-interface Encoded {
+export interface Encoded {
   X: Float64Array;
   y: Float64Array;
   n: number;
@@ -344,7 +344,7 @@ export function lengthScaleMap(codec: SpaceCodec): LengthScaleMap {
   return { G: codec.layout.length, group, factor };
 }
 
-function encodeObservations(
+export function encodeObservations(
   req: SuggestRequest,
   codec: SpaceCodec,
   options: BayesOptions,
@@ -392,7 +392,7 @@ function shouldRefit(n: number, warm: ModelState | undefined): boolean {
   return n >= 1.1 * warm.fittedAt;
 }
 
-function fitModel(
+export function fitModel(
   data: Encoded,
   D: number,
   map: LengthScaleMap,

@@ -8,6 +8,7 @@ import { suggestWith } from "./suggest";
 import type { SuggestRequest, SuggestResult } from "./types";
 
 export { gridSize } from "./grid";
+export { fitSurrogate, type Surrogate } from "./surrogate";
 export type {
   Algorithm,
   ModelState,
