@@ -1,6 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // tsconfig keeps JSX for Next.js to compile; tests that render a component need it compiled.
+  oxc: { jsx: { runtime: "automatic" } },
   test: {
     include: ["**/*.test.ts"],
     exclude: ["node_modules/**", ".next/**", "e2e/**", ".hyperbayes/**"],
