@@ -232,7 +232,9 @@ describe("PostgreSQL, unreachable", () => {
 
   it("names a server by host, port and database only", () => {
     expect(describePgUrl("postgres://u:p@db.example:6543/hb")).toBe("db.example:6543/hb");
-    expect(describePgUrl("postgresql://u@localhost/hb?host=%2Ftmp%2Fsock")).toBe("/tmp/sock:5432/hb");
+    expect(describePgUrl("postgresql://u@localhost/hb?host=%2Ftmp%2Fsock")).toBe(
+      "/tmp/sock:5432/hb",
+    );
     expect(describePgUrl("::not a url::")).toBe("the server in HYPERBAYES_DATABASE_URL");
   });
 });
