@@ -3,17 +3,23 @@ import { openStore } from "../db";
 import { printable } from "../lib/terminal-text";
 import { diskFullError, storeFault } from "../workers/store-faults";
 import { runWorker } from "../workers/worker";
-import { parseFlags } from "./_args";
+import { numberFlag, parseFlags } from "./_args";
 
 const USAGE =
-  "usage: hyperbayes worker\n  runs queued searches until SIGINT/SIGTERM; trials still running are adopted by the next worker\n";
+  "usage: hyperbayes worker [--max-searches N]\n  runs queued searches until SIGINT/SIGTERM; trials still running are adopted by the next worker\n" +
+  "  --max-searches N  searches run at once (default 8); workers sharing a database share the rest\n";
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseFlags(argv, { help: { type: "boolean", short: "h" } }, USAGE);
+  const { values } = parseFlags(
+    argv,
+    { help: { type: "boolean", short: "h" }, "max-searches": { type: "string" } },
+    USAGE,
+  );
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
+  const maxSearches = numberFlag("--max-searches", values["max-searches"], { int: true, min: 1 });
   const store = await openStore();
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -24,6 +30,7 @@ export async function run(argv: string[]): Promise<number> {
     await runWorker({
       store,
       signal: controller.signal,
+      ...(maxSearches !== undefined ? { maxSearches } : {}),
       onEvent: (e) => {
         if (e.type === "search-started")
           process.stdout.write(`search ${e.search.id}: ${e.resumed ? "resumed" : "started"}\n`);

@@ -181,6 +181,9 @@ async function connect(url: string, options: PgStoreOptions): Promise<Store> {
   // An idle connection the server dropped (a restart, a failover) is reported here, and without a
   // listener the process would crash. The pool discards it; the next query connects afresh.
   pool.on("error", () => {});
+  // The same for a connection checked out by a query or a transaction: pg reports its failure on
+  // the client as well as failing the query, and an unheard 'error' would crash the process.
+  pool.on("connect", (client) => client.on("error", () => {}));
   try {
     const client = await pool.connect();
     try {
@@ -210,8 +213,19 @@ class PgStore implements Store {
     private readonly now: () => number,
   ) {}
 
-  private write<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => fn(tx as unknown as Db));
+  /**
+   * A transaction on a connection of its own, always given back. (drizzle's transaction on the
+   * pool keeps the connection when BEGIN itself fails, as it does on a server that just went
+   * away; four such leaks leave every later query waiting forever for a free connection.) A
+   * broken connection is dropped on release, and the next transaction connects afresh.
+   */
+  private async write<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await drizzle({ client }).transaction((tx) => fn(tx as unknown as Db));
+    } finally {
+      client.release();
+    }
   }
 
   /** Locks the search row for the rest of the transaction. */
