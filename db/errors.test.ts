@@ -230,6 +230,42 @@ describe("PostgreSQL, unreachable", () => {
     expect((e as HyperbayesError).message).toMatch(/HYPERBAYES_DATABASE_URL must be a postgres/);
   });
 
+  it("maps each SQLSTATE a user can act on, and leaves the rest to their callers", () => {
+    // pg's errors as pg builds them (a DatabaseError carries the SQLSTATE in `code`); the real
+    // refused connection and missing database are tried above and in pg.test.ts.
+    const pgError = (code: string | undefined, message = "x") =>
+      Object.assign(new Error(message), code === undefined ? {} : { code });
+    const target = { dialect: "postgres", url: "postgres://u:pw@db:5432/hb" } as const;
+    const cases: [string | undefined, string, StorageError["problem"], RegExp][] = [
+      [
+        "53100",
+        "x",
+        "disk_full",
+        /^the disk of the PostgreSQL server at db:5432\/hb is full \(53100\)/,
+      ],
+      ["28P01", "x", "unavailable", /refused the login \(28P01\): check the user and password/],
+      ["25006", "x", "read_only", /is read-only \(25006; a standby\?\)/],
+      ["XX001", "x", "damaged", /is damaged \(XX001\): restore it from a backup/],
+      ["57P01", "x", "unavailable", /is not taking connections now \(57P01\)/],
+      ["08006", "x", "unavailable", /lost the connection .* \(08006\)/],
+      [
+        undefined,
+        "Connection terminated unexpectedly",
+        "unavailable",
+        /lost the connection .*Connection terminated/,
+      ],
+    ];
+    for (const [code, message, problem, says] of cases) {
+      const error = expectOneLine(storeError(pgError(code, message), target), problem, says);
+      expect(error.message).not.toContain("pw");
+    }
+    // A serialization failure or a constraint is the caller's to handle (retry, or its own error).
+    for (const code of ["40001", "23505", "42P01"]) {
+      const raw = pgError(code);
+      expect(storeError(raw, target)).toBe(raw);
+    }
+  });
+
   it("names a server by host, port and database only", () => {
     expect(describePgUrl("postgres://u:p@db.example:6543/hb")).toBe("db.example:6543/hb");
     expect(describePgUrl("postgresql://u@localhost/hb?host=%2Ftmp%2Fsock")).toBe(
