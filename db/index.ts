@@ -3,9 +3,18 @@
  * otherwise the SQLite file `hyperbayes.db` in the data directory `HYPERBAYES_HOME` (default
  * `./.hyperbayes`). The worker, the CLI and the console all open the store through `openStore`,
  * so they always agree on the database.
+ *
+ * The data directory is private: it holds every log and the search's `-e KEY=VALUE` values, and
+ * on a shared login node anyone could read a 0755 directory. It is created 0700 and the database
+ * 0600 (created empty before SQLite opens it: SQLite gives its -wal and -shm files the
+ * database's mode), without touching the process umask (a trial's own files are the user's
+ * business). A home that already exists with wider modes is tightened when it is recognisably a
+ * Hyperbayes home (it holds the database or `searches/`): it is ours, and an older version, or a
+ * umask, left it open. A directory that holds neither (HYPERBAYES_HOME pointed at a folder of
+ * the user's) keeps its mode: what Hyperbayes puts in it is private all the same.
  */
 
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Env, errnoCode, fileSystemError, StorageError } from "../lib/errors";
 import { openSqliteStore } from "./sqlite";
@@ -13,10 +22,14 @@ import type { Store } from "./store";
 
 export * from "./store";
 
+const PRIVATE_DIR = 0o700;
+const PRIVATE_FILE = 0o600;
+
 /** Creates the data directory; a file in its place, or a folder we cannot write, is a StorageError. */
 function makeHome(home: string): void {
   try {
-    mkdirSync(home, { recursive: true });
+    const created = mkdirSync(home, { recursive: true, mode: PRIVATE_DIR }) !== undefined;
+    keepPrivate(home, created);
   } catch (e) {
     // mkdir says EEXIST for a file where the folder belongs.
     if (errnoCode(e) === "EEXIST") {
@@ -31,6 +44,39 @@ function makeHome(home: string): void {
 }
 
 export const DATABASE_FILE = "hyperbayes.db";
+
+/** Tightens what is ours and wider than it should be. Never throws: a read-only or foreign
+ * home is reported, if at all, by opening the store. */
+function keepPrivate(home: string, created: boolean): void {
+  const ours =
+    created || existsSync(join(home, DATABASE_FILE)) || existsSync(join(home, "searches"));
+  if (!ours) return;
+  tighten(home, PRIVATE_DIR);
+  tighten(join(home, "searches"), PRIVATE_DIR);
+  for (const suffix of ["", "-wal", "-shm"])
+    tighten(join(home, DATABASE_FILE + suffix), PRIVATE_FILE);
+}
+
+/** Takes away the bits outside `mode`, never adds any: a read-only home stays read-only. */
+function tighten(path: string, mode: number): void {
+  try {
+    const st = statSync(path);
+    const now = st.mode & 0o777;
+    if ((now & ~mode) !== 0 && st.uid === process.getuid?.()) chmodSync(path, now & mode);
+  } catch {
+    // Missing, or not ours to change.
+  }
+}
+
+/** Creates the database file empty and private, so SQLite (and its -wal, -shm) inherit 0600.
+ * Never throws: a folder in its place or a read-only home is for openSqliteStore to report. */
+function createDatabaseFile(path: string): void {
+  try {
+    closeSync(openSync(path, "a", PRIVATE_FILE));
+  } catch {
+    // EISDIR, EROFS, EACCES: the store's own checks say so, in the user's words.
+  }
+}
 
 /** The data directory, absolute: `HYPERBAYES_HOME`, else `./.hyperbayes` under the cwd. */
 export function defaultHome(env: Env = process.env): string {
@@ -53,7 +99,9 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
     const { openPgStore } = await import("./pg");
     return openPgStore(url);
   }
-  return openSqliteStore(join(home, DATABASE_FILE));
+  const path = join(home, DATABASE_FILE);
+  createDatabaseFile(path);
+  return openSqliteStore(path);
 }
 
 export { openSqliteStore, type SqliteStoreOptions } from "./sqlite";

@@ -54,7 +54,9 @@ describe("TrialOutput", () => {
     writeFileSync(join(dir, "stdout.log"), output(50_000, rng(1)));
     const budgetBytes = 30_000;
     const reader = new TrialOutput(dir, { budgetBytes });
-    const one = new TrialOutput(trialDirectory());
+    const oneDir = trialDirectory();
+    writeFileSync(join(oneDir, "stdout.log"), output(50_000, rng(1)));
+    const one = new TrialOutput(oneDir);
     let reads = 0;
     const all: MetricPoint[] = [];
     for (;;) {
@@ -68,7 +70,6 @@ describe("TrialOutput", () => {
     all.push(...reader.finish());
     expect(reads).toBeGreaterThan(20);
     // The same as one unbounded parse of the file.
-    writeFileSync(join(one["dir"], "stdout.log"), output(50_000, rng(1)));
     expect(all).toEqual(one.finish());
   });
 
@@ -161,9 +162,9 @@ describe("TrialOutput", () => {
     const all = [...rest, ...second.read(), ...second.finish()];
     expect(all.some((p) => p.value === 0)).toBe(false);
     expect(all.at(-1)).toMatchObject({ name: "loss", value: 123456 });
-    const fromScratch = new TrialOutput(trialDirectory());
-    writeFileSync(join(fromScratch["dir"], "stdout.log"), `${output(20_000, rng(4))}loss=123456\n`);
-    expect(fromScratch.finish().at(-1)).toEqual(all.at(-1));
+    const scratch = trialDirectory();
+    writeFileSync(join(scratch, "stdout.log"), `${output(20_000, rng(4))}loss=123456\n`);
+    expect(new TrialOutput(scratch).finish().at(-1)).toEqual(all.at(-1));
   });
 
   it("skips ahead when it falls too far behind, and its checkpoint is where it got to", () => {

@@ -3,8 +3,10 @@
  * new bytes into metric points, in bounded slices, so that no trial's output, however large,
  * holds up the worker: its heartbeats, its signal handling, the other searches it runs.
  *
- *   - Each read() takes at most READ_BUDGET_BYTES of new output per trial (a share per file),
- *     whatever is waiting; the rest waits for the next tick.
+ *   - Each read() takes at most READ_BUDGET_BYTES of new output per trial, and stops after
+ *     READ_BUDGET_MS of parsing (a share of each per file), whatever is waiting; the rest waits
+ *     for the next tick. (Lines of metrics parse ten times slower than chatter, and a loaded
+ *     machine slower still: bytes alone do not bound the time.)
  *   - A reader more than MAX_LAG_BYTES behind a file skips ahead to its last MAX_LAG_BYTES:
  *     what a flood printed faster than it could be parsed is left out (so finish(), which reads
  *     what is left at the trial's end, is bounded too). Skipped lines are not counted: automatic
@@ -43,8 +45,12 @@ import {
 export const OUTPUT_FILES = ["stdout.log", "stderr.log", "metrics.jsonl"] as const;
 /** New output parsed per trial per read(), over all its files. */
 export const READ_BUDGET_BYTES = 256 * 1024;
+/** Time spent parsing per trial per read(), over all its files. */
+export const READ_BUDGET_MS = 15;
 /** The furthest a reader falls behind before it skips ahead. */
-export const MAX_LAG_BYTES = 4 * 1024 * 1024;
+export const MAX_LAG_BYTES = 1024 * 1024;
+/** Bytes per slice: the time budget is checked between slices. */
+const SLICE_BYTES = 32 * 1024;
 /** Where a reader got to, for the worker that adopts the trial. */
 export const CHECKPOINT_FILE = "output.json";
 /** Without new points, the checkpoint is written after this many bytes read. */
@@ -74,6 +80,7 @@ type Checkpoint = z.infer<typeof checkpointSchema>;
 
 export interface TrialOutputOptions {
   budgetBytes?: number;
+  budgetMs?: number;
   maxLagBytes?: number;
 }
 
@@ -92,6 +99,7 @@ export class TrialOutput {
   private readonly dir: string;
   private readonly files: FileTail[];
   private readonly budget: number;
+  private readonly budgetMs: number;
   private readonly maxLag: number;
   private readonly buffer: Buffer;
   /** The state after the last read that returned points, written once they are stored. */
@@ -103,8 +111,9 @@ export class TrialOutput {
   constructor(dir: string, options: TrialOutputOptions = {}) {
     this.dir = dir;
     this.budget = options.budgetBytes ?? READ_BUDGET_BYTES;
+    this.budgetMs = options.budgetMs ?? READ_BUDGET_MS;
     this.maxLag = options.maxLagBytes ?? MAX_LAG_BYTES;
-    this.buffer = Buffer.allocUnsafe(Math.ceil(this.budget / OUTPUT_FILES.length));
+    this.buffer = Buffer.allocUnsafe(SLICE_BYTES);
     const saved = readJson(join(dir, CHECKPOINT_FILE), checkpointSchema);
     this.resumed = saved !== undefined;
     this.files = OUTPUT_FILES.map((name) => {
@@ -125,14 +134,15 @@ export class TrialOutput {
    */
   read(): MetricPoint[] {
     this.commit();
-    return this.take(Math.floor(this.budget / this.files.length));
+    const n = this.files.length;
+    return this.take(Math.floor(this.budget / n), this.budgetMs / n);
   }
 
   /** Reads what is left (at most MAX_LAG_BYTES per file) and flushes unterminated last lines:
    * call once, after the trial ended. */
   finish(): MetricPoint[] {
     this.commit();
-    const out = this.take(Number.POSITIVE_INFINITY);
+    const out = this.take(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
     for (const file of this.files) for (const p of file.parser.end()) out.push(p);
     return this.fresh(out);
   }
@@ -158,13 +168,14 @@ export class TrialOutput {
     return last === undefined ? undefined : last.length > 300 ? `${last.slice(0, 300)}…` : last;
   }
 
-  /** Reads up to `perFile` bytes of each file (Infinity: to its end). */
-  private take(perFile: number): MetricPoint[] {
+  /** Reads up to `perFile` bytes of each file, for up to `msPerFile` (Infinity: to its end). */
+  private take(perFile: number, msPerFile: number): MetricPoint[] {
     const out: MetricPoint[] = [];
     let bytes = 0;
     for (const file of this.files) {
       let left = perFile;
-      while (left > 0) {
+      const until = performance.now() + msPerFile;
+      while (left > 0 && performance.now() < until) {
         const slice = readSlice(file.path, file.cursor, this.buffer, left, this.maxLag);
         if (slice.jumped) file.parser.cut(slice.jumped === "lag");
         file.cursor = slice.cursor;
