@@ -16,7 +16,7 @@
  *   HB_BENCH_PYTHON=/work/venvs/tuning/bin/python nice -n 10 node bin/run-ts.mjs bench/tuning/index.ts
  *     [--quick] [--problems lasso,knn-iris] [--seeds 0-4] [--rounds 16] [--batch 8]
  *     [--methods random,optuna-tpe,optuna-gp,hyperbayes] [--before DIR] [--jobs 1]
- *     [--cache FILE] [--set key=value ...] [--acquisition ucb|ei]
+ *     [--cache FILE] [--set key=value ...] [--acquisition ucb|ei] [--label NAME] [--also A,B]
  *
  * --quick       4 problems (problems.ts's QUICK), seeds 0-2: a few minutes, while iterating.
  * --problems    problems whose name starts with one of these (case-insensitive).
@@ -28,6 +28,10 @@
  *               "hyperbayes", the code under test, always runs.
  * --set         a knob of the bayesian method for experiments (bench/optimizer.ts's applySet).
  * --acquisition the acquisition "hyperbayes" asks for (default: the optimizer's, UCB).
+ * --label NAME  names this checkout's runs (instead of "hyperbayes") and keeps them in --cache,
+ *               so variants can be scored side by side later; a label names one version of the
+ *               code and its knobs (its runs are reused like the baselines').
+ * --also A,B    adds the cached runs of these labels to the table (one opt and clip for all).
  *
  * Data sets are scikit-learn's bundled copies: nothing is downloaded.
  */
@@ -259,6 +263,8 @@ export async function main(argv: string[]): Promise<void> {
       cache: { type: "string" },
       set: { type: "string", multiple: true, default: [] },
       acquisition: { type: "string" },
+      label: { type: "string" },
+      also: { type: "string" },
     },
     strict: true,
   });
@@ -280,6 +286,8 @@ export async function main(argv: string[]): Promise<void> {
   const methods = values.methods.split(",").map((m) => m.trim());
   if (values.before && !methods.includes("before"))
     methods.splice(methods.indexOf("hyperbayes"), 0, "before");
+  const label = values.label ?? "hyperbayes";
+  const also = values.also?.split(",").map((m) => m.trim()) ?? [];
   for (const m of methods) {
     if (!METHODS.includes(m)) {
       log(`unknown method "${m}" (known: ${METHODS.join(", ")})`);
@@ -317,6 +325,7 @@ export async function main(argv: string[]): Promise<void> {
     : (req) => suggest(withAcquisition(req));
 
   const cache = readCache(values.cache);
+  const tableMethods = [...methods.map((m) => (m === "hyperbayes" ? label : m)), ...also];
   const tasks: Task[] = [];
   // The slow ones first, so the jobs finish together.
   for (const method of ["optuna-gp", ...methods.filter((m) => m !== "optuna-gp")]) {
@@ -334,8 +343,10 @@ export async function main(argv: string[]): Promise<void> {
   const loop = async () => {
     let worker: PythonWorker | undefined;
     for (let task = tasks.shift(); task; task = tasks.shift()) {
-      const key = cacheKey(task, rounds, batch, before);
-      const cached = task.method === "hyperbayes" ? undefined : cache.get(key);
+      const named = task.method === "hyperbayes" ? { ...task, method: label } : task;
+      const keep = named.method !== "hyperbayes";
+      const key = cacheKey(named, rounds, batch, before);
+      const cached = keep ? cache.get(key) : undefined;
       let run: Run;
       if (cached) run = cached;
       else {
@@ -353,8 +364,8 @@ export async function main(argv: string[]): Promise<void> {
               batch,
               worker,
             );
-        run = { method: task.method, problem: task.problem.name, seed: task.seed, ...result };
-        if (values.cache && task.method !== "hyperbayes") {
+        run = { method: named.method, problem: task.problem.name, seed: task.seed, ...result };
+        if (values.cache && keep) {
           appendFileSync(values.cache, `${JSON.stringify({ key, run })}\n`);
         }
         log(
@@ -364,11 +375,23 @@ export async function main(argv: string[]): Promise<void> {
       runs.push(run);
     }
   };
+  for (const m of also) {
+    for (const problem of problems) {
+      for (const seed of seeds) {
+        const run = cache.get(cacheKey({ method: m, problem, seed }, rounds, batch, before));
+        if (!run) {
+          log(`--also ${m}: no cached run of ${problem.name} seed ${seed} in ${values.cache}`);
+          process.exit(2);
+        }
+        runs.push(run);
+      }
+    }
+  }
   await Promise.all(Array.from({ length: jobs }, loop));
   for (const w of workers) w.close();
 
-  const { lines } = scoreTable(problems, methods, runs, batch);
-  const askLines = methods.map((m) => {
+  const { lines } = scoreTable(problems, tableMethods, runs, batch);
+  const askLines = tableMethods.map((m) => {
     const s = runs
       .filter((r) => r.method === m)
       .flatMap((r) => r.askSeconds)
@@ -381,7 +404,7 @@ export async function main(argv: string[]): Promise<void> {
       "",
       ...lines,
       "",
-      ...combinationLines(problems, methods, runs),
+      ...combinationLines(problems, tableMethods, runs),
       `time per ask of ${batch}, median: ${askLines.join("; ")}`,
       `(${((performance.now() - t0) / 1000).toFixed(0)} s)`,
       "",
