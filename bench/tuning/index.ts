@@ -168,8 +168,12 @@ function readCache(file: string | undefined): Map<string, Run> {
   if (!file || !existsSync(file)) return cache;
   for (const line of readFileSync(file, "utf8").split("\n")) {
     if (!line.trim()) continue;
-    const { key, run } = JSON.parse(line) as { key: string; run: Run };
-    cache.set(key, run);
+    try {
+      const { key, run } = JSON.parse(line) as { key: string; run: Run };
+      cache.set(key, run);
+    } catch {
+      // A line cut short by an interrupted run: that run is simply done again.
+    }
   }
   return cache;
 }
@@ -326,11 +330,14 @@ export async function main(argv: string[]): Promise<void> {
 
   const cache = readCache(values.cache);
   const tableMethods = [...methods.map((m) => (m === "hyperbayes" ? label : m)), ...also];
+  // Problem by problem, so an interrupted run leaves whole problems behind it in the cache; within
+  // a problem the slow Optuna GP first, so the jobs finish together.
   const tasks: Task[] = [];
-  // The slow ones first, so the jobs finish together.
-  for (const method of ["optuna-gp", ...methods.filter((m) => m !== "optuna-gp")]) {
-    if (!methods.includes(method)) continue;
-    for (const problem of problems) for (const seed of seeds) tasks.push({ method, problem, seed });
+  const order = ["optuna-gp", ...methods.filter((m) => m !== "optuna-gp")].filter((m) =>
+    methods.includes(m),
+  );
+  for (const problem of problems) {
+    for (const method of order) for (const seed of seeds) tasks.push({ method, problem, seed });
   }
   const runs: Run[] = [];
   const jobs = Math.max(1, Number(values.jobs));
