@@ -141,7 +141,8 @@ export class TrialOutput {
   /** Reads what is left (at most MAX_LAG_BYTES per file) and flushes unterminated last lines:
    * call once, after the trial ended. */
   finish(): MetricPoint[] {
-    this.commit();
+    // No commit: the trial has ended, and its worker records it with these points. A worker
+    // that dies first leaves the last batch to be read again, and alreadyStored() drops it.
     const out = this.take(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
     for (const file of this.files) for (const p of file.parser.end()) out.push(p);
     return this.fresh(out);
@@ -172,6 +173,7 @@ export class TrialOutput {
   private take(perFile: number, msPerFile: number): MetricPoint[] {
     const out: MetricPoint[] = [];
     let bytes = 0;
+    let busyTries = 0;
     for (const file of this.files) {
       let left = perFile;
       const until = performance.now() + msPerFile;
@@ -179,6 +181,9 @@ export class TrialOutput {
         const slice = readSlice(file.path, file.cursor, this.buffer, left, this.maxLag);
         if (slice.jumped) file.parser.cut(slice.jumped === "lag");
         file.cursor = slice.cursor;
+        // A cut under way takes microseconds: the last read of a trial waits it out (a bounded
+        // number of tries); the others leave it to the next tick.
+        if (slice.busy && perFile === Number.POSITIVE_INFINITY && ++busyTries < 1_000) continue;
         if (!slice.bytes || slice.bytes.length === 0) break;
         left -= slice.bytes.length;
         bytes += slice.bytes.length;

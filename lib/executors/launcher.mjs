@@ -52,7 +52,6 @@ import {
   removeCgroup,
   signalTrial,
   spawnInCgroup,
-  trialAlive,
 } from "./trial-procs.mjs";
 
 const DRAIN_POLL_MS = 5;
@@ -267,19 +266,13 @@ async function finish(result) {
   const endedAt = new Date().toISOString();
   clearTimeout(killTimer);
   clearTimeout(timeoutTimer);
-  if (procs.pgid !== undefined) {
-    // Whatever the trial left behind goes with it: data loader workers and a stray server in its
-    // group, and what escaped the group (setsid, double forks) through its cgroup or marker. The
-    // result is written only once they are gone, so the trial's GPUs are free when the worker
-    // hands them to the next trial, and nothing writes to its log any more.
-    const deadline = Date.now() + DRAIN_LIMIT_MS;
-    const poll = procs.cgroup === undefined ? DRAIN_POLL_MS * 4 : DRAIN_POLL_MS;
-    do {
-      signalTrial(procs, "SIGKILL");
-      await sleep(poll);
-    } while (trialAlive(procs) && Date.now() < deadline);
-  }
-  if (cgroup) removeCgroup(cgroup.path);
+  // Whatever the trial left behind goes with it: data loader workers and a stray server in its
+  // group, and what escaped the group (setsid, double forks) through its cgroup. The result is
+  // written only once they are gone, so the trial's GPUs are free when the worker hands them to
+  // the next trial, and nothing writes to its log any more. Usually nothing is left: one look,
+  // no wait (this is on the path from a trial's end to the next trial's start).
+  const inside = procs.cgroup !== undefined ? procs : { pgid: procs.pgid };
+  await drain(inside, DRAIN_POLL_MS);
   clearInterval(capTimer);
   for (const cap of caps) {
     cap.check();
@@ -288,7 +281,19 @@ async function finish(result) {
   // A stop the executor asked for whose signal lost the race with the trial's end.
   reason ??= readJson("stop.json")?.reason;
   await persist("exit.json", { ...result, endedAt, ...(reason ? { reason } : {}) });
+  // Without a cgroup, what left the group is found by its marker, a look at every process's
+  // environment: done just after the result, so that it does not delay the next trial (whose
+  // own start takes far longer than this sweep).
+  if (procs.cgroup === undefined) await drain(procs, DRAIN_POLL_MS * 4);
+  if (cgroup) removeCgroup(cgroup.path);
   process.exit(0);
+}
+
+/** SIGKILLs `what` until none of it is left (or DRAIN_LIMIT_MS). */
+async function drain(what, pollMs) {
+  if (procs.pgid === undefined) return;
+  const deadline = Date.now() + DRAIN_LIMIT_MS;
+  while (signalTrial(what, "SIGKILL") && Date.now() < deadline) await sleep(pollMs);
 }
 
 // setTimeout fires at once for delays past 2^31-1 ms (24.8 days): long timeouts go in steps.

@@ -19,4 +19,5 @@ export function spawnInCgroup<T>(
 ): { result: T; inside: boolean };
 export function removeCgroup(path: string): void;
 export function trialAlive(t: TrialProcs): boolean;
-export function signalTrial(t: TrialProcs, signal: NodeJS.Signals): void;
+/** False when no process of the trial was found to signal. */
+export function signalTrial(t: TrialProcs, signal: NodeJS.Signals): boolean;

@@ -240,25 +240,31 @@ export function trialAlive(t) {
 }
 
 /**
- * Sends `signal` to every process of the trial (never to the caller). Never throws.
+ * Sends `signal` to every process of the trial (never to the caller). Returns false when it
+ * found none to signal: the trial is gone (with one look at /proc, where trialAlive() after it
+ * would take a second). Never throws.
  * @param {TrialProcs} t
  * @param {NodeJS.Signals} signal
  */
 export function signalTrial(t, signal) {
+  let found = false;
   if (t.pgid !== undefined) {
     try {
       process.kill(-t.pgid, signal);
+      // A group of zombies still takes signals: only a live member counts.
+      found = groupAlive(t.pgid);
     } catch {
       // ESRCH: the group is gone.
     }
   }
   let pids = [];
   if (t.cgroup !== undefined) {
-    pids = cgroupPids(t.cgroup);
-    if (signal === "SIGKILL" && !pids.includes(process.pid)) {
+    pids = cgroupPids(t.cgroup).filter((pid) => pid !== process.pid);
+    if (pids.length === 0) return found;
+    if (signal === "SIGKILL" && !cgroupPids(t.cgroup).includes(process.pid)) {
       try {
         writeFileSync(join(t.cgroup, "cgroup.kill"), "1");
-        return;
+        return true;
       } catch {
         // Before Linux 5.14: one pid at a time below.
       }
@@ -267,11 +273,12 @@ export function signalTrial(t, signal) {
     pids = markedPids(t.mark);
   }
   for (const pid of pids) {
-    if (pid === process.pid) continue;
     try {
       process.kill(pid, signal);
+      found = true;
     } catch {
       // Ended meanwhile.
     }
   }
+  return found;
 }
