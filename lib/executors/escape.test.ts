@@ -70,6 +70,11 @@ for (const mode of modes) {
         const exit = await waitExit(ex, h);
         expect(exit).toMatchObject({ exitCode: 0, signal: null });
         expect(exit.reason).toBeUndefined();
+        // With a cgroup, gone before exit.json; by their marker, swept just after it (the sweep
+        // reads every process's environment, kept off the path to the next trial), before the
+        // launcher ends.
+        if (!mode.cgroups)
+          await waitFor(() => (processAlive(h.pid, h.procStart) ? undefined : true));
         expect(processAlive(escaped)).toBe(false);
         // Nothing writes to the log any more.
         const size = logSize(h);
@@ -114,6 +119,7 @@ for (const mode of modes) {
         const escaped = await pidIn(h, "clean");
         recordFault(`an escaped process with a fresh environment (${mode.name})`);
         await waitExit(ex, h);
+        await waitFor(() => (processAlive(h.pid, h.procStart) ? undefined : true));
         try {
           expect(processAlive(escaped)).toBe(!mode.cgroups);
         } finally {

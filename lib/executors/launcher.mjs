@@ -48,7 +48,9 @@ import { join } from "node:path";
 import { CHECK_MS, LogCap } from "./log-cap.mjs";
 import {
   createTrialCgroup,
+  holdTrial,
   MARK_VARIABLE,
+  releaseTrial,
   removeCgroup,
   signalTrial,
   spawnInCgroup,
@@ -225,12 +227,17 @@ for (const [fd, name] of [
 
 // Logs are cut only through descriptors opened O_APPEND (LogCap checks), so the trial's next
 // write lands after the cut, not past a hole.
+// The trial is held still while a log is cut, so that nothing it writes meanwhile is lost.
+const writers = {
+  hold: () => holdTrial(procs),
+  release: () => releaseTrial(procs),
+};
 const caps =
   launch.logCapBytes === 0
     ? []
     : [
-        new LogCap(join(dir, "stdout.log"), 1, launch.logCapBytes),
-        new LogCap(join(dir, "stderr.log"), 2, launch.logCapBytes),
+        new LogCap(join(dir, "stdout.log"), 1, launch.logCapBytes, writers),
+        new LogCap(join(dir, "stderr.log"), 2, launch.logCapBytes, writers),
       ];
 const capTimer = setInterval(() => {
   for (const cap of caps) cap.check();

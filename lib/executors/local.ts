@@ -57,7 +57,13 @@ import {
   tryWriteJsonAtomic,
   writeJsonAtomic,
 } from "./trial-files";
-import { removeCgroup, signalTrial, type TrialProcs, trialAlive } from "./trial-procs.mjs";
+import {
+  releaseTrial,
+  removeCgroup,
+  signalTrial,
+  type TrialProcs,
+  trialAlive,
+} from "./trial-procs.mjs";
 import {
   ChangeListeners,
   type LocalTrialHandle,
@@ -134,6 +140,8 @@ export class LocalExecutor implements TrialExecutor {
   private readonly watched = new Map<string, { handle: LocalTrialHandle; watcher?: FSWatcher }>();
   private readonly listeners = new ChangeListeners();
   private readonly launchers = new Set<ChildProcess>();
+  /** Trial dirs whose orphaned processes were released once (see orphanState). */
+  private readonly released = new Set<string>();
   private closed = false;
 
   constructor(opts: LocalExecutorOptions = {}) {
@@ -438,6 +446,11 @@ export class LocalExecutor implements TrialExecutor {
     const stopFile = readJson(join(dir, "stop.json"), stopFileSchema);
     const procs = this.trialProcs(dir, launcher.token);
     if (procs && trialAlive(procs)) {
+      // A launcher killed while it held the trial still (cutting a log) would leave it frozen.
+      if (!this.released.has(dir)) {
+        this.released.add(dir);
+        releaseTrial(procs);
+      }
       this.enforceOrphan(h, dir, procs, stopFile);
       return undefined;
     }

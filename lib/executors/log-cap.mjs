@@ -13,12 +13,13 @@
 //     write at head           a marker line saying how much was left out, then the whole lines
 //                             among the last cap/4 bytes (the tail), written with pwrite on a
 //                             descriptor of its own, after ftruncate(head).
-// A trial's write that lands between the launcher's read of the tail and its ftruncate (a few
-// microseconds; a write and a truncate exclude each other in the kernel) is left out with the
-// middle, and so is a last line still unfinished when the tail was read; a trial whose writes
-// end mid-line (block-buffered stdio) may then leave one torn line after the tail. One that
-// lands between ftruncate and pwrite is overwritten by the tail. Later writes append after the
-// tail, in order. A log whose descriptor is not O_APPEND (a batch script's `>` instead of `>>`)
+// The trial is held still meanwhile (`hold`: the launcher freezes its cgroup or stops its
+// group, trial-procs.mjs), so nothing it writes lands between the read of the tail and the
+// truncate, however long the launcher waits for a CPU in between. Without that (a process that
+// left the group and has no cgroup), a write landing in that window is left out with the middle,
+// and so is a last line still unfinished when the tail was read; a trial whose writes end
+// mid-line (block-buffered stdio) may then leave one torn line after the tail. Later writes
+// append after the tail, in order. A log whose descriptor is not O_APPEND (a batch script's `>` instead of `>>`)
 // is never cut: its next write would land at its old offset, past a hole of zeros.
 //
 // Positions: readers count in the log's own coordinates, `pos`, which a cut does not move: the
@@ -115,9 +116,11 @@ export class LogCap {
    * @param {string} path
    * @param {number} fd
    * @param {number} [cap]
+   * @param {{ hold(): void, release(): void }} [writers] holds the log's writers still during a cut
    */
-  constructor(path, fd, cap = DEFAULT_LOG_CAP_BYTES) {
+  constructor(path, fd, cap = DEFAULT_LOG_CAP_BYTES, writers = undefined) {
     this.path = path;
+    this.writers = writers;
     this.cap = Math.max(MIN_LOG_CAP_BYTES, cap);
     /** The last published record; gen 0 before the first cut. */
     this.record = { gen: 0, head: 0, tailAt: 0, tailFrom: 0, tailEnd: 0, cut: 0 };
@@ -170,6 +173,7 @@ export class LogCap {
     // that write fail, check() writes it before anything else).
     this.publish({ ...before, gen: before.gen + 1 });
     let after = before;
+    this.writers?.hold();
     try {
       // The tail, read up to the end, and again what was appended meanwhile, so that as little
       // as possible is written between the last read and the truncate.
@@ -217,6 +221,7 @@ export class LogCap {
         cut: left,
       };
     } finally {
+      this.writers?.release();
       // A failure before the truncate changed nothing: the old record stands, at a new gen.
       this.publish(after === before ? { ...before, gen: before.gen + 2 } : after);
     }

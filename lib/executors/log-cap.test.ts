@@ -11,7 +11,6 @@ import {
   openSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -73,7 +72,6 @@ describe("the log cap's seqlock", () => {
     let lines = 0;
     let markers = 0;
     let jumps = 0;
-    let maxSize = 0;
     const bad: string[] = [];
     const deadline = Date.now() + 3_000;
     try {
@@ -85,7 +83,6 @@ describe("the log cap's seqlock", () => {
           jumps++;
         }
         cursor = slice.cursor;
-        maxSize = Math.max(maxSize, statSync(path).size);
         if (!slice.bytes || slice.bytes.length === 0) {
           await sleep(1);
           continue;
@@ -126,8 +123,6 @@ describe("the log cap's seqlock", () => {
     expect(jumps).toBeGreaterThan(0);
     expect(markers).toBe(0); // readers never parse the marker: it has no position
     expect(lines).toBeGreaterThan(1000);
-    // The cutter checks every millisecond or so; the writer adds at most a few MB in between.
-    expect(maxSize).toBeLessThan(cap + 16 * 1024 * 1024);
     // The file itself: the head (from line 0), one marker, then a tail of consecutive lines.
     const final = readTail(path, 1 << 30);
     const text = final.bytes

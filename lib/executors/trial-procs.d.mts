@@ -21,3 +21,6 @@ export function removeCgroup(path: string): void;
 export function trialAlive(t: TrialProcs): boolean;
 /** False when no process of the trial was found to signal. */
 export function signalTrial(t: TrialProcs, signal: NodeJS.Signals): boolean;
+/** Freezes the trial's cgroup, else SIGSTOPs its group, and waits (briefly) until it is held. */
+export function holdTrial(t: TrialProcs): void;
+export function releaseTrial(t: TrialProcs): void;

@@ -15,6 +15,10 @@
 //      HYPERBAYES_TRIAL_MARK=<token>, which every descendant inherits unless it replaces its
 //      environment, and /proc/<pid>/environ is scanned for it. This also finds `setsid` escapes.
 //
+// The trial can also be held still for a moment (holdTrial/releaseTrial: its cgroup frozen, or
+// its group stopped with SIGSTOP), which the log cap uses to cut a log without losing what the
+// trial writes meanwhile.
+//
 // When none of them works, a descendant outlives the trial: without a writable cgroup, a process
 // that starts with a fresh environment (`env -i`, sudo, setuid programs, whose environ cannot be
 // read) and leaves the group (setsid) is not found; nor is anything a daemon starts on the
@@ -281,4 +285,69 @@ export function signalTrial(t, signal) {
     }
   }
   return found;
+}
+
+const spinWait = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+const HOLD_WAIT_MS = 100;
+
+/** Every live member of group `pgid` is stopped ('T', 't'), or gone. */
+function groupStopped(pgid) {
+  const pids = procPids();
+  if (!pids) return true;
+  for (const p of pids) {
+    const stat = statOf(p);
+    if (stat && stat.pgrp === pgid && !dead(stat) && stat.state !== "T" && stat.state !== "t") {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Holds the trial still: its cgroup frozen, else its group stopped (SIGSTOP); returns once it
+ * is (at most HOLD_WAIT_MS: a write under way finishes first). Processes that left the group
+ * without a cgroup are not held. Always pair with releaseTrial(). Never throws.
+ * @param {TrialProcs} t
+ */
+export function holdTrial(t) {
+  const deadline = Date.now() + HOLD_WAIT_MS;
+  // Never the caller's own cgroup: a launcher that could not move back out would freeze itself.
+  if (t.cgroup !== undefined && !cgroupPids(t.cgroup).includes(process.pid)) {
+    try {
+      writeFileSync(join(t.cgroup, "cgroup.freeze"), "1");
+      while (Date.now() < deadline) {
+        if (/^frozen 1$/m.test(readFileSync(join(t.cgroup, "cgroup.events"), "utf8"))) return;
+        spinWait(0.2);
+      }
+      return;
+    } catch {
+      // No freezer (before Linux 5.2): the group is stopped instead.
+    }
+  }
+  if (t.pgid === undefined) return;
+  try {
+    process.kill(-t.pgid, "SIGSTOP");
+  } catch {
+    return;
+  }
+  while (Date.now() < deadline && !groupStopped(t.pgid)) spinWait(0.2);
+}
+
+/** Lets a held trial go on. Never throws.
+ * @param {TrialProcs} t */
+export function releaseTrial(t) {
+  if (t.cgroup !== undefined) {
+    try {
+      writeFileSync(join(t.cgroup, "cgroup.freeze"), "0");
+    } catch {
+      // Gone, or no freezer: the group was stopped.
+    }
+  }
+  if (t.pgid !== undefined) {
+    try {
+      process.kill(-t.pgid, "SIGCONT");
+    } catch {
+      // Gone.
+    }
+  }
 }
