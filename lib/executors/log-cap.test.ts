@@ -5,14 +5,7 @@
  * flooding trial.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -50,7 +43,9 @@ function cutter(path: string, cap: number): ChildProcess {
       `import { openSync } from "node:fs";
        const { LogCap } = await import(${JSON.stringify(LOG_CAP)});
        const cap = new LogCap(${JSON.stringify(path)}, openSync(${JSON.stringify(path)}, "a"), ${cap});
-       for (;;) { cap.check(); await new Promise((r) => setTimeout(r, 1)); }`,
+       let stop = false;
+       process.on("SIGTERM", () => { stop = true; });
+       while (!stop) { cap.check(); await new Promise((r) => setTimeout(r, 1)); }`,
     ],
     { stdio: "ignore" },
   );
@@ -114,9 +109,11 @@ describe("the log cap's seqlock", () => {
         }
       }
     } finally {
+      // The cutter between two cuts (a launcher killed in the middle of one is another test).
+      c.kill("SIGTERM");
+      await exited(c);
       w.kill("SIGKILL");
-      c.kill("SIGKILL");
-      await Promise.all([exited(w), exited(c)]);
+      await exited(w);
     }
     expect(bad).toEqual([]);
     expect(readCut(path).gen).toBeGreaterThan(10); // it was cut many times
@@ -169,28 +166,40 @@ describe("the log cap's seqlock", () => {
 });
 
 describe("the launcher's log cap", () => {
-  it("keeps a flooding trial's log under its cap: its head, a marker, its end", async () => {
-    const cap = 1024 * 1024;
-    const ex = new LocalExecutor({ logCapBytes: cap });
-    const launch = launchFactory(root, "cap");
-    // 40 MB of numbered lines, as fast as a shell pipeline prints them, then a last line.
-    const h = await ex.start(
-      launch(["sh", "-c", "seq 1 5000000 | sed 's/^/flood /'; echo the last line"]),
-    );
-    recordFault("a trial printing 40 MB to stdout, log cap 1 MiB");
-    const exit = await waitExit(ex, h, 60_000);
-    await ex.close();
-    expect(exit).toMatchObject({ exitCode: 0 });
-    const log = readFileSync(join(h.dir, "stdout.log"), "utf8");
-    expect(log.length).toBeLessThanOrEqual(cap);
-    const lines = log.split("\n");
-    expect(lines[0]).toBe("flood 1");
-    expect(lines.filter((l) => MARKER.test(l))).toHaveLength(1);
-    expect(lines.at(-2)).toBe("the last line");
-    expect(lines.at(-3)).toBe("flood 5000000");
-    const cut = readCut(join(h.dir, "stdout.log"));
-    expect(cut.gen % 2).toBe(0);
-    expect(cut.gen).toBeGreaterThan(0);
-    expect(cut.cut).toBeGreaterThan(30_000_000);
-  }, 90_000);
+  const launch = launchFactory(root, "cap");
+  it.each([
+    ["its cgroup frozen", true],
+    ["its group stopped", false],
+  ])(
+    "keeps a flooding trial's log under its cap: its head, a marker, its end (held still: %s)",
+    async (_how, cgroups) => {
+      const cap = 1024 * 1024;
+      const ex = new LocalExecutor({ logCapBytes: cap, cgroups });
+      // 40 MB of numbered lines, as fast as a shell pipeline prints them, then a last line.
+      const h = await ex.start(
+        launch(["sh", "-c", "seq 1 5000000 | sed 's/^/flood /'; echo the last line"]),
+      );
+      recordFault("a trial printing 40 MB to stdout, log cap 1 MiB");
+      const exit = await waitExit(ex, h, 60_000);
+      await ex.close();
+      expect(exit).toMatchObject({ exitCode: 0 });
+      const log = readFileSync(join(h.dir, "stdout.log"), "utf8");
+      expect(log.length).toBeLessThanOrEqual(cap);
+      const lines = log.split("\n");
+      expect(lines[0]).toBe("flood 1");
+      expect(lines.filter((l) => MARKER.test(l))).toHaveLength(1);
+      expect(lines.at(-2)).toBe("the last line");
+      expect(lines.at(-3)).toBe("flood 5000000");
+      // The trial was held still during each cut: after the marker, not one line is missing.
+      const at = lines.findIndex((l) => MARKER.test(l));
+      const tail = lines.slice(at + 1, -2).map((l) => Number(/^flood (\d+)$/.exec(l)?.[1]));
+      expect(tail.length).toBeGreaterThan(1000);
+      expect(tail.filter((n, i) => i > 0 && n !== tail[i - 1]! + 1)).toEqual([]);
+      const cut = readCut(join(h.dir, "stdout.log"));
+      expect(cut.gen % 2).toBe(0);
+      expect(cut.gen).toBeGreaterThan(0);
+      expect(cut.cut).toBeGreaterThan(30_000_000);
+    },
+    90_000,
+  );
 });

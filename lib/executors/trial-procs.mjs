@@ -288,7 +288,9 @@ export function signalTrial(t, signal) {
 }
 
 const spinWait = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-const HOLD_WAIT_MS = 100;
+/** How long holdTrial waits for the trial to be still: a process stops only once it runs, which
+ * on a loaded machine can take a while. Past it, the cut goes ahead. */
+const HOLD_WAIT_MS = 2_000;
 
 /** Every live member of group `pgid` is stopped ('T', 't'), or gone. */
 function groupStopped(pgid) {
@@ -305,7 +307,8 @@ function groupStopped(pgid) {
 
 /**
  * Holds the trial still: its cgroup frozen, else its group stopped (SIGSTOP); returns once it
- * is (at most HOLD_WAIT_MS: a write under way finishes first). Processes that left the group
+ * is (at most HOLD_WAIT_MS: a write under way finishes first, and a process must be given a
+ * CPU to stop). Processes that left the group
  * without a cgroup are not held. Always pair with releaseTrial(). Never throws.
  * @param {TrialProcs} t
  */
