@@ -4,9 +4,14 @@
  * TrialHandle as JSON, so a restarted worker can adopt trials that kept running; everything an
  * executor needs to find a trial again lives in the handle and in the trial directory.
  *
- * Trial directory layout (all executors): stdout.log, stderr.log, metrics.jsonl (written by the
- * trial via HYPERBAYES_METRICS_FILE), handle.json (the handle, written before start() returns),
- * exit.json (the final status, written once, atomically), stop.json (a stop/kill request).
+ * Trial directory layout (all executors; 0700, the files 0600): stdout.log, stderr.log (capped
+ * on disk, each with a `.cut` sidecar once cut: log-cap.mjs), metrics.jsonl (written by the
+ * trial via HYPERBAYES_METRICS_FILE), launch.json (what to run, before the launcher starts),
+ * claim.json (the launcher that owns the directory, O_EXCL: one run per directory),
+ * launcher.json (what to signal should the launcher die), handle.json (the handle, written
+ * before start() returns), exit.json (the final status, written once, atomically, from space
+ * reserved at launch), stop.json (a stop/kill request), output.json (where the worker's reader
+ * got to: workers/tail.ts).
  */
 import { z } from "zod";
 import { HyperbayesError } from "../errors";
@@ -105,8 +110,9 @@ export interface TrialExecutor {
   /** Re-attaches after a worker restart (re-reserves GPUs, keeps enforcing the timeout) and
    * returns the current state. */
   adopt(handle: TrialHandle): Promise<TrialState>;
-  /** The handle start() left in `dir`, for a worker that died before storing it; null when no
-   * trial was started there. */
+  /** The handle of the trial started in `dir`, for a worker that died before storing it: the
+   * one start() left there, or one rebuilt from what the launcher left (its claim, or its
+   * process, before it claimed); null when no trial was started there, and starting it is safe. */
   recover(dir: string): Promise<TrialHandle | null>;
   /** `listener` runs whenever some trial may have changed state (a trial started by this
    * executor ended), so the worker need not wait for its poll tick. Returns an unsubscribe. */
