@@ -344,6 +344,11 @@ export async function runSearch(
           );
         }
         const entry = startLive(current, handle);
+        // Its series so far is in the store; the output reader goes on from where the last
+        // worker got to (tail.ts) and leaves out what the store already has.
+        const earlier = await store.listMetricPoints(searchId, { trial: trial.number });
+        for (const p of earlier) entry.points.push(p);
+        entry.output.alreadyStored(earlier);
         const state = await executor.adopt(handle);
         emit({
           type: "notice",
