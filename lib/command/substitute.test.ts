@@ -154,9 +154,9 @@ describe("substituteCommand", () => {
   });
 
   it("prints int parameters as integers", () => {
-    const s = parseSpace(["n=0:1e22:int", "f=0:1e22"]);
-    expect(substituteCommand([":n:", ":f:"], { n: 1e21, f: 1e21 }, s)).toEqual([
-      "1000000000000000000000",
+    const s = parseSpace(["n=0:9007199254740991:int", "f=0:1e22"]);
+    expect(substituteCommand([":n:", ":f:"], { n: 9007199254740991, f: 1e21 }, s)).toEqual([
+      "9007199254740991",
       "1e+21",
     ]);
   });

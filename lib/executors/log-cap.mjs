@@ -17,8 +17,8 @@
 // group, trial-procs.mjs), so nothing it writes lands between the read of the tail and the
 // truncate, however long the launcher waits for a CPU in between. Without that (a process that
 // left the group and has no cgroup), a write landing in that window is left out with the middle,
-// and so is a last line still unfinished when the tail was read; a trial whose writes end
-// mid-line (block-buffered stdio) may then leave one torn line after the tail. Later writes
+// and a trial whose writes end mid-line (block-buffered stdio) may then leave one torn line
+// after the tail. A held trial's unfinished last line is kept in the tail: it goes on with it. Later writes
 // append after the tail, in order. A log whose descriptor is not O_APPEND (a batch script's `>` instead of `>>`)
 // is never cut: its next write would land at its old offset, past a hole of zeros.
 //
@@ -116,7 +116,8 @@ export class LogCap {
    * @param {string} path
    * @param {number} fd
    * @param {number} [cap]
-   * @param {{ hold(): void, release(): void }} [writers] holds the log's writers still during a cut
+   * @param {{ hold(): boolean, release(): void }} [writers] holds the log's writers still during
+   *   a cut (true: they are still)
    */
   constructor(path, fd, cap = DEFAULT_LOG_CAP_BYTES, writers = undefined) {
     this.path = path;
@@ -173,7 +174,7 @@ export class LogCap {
     // that write fail, check() writes it before anything else).
     this.publish({ ...before, gen: before.gen + 1 });
     let after = before;
-    this.writers?.hold();
+    const held = this.writers?.hold() === true;
     try {
       // The tail, read up to the end, and again what was appended meanwhile, so that as little
       // as possible is written between the last read and the truncate.
@@ -188,9 +189,12 @@ export class LogCap {
         end += got;
       }
       const raw = Buffer.concat(chunks);
-      // Whole lines only: from just after the first line break to just after the last one.
+      // From just after the first line break (the slice began mid-line). A held trial's
+      // unfinished last line is kept: the trial goes on with the rest of it, which then lands
+      // right after it. A trial that is not held may be in the middle of a write whose rest the
+      // truncate will cut: whole lines only then.
       const first = raw.indexOf(0x0a);
-      const last = raw.lastIndexOf(0x0a);
+      const last = held ? raw.length - 1 : raw.lastIndexOf(0x0a);
       const tail = first >= 0 && last > first ? raw.subarray(first + 1, last + 1) : Buffer.alloc(0);
       const tailFrom = this.posOf(from + (first >= 0 ? first + 1 : raw.length));
       const left = tailFrom - head;

@@ -22,5 +22,5 @@ export function trialAlive(t: TrialProcs): boolean;
 /** False when no process of the trial was found to signal. */
 export function signalTrial(t: TrialProcs, signal: NodeJS.Signals): boolean;
 /** Freezes the trial's cgroup, else SIGSTOPs its group, and waits (briefly) until it is held. */
-export function holdTrial(t: TrialProcs): void;
+export function holdTrial(t: TrialProcs): boolean;
 export function releaseTrial(t: TrialProcs): void;

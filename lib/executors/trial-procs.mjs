@@ -308,9 +308,10 @@ function groupStopped(pgid) {
 /**
  * Holds the trial still: its cgroup frozen, else its group stopped (SIGSTOP); returns once it
  * is (at most HOLD_WAIT_MS: a write under way finishes first, and a process must be given a
- * CPU to stop). Processes that left the group
+ * CPU to stop), true when it saw the trial still. Processes that left the group
  * without a cgroup are not held. Always pair with releaseTrial(). Never throws.
  * @param {TrialProcs} t
+ * @returns {boolean}
  */
 export function holdTrial(t) {
   const deadline = Date.now() + HOLD_WAIT_MS;
@@ -319,21 +320,25 @@ export function holdTrial(t) {
     try {
       writeFileSync(join(t.cgroup, "cgroup.freeze"), "1");
       while (Date.now() < deadline) {
-        if (/^frozen 1$/m.test(readFileSync(join(t.cgroup, "cgroup.events"), "utf8"))) return;
+        if (/^frozen 1$/m.test(readFileSync(join(t.cgroup, "cgroup.events"), "utf8"))) return true;
         spinWait(0.2);
       }
-      return;
+      return false;
     } catch {
       // No freezer (before Linux 5.2): the group is stopped instead.
     }
   }
-  if (t.pgid === undefined) return;
+  if (t.pgid === undefined) return false;
   try {
     process.kill(-t.pgid, "SIGSTOP");
   } catch {
-    return;
+    return false;
   }
-  while (Date.now() < deadline && !groupStopped(t.pgid)) spinWait(0.2);
+  for (;;) {
+    if (groupStopped(t.pgid)) return true;
+    if (Date.now() >= deadline) return false;
+    spinWait(0.2);
+  }
 }
 
 /** Lets a held trial go on. Never throws.
