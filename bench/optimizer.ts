@@ -138,6 +138,9 @@ export function applySet(options: BayesOptions, sets: string[]): BayesOptions {
       case "batch":
         o.batch = raw as BayesOptions["batch"];
         break;
+      case "tieKappa":
+        o.tieKappa = num;
+        break;
       case "kappaScale": {
         const base = o.kappa;
         o.kappa = (t, D) => num * base(t, D);

@@ -53,6 +53,8 @@ export interface BayesOptions {
   kappa: (t: number, d: number) => number;
   /** Multiplies the default κ when points are in flight or asked together (see below). */
   batchKappaScale: number;
+  /** κ is multiplied by 1 + tieKappa × the fraction of tied values (see `tiedFraction`). */
+  tieKappa: number;
   /**
    * How points in flight shape the next one: hallucinated observations at the posterior mean
    * (GP-BUCB) or local penalization (acquisition/functions.ts).
@@ -84,6 +86,12 @@ export interface BayesOptions {
  * GP-BUCB's hallucinated observations already push the batch apart, which is exploration of its
  * own; at the full κ a batch explored more than the same number of sequential asks would, and
  * lost precision near the optimum (docs/decisions/optimizer.md has the measurements).
+ *
+ * Plateaus: κ is also multiplied by 1 + the fraction of observed values that tie with another
+ * (`tiedFraction`). Where many settings give the same value (trees on a metric, accuracies), a
+ * confidence bound keeps choosing the level it already knows is best: the plateau it found is
+ * certain and the rest of the space, reverting to the mean level, looks worse; more weight on the
+ * uncertainty sends the search on. Smooth objectives never tie, so they keep the plain schedule.
  */
 export function defaultKappa(t: number, d: number): number {
   return Math.sqrt(0.2 * d * Math.log(2 * Math.max(t, 1)));
@@ -106,6 +114,7 @@ export const DEFAULT_OPTIONS: BayesOptions = {
   initialDesign: defaultInitialDesign,
   kappa: defaultKappa,
   batchKappaScale: 0.75,
+  tieKappa: 1,
   batch: "hallucinate",
   prior: defaultPrior,
   // A candidate costs ~m²/2 multiply-adds (one triangular solve): keep the sweep near 1.5e7 of
@@ -131,6 +140,25 @@ export interface Encoded {
   n: number;
   /** Indices (into X) ordered best first, real observations only. */
   ranking: number[];
+  /** Fraction of the successful values equal to another one (tiedFraction). */
+  ties: number;
+}
+
+/**
+ * The fraction of values equal to at least one other value (to 1e-12 relative): 0 for a smooth
+ * objective, near 1 on a search that sits on a plateau.
+ */
+export function tiedFraction(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  let tied = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i]!;
+    const close = (w: number | undefined) =>
+      w !== undefined && Math.abs(w - v) <= 1e-12 * Math.max(1, Math.abs(v));
+    if (close(sorted[i - 1]) || close(sorted[i + 1])) tied++;
+  }
+  return tied / sorted.length;
 }
 
 export function suggestBayesian(
@@ -219,7 +247,8 @@ export function suggestBayesian(
     kappa:
       req.kappa ??
       options.kappa(data.ranking.length, req.space.length) *
-        (req.pending.length + req.n > 1 ? options.batchKappaScale : 1),
+        (req.pending.length + req.n > 1 ? options.batchKappaScale : 1) *
+        (1 + options.tieKappa * data.ties),
     best,
   };
   const anchors = data.ranking.map((i) => data.X.slice(i * D, (i + 1) * D));
@@ -378,7 +407,7 @@ export function encodeObservations(
     y[okX.length + j] = worst;
   });
   const ranking = okX.map((_, i) => i).sort((a, b) => y[a]! - y[b]! || a - b);
-  return { X, y, n, ranking };
+  return { X, y, n, ranking, ties: tiedFraction(okY) };
 }
 
 /**

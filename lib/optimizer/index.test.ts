@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { UsageError } from "../errors";
 import { makeCodec } from "../space/encode";
 import type { Params, Space } from "../space/schema";
-import { DEFAULT_OPTIONS } from "./bayesian";
+import { DEFAULT_OPTIONS, tiedFraction } from "./bayesian";
 import { gridSize, type Observation, type SuggestRequest, suggest } from "./index";
 import { suggestWith } from "./suggest";
 
@@ -231,6 +231,18 @@ describe("suggest (bayesian)", () => {
       UsageError,
     );
     expect(() => suggest(base({ n: -1 }))).toThrow(UsageError);
+  });
+});
+
+describe("tiedFraction (the plateau signal that widens κ)", () => {
+  it("counts the values equal to another, to rounding", () => {
+    expect(tiedFraction([])).toBe(0);
+    expect(tiedFraction([3])).toBe(0);
+    expect(tiedFraction([1, 2, 3, 4])).toBe(0);
+    expect(tiedFraction([2, 1, 2, 3])).toBe(0.5);
+    expect(tiedFraction([5, 5, 5, 5])).toBe(1);
+    expect(tiedFraction([0.1 + 0.2, 0.3, 7])).toBeCloseTo(2 / 3, 12);
+    expect(tiedFraction([1, 1 + 1e-9])).toBe(0);
   });
 });
 
