@@ -28,7 +28,12 @@ export function sidecarPath(log: string): string;
 export function readCut(log: string): CutRecord;
 
 export class LogCap {
-  constructor(path: string, fd: number, cap?: number, writers?: { hold(): boolean; release(): void });
+  constructor(
+    path: string,
+    fd: number,
+    cap?: number,
+    writers?: { hold(): boolean; release(): void },
+  );
   readonly path: string;
   readonly cap: number;
   check(): boolean;
