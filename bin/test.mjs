@@ -4,13 +4,14 @@
 // from the ledger every test process wrote to (lib/testing/ledger.ts). Trials lost or run twice
 // fail the run even when every assertion passed.
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { register } from "tsx/esm/api";
 
 const root = resolve(import.meta.dirname, "..");
-const ledger = join(root, "test-results", "ledger");
-rmSync(ledger, { recursive: true, force: true });
+// Outside test-results/, which Playwright empties when it starts.
+const ledger = mkdtempSync(join(tmpdir(), "hyperbayes-ledger-"));
 const env = { ...process.env, HB_LEDGER_DIR: ledger };
 const bin = (name) => join(root, "node_modules", ".bin", name);
 
@@ -36,4 +37,5 @@ const { readLedger, formatLedger } = await import("../lib/testing/ledger.ts");
 const totals = readLedger(ledger);
 process.stdout.write(`\n${formatLedger(totals)}\n`);
 if (status === 0 && (totals.lost > 0 || totals.twice > 0)) status = 1;
+rmSync(ledger, { recursive: true, force: true });
 process.exit(status);

@@ -7,7 +7,8 @@
  *                0 trials lost, 0 trials run twice
  *
  * Each entry is one JSON line appended to a file of the test process's own (no locking needed)
- * in `HB_LEDGER_DIR` (set by bin/test.mjs; default test-results/ledger). A test records what it
+ * in `HB_LEDGER_DIR` (set by bin/test.mjs; default .ledger in the repository, for a test run
+ * by hand). A test records what it
  * did and, for the invariants, what it counted: a test that checks "every trial ran exactly
  * once" records the trials it found lost or run twice, so a regression shows up both as a failed
  * assertion and as a non-zero total. Recording is a side channel: it never throws.
@@ -25,7 +26,7 @@ const ROOT = resolve(import.meta.dirname, "..", "..");
 
 export function ledgerDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const dir = env.HB_LEDGER_DIR;
-  return dir !== undefined && dir !== "" ? resolve(dir) : join(ROOT, "test-results", "ledger");
+  return dir !== undefined && dir !== "" ? resolve(dir) : join(ROOT, ".ledger");
 }
 
 function append(entry: LedgerEntry): void {
