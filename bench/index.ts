@@ -6,6 +6,9 @@
  *   node bin/run-ts.mjs bench/index.ts [--quick]
  *
  * --quick: seeds 0-1 and two problems, to check the harness in seconds.
+ *
+ * Not here: bench/tuning (real scikit-learn tuning problems beside Optuna, about 90 minutes and a
+ * Python venv); its header says how to run it.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
