@@ -3,7 +3,7 @@
  * build bundles only the app's imports, and one check of the whole tree is enough.
  */
 import type { NextConfig } from "next";
-import { MAX_BODY_BYTES } from "./lib/console/guard";
+import { MAX_BODY_BYTES } from "./app/_server/guard";
 
 const securityHeaders = [
   { key: "X-Content-Type-Options", value: "nosniff" },

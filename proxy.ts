@@ -1,8 +1,8 @@
 /**
  * Runs before every request (Next.js 16's proxy, formerly middleware; with no matcher it runs on
  * every path, static files under /_next/ included): the host, token and origin rules of
- * lib/console/guard, then a fresh nonce and Content-Security-Policy for each page. Server
- * actions and route handlers check the same rules again (lib/console/auth).
+ * app/_server/guard, then a fresh nonce and Content-Security-Policy for each page. Server
+ * actions and route handlers check the same rules again (app/_server/auth).
  */
 import { type NextRequest, NextResponse } from "next/server";
 import {
@@ -10,7 +10,7 @@ import {
   contentSecurityPolicy,
   hostsFromEnv,
   TOKEN_COOKIE,
-} from "./lib/console/guard";
+} from "./app/_server/guard";
 
 export function proxy(request: NextRequest): NextResponse {
   const token = process.env.HYPERBAYES_TOKEN;

@@ -1,7 +1,7 @@
 /** `/`: every search, newest first. Refreshes itself while any search is queued or running. */
 import { anyLive, SearchList } from "../components/search-list/SearchList";
 import { AutoRefresh } from "../components/ui/AutoRefresh";
-import { loadSearchList } from "../lib/console/data";
+import { loadSearchList } from "./_server/data";
 
 export default async function SearchesPage() {
   const { items, total } = await loadSearchList();

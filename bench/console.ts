@@ -17,8 +17,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { chromium } from "playwright-core";
+import { ensureBuilt, startConsoleServer } from "../cli/_console-server";
 import { openStore } from "../db";
-import { ensureBuilt, startConsoleServer } from "../lib/console/launch";
 import type { SearchSpec } from "../lib/search/spec";
 
 const LOAD_TARGET_MS = 2000;

@@ -1,7 +1,8 @@
 /** Helpers shared by the subcommands: the store, search ids, small text tables. */
-import { openStore, type Search, type Store } from "../db";
+import { openStore, type Store } from "../db";
 import { formatValue } from "../lib/command";
 import { HyperbayesError, UsageError } from "../lib/errors";
+import type { Search } from "../lib/search/types";
 import type { ParamSpec, Params, ParamValue, Space } from "../lib/space/schema";
 import { parseFlags } from "./_args";
 

@@ -6,7 +6,8 @@
  * cannot even be asked for (the database is unreachable or full), the search is left as it is,
  * its trials running, for `hyperbayes resume`.
  */
-import { defaultHome, type Search, StateConflictError, type Store } from "../db";
+import { defaultHome, StateConflictError, type Store } from "../db";
+import type { Search } from "../lib/search/types";
 import { printable } from "../lib/terminal-text";
 import { leaseTtlMs } from "../workers/lease";
 import { diskFullError, storeFault } from "../workers/store-faults";

@@ -4,7 +4,7 @@
  * `printable` (values, reasons and notices may hold terminal controls a trial printed); only the
  * bar's own redraw sequences reach the terminal as controls.
  */
-import type { Search, Trial } from "../db";
+import type { Search, Trial } from "../lib/search/types";
 import { printable } from "../lib/terminal-text";
 import type { WorkerEvent } from "../workers/worker";
 import { formatNumber, formatParams } from "./_common";

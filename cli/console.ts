@@ -4,13 +4,13 @@
  * HYPERBAYES_TOKEN set, which every request must then carry), runs a worker in this process on
  * the same store, and stops both on SIGINT/SIGTERM. Running trials are left running; the next
  * worker adopts them. The server answers only to its own addresses and the `--allowed-host`
- * names (lib/console/guard), so a page on another site cannot reach it by DNS rebinding.
+ * names (app/_server/guard), so a page on another site cannot reach it by DNS rebinding.
  */
 
-import { type HostName, parseHost } from "../lib/console/guard";
-import { type ConsoleServer, ensureBuilt, startConsoleServer } from "../lib/console/launch";
+import { type HostName, parseHost } from "../app/_server/guard";
 import { HyperbayesError, UsageError } from "../lib/errors";
 import { parseFlags } from "./_args";
+import { type ConsoleServer, ensureBuilt, startConsoleServer } from "./_console-server";
 
 export const CONSOLE_OPTIONS = {
   host: { type: "string" },

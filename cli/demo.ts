@@ -4,9 +4,9 @@
  * parser as `hyperbayes bayesian`, so there is something to watch within seconds.
  */
 import { randomInt } from "node:crypto";
-import { REPO_ROOT } from "../lib/console/launch";
 import { UsageError } from "../lib/errors";
 import { parseFlags } from "./_args";
+import { REPO_ROOT } from "./_console-server";
 import { parseSearchArgs, resolveSearch } from "./_search-flags";
 import { CONSOLE_OPTIONS, consoleOptions, hostsLine, startConsole, untilSignal } from "./console";
 

@@ -10,7 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import { existsSync, type FSWatcher, mkdirSync, readFileSync, watch } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FINAL_SEARCH_STATUSES } from "../lib/search/spec";
+import { isFinalSearch } from "../lib/search/status";
 import { recordFault, recordTrials } from "../lib/testing/ledger";
 import { makeHome, openTestStore, runCli, startCli } from "../workers/testing/cli";
 import { trialDir } from "../workers/worker";
@@ -155,10 +155,10 @@ describe("a storm of SIGKILLs and resumes", () => {
         recordFault("SIGKILL of the CLI running a search (storm)");
       else expect(child.exitCode, output).toBe(0);
       const now = await store.getSearch(id);
-      if (now && FINAL_SEARCH_STATUSES.has(now.status)) break;
+      if (now && isFinalSearch(now.status)) break;
     }
     const last = await store.getSearch(id);
-    if (last && !FINAL_SEARCH_STATUSES.has(last.status)) {
+    if (last && !isFinalSearch(last.status)) {
       const r = await runCli(home, ["resume", String(id)]);
       expect(r.code, r.stderr).toBe(0);
     }

@@ -1,5 +1,5 @@
 /** `hyperbayes resume ID`: take over a search whose worker died, adopt its trials, finish it. */
-import { FINAL_SEARCH_STATUSES } from "../lib/search/spec";
+import { isFinalSearch } from "../lib/search/status";
 import { newOwnerId, takeLease } from "../workers/worker";
 import { getSearchOrFail, withSearchId, withStore } from "./_common";
 import { runInForeground } from "./_foreground";
@@ -11,7 +11,7 @@ export async function run(argv: string[]): Promise<number> {
   return withSearchId(argv, USAGE, (id) =>
     withStore(async (store) => {
       let search = await getSearchOrFail(store, id);
-      if (FINAL_SEARCH_STATUSES.has(search.status)) {
+      if (isFinalSearch(search.status)) {
         process.stderr.write(`search ${id} has already ended (${search.status})\n`);
         return 1;
       }

@@ -32,12 +32,16 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { StorageError, UsageError } from "../lib/errors";
-import {
-  FINAL_SEARCH_STATUSES,
-  type SearchSpec,
-  type SearchStatus,
-  type TrialStatus,
-} from "../lib/search/spec";
+import type { SearchSpec } from "../lib/search/spec";
+import { isFinalSearch, type SearchStatus, type TrialStatus } from "../lib/search/status";
+import type {
+  Search,
+  SearchEvent,
+  SearchListEntry,
+  SearchSummary,
+  Trial,
+  TrialCounts,
+} from "../lib/search/types";
 import { describePgUrl, storeError, translatingStore } from "./errors";
 import { checkAppliedMigrations, defaultMigrationsFolder, STORE_TABLES } from "./migrations-folder";
 import {
@@ -74,16 +78,10 @@ import {
   type NewEvent,
   type NewSearchOptions,
   type NewTrial,
-  type Search,
-  type SearchEvent,
-  type SearchListEntry,
   SearchNotFoundError,
   type SearchPatch,
-  type SearchSummary,
   StateConflictError,
   type Store,
-  type Trial,
-  type TrialCounts,
   TrialNotFoundError,
   TrialNumberTakenError,
   type TrialPatch,
@@ -398,7 +396,7 @@ class PgStore implements Store {
     const t = new Date(this.now());
     const row = await this.write(async (tx) => {
       const row = await this.lockSearch(tx, id);
-      if (FINAL_SEARCH_STATUSES.has(row.status as never)) {
+      if (isFinalSearch(row.status as never)) {
         throw new StateConflictError(`search ${id} has already ended (${row.status})`);
       }
       const live = row.leaseOwner !== null && (row.leaseExpiresAt?.getTime() ?? 0) > t.getTime();

@@ -10,27 +10,27 @@
 import { z } from "zod";
 import { HyperbayesError, UsageError } from "../lib/errors";
 import { goalSchema } from "../lib/metrics/schema";
+import { type SearchSpec, searchKindSchema, searchSpecSchema } from "../lib/search/spec";
 import {
-  type SearchSpec,
   type SearchStatus,
-  searchKindSchema,
-  searchSpecSchema,
   searchStatusSchema,
   type TrialStatus,
   trialStatusSchema,
-} from "../lib/search/spec";
+} from "../lib/search/status";
+import type {
+  Search,
+  SearchEvent,
+  StopRequest,
+  Trial,
+  TrialCounts,
+  UnreadableSearch,
+} from "../lib/search/types";
 import { type Params, paramsSchema } from "../lib/space/schema";
 import {
   type MetricPointInput,
   type NewTrial,
-  type Search,
-  type SearchEvent,
   SearchNotFoundError,
-  type StopRequest,
-  type Trial,
-  type TrialCounts,
   UnreadableRowError,
-  type UnreadableSearch,
 } from "./store";
 
 /** A searches row with JSON already decoded. */

@@ -31,12 +31,16 @@ import {
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { type MigrationMeta, readMigrationFiles } from "drizzle-orm/migrator";
 import { StorageError } from "../lib/errors";
-import {
-  FINAL_SEARCH_STATUSES,
-  type SearchSpec,
-  type SearchStatus,
-  type TrialStatus,
-} from "../lib/search/spec";
+import type { SearchSpec } from "../lib/search/spec";
+import { isFinalSearch, type SearchStatus, type TrialStatus } from "../lib/search/status";
+import type {
+  Search,
+  SearchEvent,
+  SearchListEntry,
+  SearchSummary,
+  Trial,
+  TrialCounts,
+} from "../lib/search/types";
 import { databaseIsFolder, storeError, translatingStore } from "./errors";
 import { checkAppliedMigrations, defaultMigrationsFolder, STORE_TABLES } from "./migrations-folder";
 import {
@@ -71,16 +75,10 @@ import {
   type NewEvent,
   type NewSearchOptions,
   type NewTrial,
-  type Search,
-  type SearchEvent,
-  type SearchListEntry,
   SearchNotFoundError,
   type SearchPatch,
-  type SearchSummary,
   StateConflictError,
   type Store,
-  type Trial,
-  type TrialCounts,
   TrialNotFoundError,
   TrialNumberTakenError,
   type TrialPatch,
@@ -499,7 +497,7 @@ class SqliteStore implements Store {
     const t = new Date(this.now());
     const row = this.write((tx) => {
       const row = this.searchRecord(id);
-      if (FINAL_SEARCH_STATUSES.has(row.status as never)) {
+      if (isFinalSearch(row.status as never)) {
         throw new StateConflictError(`search ${id} has already ended (${row.status})`);
       }
       const live = row.leaseOwner !== null && (row.leaseExpiresAt?.getTime() ?? 0) > t.getTime();

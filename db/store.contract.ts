@@ -11,10 +11,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../lib/errors";
 import { Rng } from "../lib/optimizer/rng";
 import type { SearchSpec } from "../lib/search/spec";
+import type { Search } from "../lib/search/types";
 import { recordFault } from "../lib/testing/ledger";
 import {
   type MetricPointInput,
-  type Search,
   SearchNotFoundError,
   StateConflictError,
   type Store,

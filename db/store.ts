@@ -20,62 +20,18 @@
  *                  number), kept up to date on every trial write
  */
 import { HyperbayesError, StorageError } from "../lib/errors";
-import type { Goal } from "../lib/metrics/schema";
-import type { SearchKind, SearchSpec, SearchStatus, TrialStatus } from "../lib/search/spec";
+import type { SearchSpec } from "../lib/search/spec";
+import type { SearchStatus, TrialStatus } from "../lib/search/status";
+import type {
+  Search,
+  SearchEvent,
+  SearchListEntry,
+  SearchSummary,
+  StopRequest,
+  Trial,
+  TrialCounts,
+} from "../lib/search/types";
 import type { Params } from "../lib/space/schema";
-
-export type StopRequest = "none" | "stop" | "kill";
-
-export interface Lease {
-  owner: string;
-  expiresAt: Date;
-  heartbeatAt: Date;
-}
-
-export interface BestTrial {
-  trialNumber: number;
-  value: number;
-}
-
-export interface Search {
-  id: number;
-  kind: SearchKind;
-  status: SearchStatus;
-  /** Copy of `spec.goal`, which decides `best`. */
-  goal: Goal;
-  spec: SearchSpec;
-  description: string | null;
-  createdAt: Date;
-  startedAt: Date | null;
-  endedAt: Date | null;
-  failureReason: string | null;
-  stopRequested: StopRequest;
-  lease: Lease | null;
-  best: BestTrial | null;
-}
-
-/** Number of trials in each status, plus `total` (all trials created so far). */
-export type TrialCounts = Record<TrialStatus, number> & { total: number };
-
-export interface SearchSummary extends Search {
-  trialCounts: TrialCounts;
-}
-
-/**
- * A searches row this version cannot read (a newer version wrote it, or it is damaged): listed
- * beside the others with what is wrong, so one bad row never hides the rest. `getSearch` of it
- * throws the `UnreadableRowError` this message comes from; no worker claims it.
- */
-export interface UnreadableSearch {
-  id: number;
-  /** One line: what is wrong with the row and what to do. */
-  unreadable: string;
-  /** Null when the stored time itself does not read. */
-  createdAt: Date | null;
-}
-
-/** What `listSearches` lists: tell the two apart with `"unreadable" in entry`. */
-export type SearchListEntry = SearchSummary | UnreadableSearch;
 
 export interface NewSearchOptions {
   /** Default `queued` (a worker claims it); `running` for a search whose caller runs it itself. */
@@ -125,23 +81,6 @@ export interface ListSearchesOptions {
   status?: readonly SearchStatus[];
 }
 
-export interface Trial {
-  searchId: number;
-  number: number;
-  status: TrialStatus;
-  params: Params;
-  /** The aggregated target metric; null until known (and for trials that failed without one). */
-  value: number | null;
-  createdAt: Date;
-  startedAt: Date | null;
-  endedAt: Date | null;
-  exitCode: number | null;
-  signal: string | null;
-  reason: string | null;
-  /** The executor's handle (JSON), owned and validated by the executor; null before start. */
-  handle: unknown;
-}
-
 export interface NewTrial {
   number: number;
   params: Params;
@@ -189,16 +128,6 @@ export interface MetricPoint extends MetricPointInput {
 export interface MetricPointQuery {
   trial?: number;
   name?: string;
-}
-
-export interface SearchEvent {
-  id: number;
-  searchId: number;
-  trialNumber: number | null;
-  time: Date;
-  /** e.g. `lease`, `stop`, `status`, `trial` (free text; the store itself writes lease and stop). */
-  kind: string;
-  message: string;
 }
 
 export interface NewEvent {

@@ -11,7 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { connect } from "node:net";
 import { expect, type Request, test } from "@playwright/test";
-import { REPO_ROOT } from "../lib/console/launch";
+import { REPO_ROOT } from "../cli/_console-server";
 import { recordProbe } from "../lib/testing/ledger";
 import { bayesianSpec, untilEnded } from "./searches";
 import { withStore } from "./store";

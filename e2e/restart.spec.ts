@@ -14,8 +14,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect, test } from "@playwright/test";
+import { REPO_ROOT } from "../cli/_console-server";
 import { openStore, type Store } from "../db";
-import { REPO_ROOT } from "../lib/console/launch";
 import { recordFault, recordTrials } from "../lib/testing/ledger";
 import { bayesianSpec, untilEnded } from "./searches";
 

@@ -5,9 +5,10 @@
 import { randomInt } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseSearchArgs, resolveSearch } from "../cli/_search-flags";
-import type { Search, Store } from "../db";
+import type { Store } from "../db";
 import type { SearchSpec } from "../lib/search/spec";
-import { FINAL_SEARCH_STATUSES } from "../lib/search/spec";
+import { isFinalSearch } from "../lib/search/status";
+import type { Search } from "../lib/search/types";
 
 export function bayesianSpec(args: string[]): SearchSpec {
   return resolveSearch("bayesian", parseSearchArgs("bayesian", args), {
@@ -20,7 +21,7 @@ export async function untilEnded(store: Store, id: number, ms = 90_000): Promise
   const deadline = Date.now() + ms;
   for (;;) {
     const search = await store.getSearch(id);
-    if (search && FINAL_SEARCH_STATUSES.has(search.status)) return search;
+    if (search && isFinalSearch(search.status)) return search;
     if (Date.now() > deadline)
       throw new Error(`search ${id} had not ended after ${ms} ms (it is ${search?.status})`);
     await sleep(250);

@@ -5,7 +5,7 @@
  */
 import { createServer } from "node:net";
 import { expect, test } from "@playwright/test";
-import { type ConsoleServer, startConsoleServer } from "../lib/console/launch";
+import { type ConsoleServer, startConsoleServer } from "../cli/_console-server";
 import { recordProbe } from "../lib/testing/ledger";
 
 const TOKEN = "e2e-token-0123456789abcdef";

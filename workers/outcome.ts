@@ -6,7 +6,8 @@
 import type { ExitReason, TrialExit } from "../lib/executors/types";
 import { finalValue } from "../lib/metrics/aggregate";
 import type { MetricPoint } from "../lib/metrics/stream";
-import type { SearchSpec, TrialStatus } from "../lib/search/spec";
+import type { SearchSpec } from "../lib/search/spec";
+import type { TrialStatus } from "../lib/search/status";
 
 export interface TrialOutcome {
   status: Exclude<TrialStatus, "queued" | "running">;

@@ -17,7 +17,7 @@
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { defaultHome, type Search, StateConflictError, type Store, type Trial } from "../db";
+import { defaultHome, StateConflictError, type Store } from "../db";
 import { substituteCommand } from "../lib/command";
 import { type Env, HyperbayesError } from "../lib/errors";
 import { createLocalExecutor } from "../lib/executors/local";
@@ -33,6 +33,7 @@ import { type MachineType, resolveMachineType } from "../lib/machines/types";
 import { createStopWatcher, formatStopCondition, type StopWatcher } from "../lib/metrics/stop";
 import type { MetricPoint } from "../lib/metrics/stream";
 import { type ModelState, type Observation, suggest } from "../lib/optimizer";
+import type { Search, Trial } from "../lib/search/types";
 import type { Params } from "../lib/space/schema";
 import { HeldLease, LeaseLost, leaseTtlMs } from "./lease";
 import { type TrialOutcome, trialOutcome } from "./outcome";

@@ -1,7 +1,7 @@
 /** The searches table of the home page: newest first, one row per search. */
 import Link from "next/link";
 import type { SearchListItem, UnreadableSearchItem } from "../../lib/console/views";
-import { FINAL_SEARCH_STATUSES } from "../../lib/search/spec";
+import { isFinalSearch } from "../../lib/search/status";
 import { formatMetric, formatTime } from "../ui/format";
 import { Progress } from "../ui/Progress";
 import { StatusBadge } from "../ui/StatusBadge";
@@ -73,5 +73,5 @@ export function SearchList({ items }: { items: (SearchListItem | UnreadableSearc
 }
 
 export function anyLive(items: (SearchListItem | UnreadableSearchItem)[]): boolean {
-  return items.some((s) => !("unreadable" in s) && !FINAL_SEARCH_STATUSES.has(s.status));
+  return items.some((s) => !("unreadable" in s) && !isFinalSearch(s.status));
 }

@@ -6,7 +6,7 @@
 import Link from "next/link";
 import { useState } from "react";
 import type { SearchView, TrialRow } from "../../lib/console/views";
-import { FINAL_SEARCH_STATUSES } from "../../lib/search/spec";
+import { isFinalSearch } from "../../lib/search/status";
 import { ConfirmButton } from "../ui/ConfirmButton";
 import { Fact } from "../ui/Fact";
 import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
@@ -32,7 +32,7 @@ export function SearchHeader({
   stale: boolean;
 }) {
   const [actionError, setActionError] = useState<string | null>(null);
-  const final = FINAL_SEARCH_STATUSES.has(search.status);
+  const final = isFinalSearch(search.status);
   const c = search.counts;
   const done = c.complete + c.failed + c.timeout + c.stopped + c.killed;
   const failed = c.failed + c.timeout + c.killed;

@@ -8,7 +8,7 @@
 import { useEffect, useRef, useState } from "react";
 import { type PackedTrials, unpackTrials } from "../../lib/console/pack";
 import type { Curve, SearchPoll, SearchView, TrialRow } from "../../lib/console/views";
-import { FINAL_SEARCH_STATUSES, FINAL_TRIAL_STATUSES } from "../../lib/search/spec";
+import { isFinalSearch, isFinalTrial } from "../../lib/search/status";
 import { FacetCharts } from "../facet-charts/FacetCharts";
 import { BestSoFarChart } from "../metric-charts/BestSoFarChart";
 import { MetricCurves } from "../metric-charts/MetricCurves";
@@ -48,7 +48,7 @@ export function SearchScreen({
   const trialsRef = useRef(trials);
   trialsRef.current = trials;
 
-  const live = !FINAL_SEARCH_STATUSES.has(search.status);
+  const live = !isFinalSearch(search.status);
   // The table and charts render in the browser only: the server would sort and lay out every
   // trial once more just to produce markup the browser redraws at its own size anyway.
   const [mounted, setMounted] = useState(false);
@@ -56,7 +56,7 @@ export function SearchScreen({
   const now = usePoll(live, String(search.id), async (signal) => {
     const held = trialsRef.current;
     const after = held.reduce((m, t) => Math.max(m, t.n), 0);
-    const liveNumbers = held.filter((t) => !FINAL_TRIAL_STATUSES.has(t.status)).map((t) => t.n);
+    const liveNumbers = held.filter((t) => !isFinalTrial(t.status)).map((t) => t.n);
     try {
       const r = await fetch(
         `/api/searches/${search.id}/poll?after=${after}&live=${liveNumbers.join(",")}`,

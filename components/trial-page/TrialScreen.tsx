@@ -18,7 +18,7 @@ import {
 import { joinShellWords } from "../../lib/console/shell-words";
 import type { Curve, LogTail, TrialDetail } from "../../lib/console/views";
 import { sameMetric } from "../../lib/metrics/names";
-import { FINAL_TRIAL_STATUSES } from "../../lib/search/spec";
+import { isFinalTrial } from "../../lib/search/status";
 import { GRID_STROKE, metricYAxis, stepTooltip, stepXAxis } from "../metric-charts/step-axes";
 import { CopyButton } from "../ui/CopyButton";
 import { Fact } from "../ui/Fact";
@@ -93,7 +93,7 @@ export function TrialScreen({ initial }: { initial: TrialDetail }) {
     initial.logs[0]?.text === "" && (initial.logs[1]?.text ?? "") !== "" ? "stderr" : "stdout",
   );
   const { search, trial } = detail;
-  const live = !FINAL_TRIAL_STATUSES.has(trial.status);
+  const live = !isFinalTrial(trial.status);
 
   const now = usePoll(live, `${search.id}/${trial.n}`, async (signal) => {
     const r = await fetch(`/api/searches/${search.id}/trials/${trial.n}`, {

@@ -15,7 +15,7 @@ import { useRouter } from "next/navigation";
 import { useMemo, useRef, useState } from "react";
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
-import { trialStatusSchema } from "../../lib/search/spec";
+import { trialStatusSchema } from "../../lib/search/status";
 import type { ParamSpec } from "../../lib/space/schema";
 import { type Features, features, trialColumns, trialText } from "./columns";
 

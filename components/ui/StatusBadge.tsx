@@ -1,5 +1,5 @@
 /** A search's or trial's status as a small coloured label (colour by outcome, not by name). */
-import type { SearchStatus, TrialStatus } from "../../lib/search/spec";
+import type { SearchStatus, TrialStatus } from "../../lib/search/status";
 
 const TONE: Record<SearchStatus | TrialStatus, "live" | "good" | "bad" | "muted" | "wait"> = {
   queued: "wait",

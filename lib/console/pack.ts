@@ -3,7 +3,7 @@
  * trials embeds its trials in the HTML, and arrays of plain values are less than half the size
  * of the same rows as objects (no key repeated 10,000 times), and faster to serialize and parse.
  */
-import type { TrialStatus } from "../search/spec";
+import type { TrialStatus } from "../search/status";
 import type { ParamValue } from "../space/schema";
 import type { TrialRow } from "./views";
 

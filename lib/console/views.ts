@@ -5,7 +5,8 @@
  * server), the components read them.
  */
 import type { Goal, MetricAgg } from "../metrics/schema";
-import type { SearchKind, SearchStatus, TrialStatus } from "../search/spec";
+import type { SearchKind } from "../search/spec";
+import type { SearchStatus, TrialStatus } from "../search/status";
 import type { Params, Space } from "../space/schema";
 
 export interface TrialRow {

@@ -17,6 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { SlurmSettings } from "../machines/config";
 import {
   batchScript,
   type ExitFile,
@@ -26,7 +27,6 @@ import {
   parseSacct,
   parseSqueue,
   SlurmExecutor,
-  type SlurmSettings,
   sbatchArguments,
   sbatchMessage,
   sbatchOnPath,

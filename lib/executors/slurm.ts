@@ -37,6 +37,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { type Env, HyperbayesError, UsageError } from "../errors";
+import type { SlurmSettings } from "../machines/config";
 import {
   launchFileSchema,
   makePrivateDir,
@@ -63,32 +64,6 @@ import {
   type TrialLaunch,
   type TrialState,
 } from "./types";
-
-/** How a machine type submits its trials; every field is optional (the cluster's defaults). */
-export interface SlurmSettings {
-  /** `--partition`. */
-  partition?: string;
-  /** `--gres`, e.g. "gpu:k80:1". */
-  gres?: string;
-  /** `--constraint`, node features, e.g. "k80". */
-  constraint?: string;
-  /** `--cpus-per-task`. */
-  cpusPerTask?: number;
-  /** `--mem`, e.g. "16G". */
-  mem?: string;
-  /** `--time` for searches without `--timeout` (Slurm's format, e.g. "4:00:00"). */
-  time?: string;
-  /** `--account`. */
-  account?: string;
-  /** `--qos`. */
-  qos?: string;
-  /** Shell lines run by the batch script before the launcher, e.g. "module load cuda". */
-  setup?: readonly string[];
-  /** The Node.js binary on the compute nodes (default: the worker's own, process.execPath). */
-  node?: string;
-  /** More sbatch arguments, passed as they are (no shell), before the script. */
-  sbatchArgs?: readonly string[];
-}
 
 export interface SlurmExecutorOptions {
   /** The machine type's name, recorded in each handle (the console shows it). */

@@ -12,7 +12,6 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { type Env, UsageError } from "../errors";
-import type { SlurmSettings } from "../executors/slurm";
 import type { MachineType } from "./types";
 
 export const CONFIG_FILE_NAME = "hyperbayes.config.json";
@@ -68,30 +67,48 @@ export const localMachineSchema = z.strictObject({
 export const slurmMachineSchema = z.strictObject({
   executor: z.literal("slurm"),
   description,
+  /** `--partition`. */
   partition: noControl("partition").optional(),
+  /** `--gres`, e.g. "gpu:k80:1". */
   gres: noControl("gres")
     .refine((s) => !/\s/.test(s), "gres cannot contain spaces (e.g. gpu:k80:1)")
     .optional(),
+  /** `--constraint`, node features, e.g. "k80". */
   constraint: noControl("constraint").optional(),
+  /** `--cpus-per-task`. */
   cpusPerTask: z.number().int().min(1).optional(),
+  /** `--mem`, e.g. "16G". */
   mem: z
     .string()
     .regex(/^\d+(?:[KMGT]B?)?$/i, 'mem is a size Slurm reads, e.g. "16G" or "4000" (megabytes)')
     .optional(),
+  /** `--time` for searches without `--timeout` (Slurm's format, e.g. "4:00:00"). */
   time: z
     .string()
     .regex(SLURM_TIME, 'time is a Slurm time limit, e.g. "60" (minutes), "4:00:00" or "1-00:00:00"')
     .optional(),
+  /** `--account`. */
   account: noControl("account").optional(),
+  /** `--qos`. */
   qos: noControl("qos").optional(),
+  /** Shell lines run by the batch script before the launcher, e.g. "module load cuda". */
   setup: z
     .array(z.string().refine((s) => !s.includes("\0"), "a setup line cannot contain a NUL byte"))
     .optional(),
+  /** The Node.js binary on the compute nodes (default: the worker's own, process.execPath). */
   node: noControl("node").optional(),
+  /** More sbatch arguments, passed as they are (no shell), before the script. */
   sbatchArgs: z.array(sbatchArg).optional(),
   /** GPUs each trial gets, as shown to users (default: counted from gres). */
   gpus: z.number().int().min(0).max(64).optional(),
 });
+
+/** How a machine type submits its trials to Slurm (every field optional: the cluster's
+ * defaults): the Slurm executor's settings, read from the config file. */
+export type SlurmSettings = Omit<
+  z.infer<typeof slurmMachineSchema>,
+  "executor" | "description" | "gpus"
+>;
 
 export const machineConfigSchema = z.discriminatedUnion("executor", [
   localMachineSchema,

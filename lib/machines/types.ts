@@ -6,7 +6,7 @@
  * configured type replaces a built-in one of the same name.
  */
 import { type Env, UsageError } from "../errors";
-import type { SlurmSettings } from "../executors/slurm";
+import type { SlurmSettings } from "./config";
 import { configMachineTypes, loadConfig } from "./config";
 import { detectGpus, type Gpu } from "./gpus";
 

@@ -3,9 +3,21 @@
  * parameter), and the metrics CSV of `download-metrics` (Spell's columns). The CLI and the
  * console's download buttons both use these, so the files are the same from either.
  */
-import type { Search, Store, Trial } from "../../db";
 import { formatValue } from "../command";
 import { HyperbayesError } from "../errors";
+import type { Search, Trial } from "./types";
+
+/** What an export reads: three of the store's reads (db/store.ts's Store has them), named here
+ * so that lib/ needs nothing from db/. */
+export interface ExportSource {
+  getSearch(id: number): Promise<Search | undefined>;
+  listTrials(searchId: number): Promise<Trial[]>;
+  exportMetricPoints(
+    searchId: number,
+  ): AsyncIterable<
+    readonly { trialNumber: number; name: string; time: Date; step: number; value: number }[]
+  >;
+}
 
 export interface TrialExport {
   number: number;
@@ -77,13 +89,13 @@ export function trialExport(t: Trial): TrialExport {
   };
 }
 
-async function load(store: Store, id: number): Promise<{ search: Search; trials: Trial[] }> {
+async function load(store: ExportSource, id: number): Promise<{ search: Search; trials: Trial[] }> {
   const search = await store.getSearch(id);
   if (!search) throw new HyperbayesError("not_found", `search ${id} does not exist`);
   return { search, trials: await store.listTrials(id) };
 }
 
-export async function exportSearchJson(store: Store, id: number): Promise<SearchExport> {
+export async function exportSearchJson(store: ExportSource, id: number): Promise<SearchExport> {
   const { search, trials } = await load(store, id);
   const s = search.spec;
   return {
@@ -133,7 +145,7 @@ export function csvField(value: unknown): string {
 
 export const csvRow = (fields: readonly unknown[]) => `${fields.map(csvField).join(",")}\r\n`;
 
-export async function exportSearchCsv(store: Store, id: number): Promise<string> {
+export async function exportSearchCsv(store: ExportSource, id: number): Promise<string> {
   const { search, trials } = await load(store, id);
   const space = search.spec.params;
   let out = csvRow([
@@ -167,7 +179,7 @@ export async function exportSearchCsv(store: Store, id: number): Promise<string>
 export const METRICS_CSV_HEADER = csvRow(["run_id", "metric_name", "timestamp", "index", "value"]);
 
 /** Spell's `download-metrics` CSV, streamed in batches: run_id is the trial number, index the step. */
-export async function* metricsCsv(store: Store, id: number): AsyncGenerator<string> {
+export async function* metricsCsv(store: ExportSource, id: number): AsyncGenerator<string> {
   const search = await store.getSearch(id);
   if (!search) throw new HyperbayesError("not_found", `search ${id} does not exist`);
   yield METRICS_CSV_HEADER;

@@ -4,8 +4,9 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll } from "vitest";
-import { openSqliteStore, type Store, type Trial } from "../../db";
+import { openSqliteStore, type Store } from "../../db";
 import { createMetricParser, type MetricPoint } from "../../lib/metrics/stream";
+import type { Trial } from "../../lib/search/types";
 import { OUTPUT_FILES } from "../tail";
 import { trialDir } from "../worker";
 

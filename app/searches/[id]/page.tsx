@@ -2,8 +2,8 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { SearchScreen } from "../../../components/search-page/SearchScreen";
-import { loadSearchPage } from "../../../lib/console/data";
-import { idParam } from "../../../lib/console/guard";
+import { loadSearchPage } from "../../_server/data";
+import { idParam } from "../../_server/guard";
 import { stopSearch } from "./stop-search";
 
 type Props = { params: Promise<{ id: string }> };

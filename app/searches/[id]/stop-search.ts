@@ -5,9 +5,9 @@
  */
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { assertActionAllowed, ForbiddenError } from "../../../lib/console/auth";
-import { getStore } from "../../../lib/console/store";
 import { isHyperbayesError } from "../../../lib/errors";
+import { assertActionAllowed, ForbiddenError } from "../../_server/auth";
+import { getStore } from "../../_server/store";
 
 const input = z.object({
   id: z.number().int().positive(),

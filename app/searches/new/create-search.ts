@@ -7,18 +7,18 @@
  */
 import { randomInt } from "node:crypto";
 import { redirect } from "next/navigation";
-import { assertActionAllowed, ForbiddenError } from "../../../lib/console/auth";
-import { MAX_BODY_BYTES } from "../../../lib/console/guard";
 import {
   type CreateSearchState,
   checkSearchForm,
   type FieldMessages,
   searchFormSchema,
 } from "../../../lib/console/search-form";
-import { getStore } from "../../../lib/console/store";
 import { isHyperbayesError } from "../../../lib/errors";
 import { resolveMachineType } from "../../../lib/machines/types";
 import { workingDirectoryProblem } from "../../../lib/search/working-directory";
+import { assertActionAllowed, ForbiddenError } from "../../_server/auth";
+import { MAX_BODY_BYTES } from "../../_server/guard";
+import { getStore } from "../../_server/store";
 
 function refuse(errors: FieldMessages, valuesJson: string, warnings: FieldMessages = {}) {
   return { errors, warnings, valuesJson } satisfies CreateSearchState;

@@ -4,9 +4,9 @@
  * trials and half a million points never sends them all.
  */
 import type { NextRequest } from "next/server";
-import { refuseRequest } from "../../../../../lib/console/auth";
-import { CURVE_TRIALS_LIMIT, loadCurves } from "../../../../../lib/console/data";
-import { idParam } from "../../../../../lib/console/guard";
+import { refuseRequest } from "../../../../_server/auth";
+import { CURVE_TRIALS_LIMIT, loadCurves } from "../../../../_server/data";
+import { idParam } from "../../../../_server/guard";
 
 export const dynamic = "force-dynamic";
 

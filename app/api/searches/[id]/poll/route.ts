@@ -4,9 +4,9 @@
  * queued or running). See `pollSearch`.
  */
 import type { NextRequest } from "next/server";
-import { refuseRequest } from "../../../../../lib/console/auth";
-import { pollSearch } from "../../../../../lib/console/data";
-import { idParam } from "../../../../../lib/console/guard";
+import { refuseRequest } from "../../../../_server/auth";
+import { pollSearch } from "../../../../_server/data";
+import { idParam } from "../../../../_server/guard";
 
 export const dynamic = "force-dynamic";
 

@@ -2,8 +2,8 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { TrialScreen } from "../../../../../components/trial-page/TrialScreen";
-import { loadTrialDetail } from "../../../../../lib/console/data";
-import { idParam } from "../../../../../lib/console/guard";
+import { loadTrialDetail } from "../../../../_server/data";
+import { idParam } from "../../../../_server/guard";
 
 type Props = { params: Promise<{ id: string; n: string }> };
 

@@ -4,10 +4,10 @@
  * `download-metrics` CSV, streamed batch by batch so a large search never sits in memory whole.
  */
 import type { NextRequest } from "next/server";
-import { refuseRequest } from "../../../../../../lib/console/auth";
-import { idParam } from "../../../../../../lib/console/guard";
-import { getStore } from "../../../../../../lib/console/store";
 import { exportSearchCsv, exportSearchJson, metricsCsv } from "../../../../../../lib/search/export";
+import { refuseRequest } from "../../../../../_server/auth";
+import { idParam } from "../../../../../_server/guard";
+import { getStore } from "../../../../../_server/store";
 
 export const dynamic = "force-dynamic";
 

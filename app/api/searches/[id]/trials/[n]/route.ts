@@ -1,8 +1,8 @@
 /** GET /api/searches/:id/trials/:n — one trial's page data (status, curves, log tails), polled. */
 import type { NextRequest } from "next/server";
-import { refuseRequest } from "../../../../../../lib/console/auth";
-import { loadTrialDetail } from "../../../../../../lib/console/data";
-import { idParam } from "../../../../../../lib/console/guard";
+import { refuseRequest } from "../../../../../_server/auth";
+import { loadTrialDetail } from "../../../../../_server/data";
+import { idParam } from "../../../../../_server/guard";
 
 export const dynamic = "force-dynamic";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { recordBadInput } from "../testing/ledger";
+import { recordBadInput } from "../../lib/testing/ledger";
 import {
   ALLOWED_HOSTS_ENV,
   checkRequest,

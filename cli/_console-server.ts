@@ -22,10 +22,10 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ALLOWED_HOSTS_ENV, consoleHosts, type HostName } from "./guard";
+import { ALLOWED_HOSTS_ENV, consoleHosts, type HostName } from "../app/_server/guard";
 
 /** The repository root: the console's app lives there, whatever the caller's cwd. */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** What the built app is made of; a change to any of them calls for a new build. */
 const SOURCES = ["app", "components", "lib", "db", "public"];
@@ -175,7 +175,7 @@ async function buildLock(root: string, log?: (line: string) => void): Promise<()
 export interface ConsoleServer {
   /** e.g. `http://127.0.0.1:3000` */
   url: string;
-  /** The Host values it answers to (lib/console/guard's `consoleHosts`); others get a 421. */
+  /** The Host values it answers to (app/_server/guard's `consoleHosts`); others get a 421. */
   hosts: readonly string[];
   /** Resolves when the server exits (its exit code; null after a signal). */
   exited: Promise<number | null>;
@@ -215,7 +215,7 @@ export async function startConsoleServer(options: {
     process.execPath,
     [
       "--require",
-      join(REPO_ROOT, "lib", "console", "orphan-guard.cjs"),
+      join(REPO_ROOT, "cli", "_orphan-guard.cjs"),
       nextBin(root),
       "start",
       "--hostname",

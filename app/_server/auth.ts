@@ -17,7 +17,7 @@ export class ForbiddenError extends Error {
   }
 }
 
-/** The rules this server was started with (lib/console/launch puts them in its environment). */
+/** The rules this server was started with (cli/_console-server puts them in its environment). */
 function rules(): ConsoleRules {
   return { hosts: hostsFromEnv(process.env), token: process.env.HYPERBAYES_TOKEN };
 }

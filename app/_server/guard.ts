@@ -85,7 +85,7 @@ export function checkRequest(facts: RequestFacts, rules: ConsoleRules): Verdict 
 
 // ---- hosts ----
 
-/** How the server hands its host list to the proxy and route handlers (lib/console/launch). */
+/** How the server hands its host list to the proxy and route handlers (cli/_console-server). */
 export const ALLOWED_HOSTS_ENV = "HYPERBAYES_ALLOWED_HOSTS";
 
 /** A host as a request or a flag names it: a lowercase name or `[IPv6]`, and maybe a port. */

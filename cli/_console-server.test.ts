@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildIsCurrent, urlHost } from "./launch";
+import { buildIsCurrent, urlHost } from "./_console-server";
 
 describe("buildIsCurrent", () => {
   const dirs: string[] = [];

@@ -4,18 +4,11 @@
  * in one place (never an executor handle's paths, never a trial's environment).
  */
 import "server-only";
-import type { Search, SearchSummary, Store, Trial, TrialCounts } from "../../db/store";
-import { substituteCommand } from "../command/substitute";
-import { trialHandleSchema } from "../executors/types";
-import { sameMetric } from "../metrics/names";
-import { formatStopCondition } from "../metrics/stop";
-import { executorSummary } from "../search/export";
-import { FINAL_TRIAL_STATUSES } from "../search/spec";
-import { curveKey, curveTrials } from "./curve-trials";
-import { thinSeries } from "./downsample";
-import { type PackedTrials, packTrials } from "./pack";
-import { getStore } from "./store";
-import { readLogTail } from "./trial-files";
+import type { Store } from "../../db/store";
+import { substituteCommand } from "../../lib/command/substitute";
+import { curveKey, curveTrials } from "../../lib/console/curve-trials";
+import { thinSeries } from "../../lib/console/downsample";
+import { type PackedTrials, packTrials } from "../../lib/console/pack";
 import type {
   Curve,
   SearchListItem,
@@ -24,7 +17,15 @@ import type {
   TrialDetail,
   TrialRow,
   UnreadableSearchItem,
-} from "./views";
+} from "../../lib/console/views";
+import { trialHandleSchema } from "../../lib/executors/types";
+import { sameMetric } from "../../lib/metrics/names";
+import { formatStopCondition } from "../../lib/metrics/stop";
+import { executorSummary } from "../../lib/search/export";
+import { isFinalTrial } from "../../lib/search/status";
+import type { Search, SearchSummary, Trial, TrialCounts } from "../../lib/search/types";
+import { getStore } from "./store";
+import { readLogTail } from "./trial-files";
 
 /** Most searches the list page shows. */
 export const SEARCH_LIST_LIMIT = 200;
@@ -156,7 +157,7 @@ export async function pollSearch(
   if (!search) return undefined;
   const trials = await store.listTrials(id);
   const changed = trials.filter(
-    (t) => t.number > after || live.has(t.number) || !FINAL_TRIAL_STATUSES.has(t.status),
+    (t) => t.number > after || live.has(t.number) || !isFinalTrial(t.status),
   );
   return { search, trials: changed.map(trialRow) };
 }

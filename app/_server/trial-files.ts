@@ -7,8 +7,8 @@ import "server-only";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultHome } from "../../db";
-import { readTail } from "../executors/log-cap.mjs";
-import type { LogTail } from "./views";
+import type { LogTail } from "../../lib/console/views";
+import { readTail } from "../../lib/executors/log-cap.mjs";
 
 /** Bytes of each log the trial page shows. */
 export const LOG_TAIL_BYTES = 64 * 1024;
