@@ -18,19 +18,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { SlurmSettings } from "../machines/config";
+import { recordBadInput } from "../testing/ledger";
 import {
   batchScript,
   type ExitFile,
   isTerminalState,
+  type JobPhase,
+  jobPhase,
   mergeSlurmExit,
   NO_JOB,
   parseSacct,
   parseSqueue,
+  SLURM_STATES,
   SlurmExecutor,
+  type SlurmState,
   sbatchArguments,
   sbatchMessage,
   sbatchOnPath,
   slurmOutputPath,
+  slurmState,
   slurmTimeLimit,
 } from "./slurm";
 import {
@@ -74,6 +80,125 @@ describe("squeue and sacct output", () => {
       expect(isTerminalState(s)).toBe(true);
     for (const s of ["PENDING", "RUNNING", "COMPLETING", "CONFIGURING", "SUSPENDED", "REQUEUED"])
       expect(isTerminalState(s)).toBe(false);
+  });
+});
+
+describe("Slurm's states", () => {
+  // What each documented state means for a trial (squeue(1), JOB STATE CODES), written out here
+  // independently of jobPhase's switch.
+  const ACTIVE = [
+    "PENDING",
+    "CONFIGURING",
+    "RUNNING",
+    "COMPLETING",
+    "SUSPENDED",
+    "STOPPED",
+    "SIGNALING",
+    "STAGE_OUT",
+    "RESIZING",
+    "REQUEUED",
+    "REQUEUE_FED",
+    "REQUEUE_HOLD",
+    "RESV_DEL_HOLD",
+  ];
+  const ENDED: Record<string, Extract<JobPhase, { phase: "ended" }>["cause"]> = {
+    COMPLETED: "trial",
+    FAILED: "trial",
+    OUT_OF_MEMORY: "trial",
+    TIMEOUT: "trial",
+    DEADLINE: "trial",
+    CANCELLED: "request",
+    PREEMPTED: "cluster",
+    NODE_FAIL: "cluster",
+    BOOT_FAIL: "cluster",
+    REVOKED: "cluster",
+    SPECIAL_EXIT: "cluster",
+  };
+
+  it("reads every documented state as itself, and any other word as UNKNOWN, kept", () => {
+    expect([...SLURM_STATES].sort()).toEqual([...ACTIVE, ...Object.keys(ENDED)].sort());
+    for (const state of SLURM_STATES) {
+      expect(slurmState(state)).toBe(state);
+      expect(slurmState(`${state}+`)).toBe(state);
+    }
+    expect(slurmState("CANCELLED by 1000")).toBe("CANCELLED");
+    for (const word of ["LAUNCH_FAILED", "running", "", "  ", "PENDINGX", "UNKNOWN"]) {
+      recordBadInput(`Slurm state ${JSON.stringify(word)}`);
+      expect(slurmState(word), word).toBe("UNKNOWN");
+    }
+    const [job] = parseSqueue("77|POWER_UP_NODE|hb-1-1-aa|None\n").values();
+    expect(job).toEqual({
+      id: "77",
+      state: "UNKNOWN",
+      stateText: "POWER_UP_NODE",
+      name: "hb-1-1-aa",
+      reason: "None",
+    });
+    // Not known, so not taken for an end: the launcher's record or Slurm's forgetting settles it.
+    expect(jobPhase("UNKNOWN")).toEqual({ phase: "unknown" });
+    expect(isTerminalState("POWER_UP_NODE")).toBe(false);
+  });
+
+  it("maps each state to active or ended, and an end to the trial, a request or the cluster", () => {
+    for (const state of SLURM_STATES) {
+      const phase = jobPhase(state);
+      if (ACTIVE.includes(state)) expect(phase, state).toEqual({ phase: "active" });
+      else expect(phase, state).toMatchObject({ phase: "ended", cause: ENDED[state] });
+      expect(isTerminalState(state), state).toBe(phase.phase === "ended");
+    }
+  });
+
+  it("merges every end with every launcher record and request, keeping the cluster's failures apart", () => {
+    const at = "2026-11-28T00:00:00.000Z";
+    const launcherRecords: (ExitFile | undefined)[] = [
+      undefined,
+      { exitCode: 0, signal: null, endedAt: at },
+      { exitCode: 3, signal: null, endedAt: at },
+    ];
+    const requests = [
+      undefined,
+      { reason: "stopped" as const, at },
+      { reason: "killed" as const, at },
+    ];
+    const states: SlurmState[] = [...SLURM_STATES, "UNKNOWN"];
+    let cases = 0;
+    for (const state of states) {
+      const phase = jobPhase(state);
+      for (const exit of launcherRecords)
+        for (const stop of requests) {
+          const job = { id: "8", state, reason: "None" };
+          const m = mergeSlurmExit(job, exit, stop);
+          const context = `${state} exit=${exit?.exitCode} stop=${stop?.reason}`;
+          cases++;
+          // Whatever Slurm says, the launcher's exit status stays the trial's.
+          expect(m.exitCode, context).toBe(exit?.exitCode ?? null);
+          expect(m.slurmState, context).toBe(state);
+          if (phase.phase !== "ended") continue;
+          // A kill we asked for reads as one, however the job ended.
+          if (stop?.reason === "killed") expect(m.reason, context).toBe("killed");
+          if (stop || exit) continue;
+          // Nothing asked, nothing recorded: the trial's own failure, a time limit, or the
+          // cluster's (lost or preempted), never confused.
+          if (phase.cause === "cluster") expect(["lost", "stopped"], context).toContain(m.reason);
+          if (phase.cause === "trial")
+            expect([undefined, "timeout", "lost"], context).toContain(m.reason);
+          if (phase.end === "failed" || phase.end === "out-of-memory")
+            expect(m.reason, context).toBeUndefined();
+          expect(m.message, context).toContain(`Slurm job 8 ${state}`);
+        }
+    }
+    expect(cases).toBe(states.length * 9);
+    // An unknown word is reported in Slurm's own words, with no guess at a reason.
+    const odd = mergeSlurmExit(
+      { id: "9", state: "UNKNOWN", stateText: "POWER_UP_NODE", reason: "None" },
+      undefined,
+      undefined,
+    );
+    expect(odd).toMatchObject({
+      slurmState: "POWER_UP_NODE",
+      message: "Slurm job 9 POWER_UP_NODE",
+    });
+    expect(odd.reason).toBeUndefined();
   });
 });
 
@@ -209,7 +334,7 @@ describe("merging Slurm's verdict with the launcher's", () => {
   });
 
   it("cancellations are stops or kills: ours by what we asked, others' as stopped", () => {
-    const pending = { id: "4", state: "CANCELLED", reason: "Resources" };
+    const pending = { id: "4", state: "CANCELLED" as const, reason: "Resources" };
     expect(mergeSlurmExit(pending, undefined, stop("killed"))).toMatchObject({
       reason: "killed",
     });
@@ -487,4 +612,15 @@ describe.skipIf(!HAVE_SLURM)("real Slurm jobs", () => {
     // A directory nothing was submitted from has nothing to recover.
     expect(await fresh.recover(join(root, "never-used"))).toBeNull();
   }, 90_000);
+
+  it("knows every state this Slurm printed for the jobs above, pending to cancelled", () => {
+    const words = execFileSync("squeue", ["-h", "-t", "all", "-o", "%T"], { encoding: "utf8" })
+      .split("\n")
+      .map((w) => w.trim())
+      .filter((w) => w !== "");
+    // The jobs above ran, completed, failed, were held and cancelled.
+    expect(words.length).toBeGreaterThan(3);
+    expect(words.filter((w) => slurmState(w) === "UNKNOWN")).toEqual([]);
+    expect(new Set(words).size).toBeGreaterThan(1);
+  });
 });

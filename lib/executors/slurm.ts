@@ -100,32 +100,153 @@ export const NO_JOB = "none";
 
 const SQUEUE_FORMAT = "%i|%T|%j|%r";
 
-/** States after which a job never runs again (with --no-requeue). Everything else is active. */
-const TERMINAL = new Set([
+/**
+ * Every job state Slurm documents (squeue(1), JOB STATE CODES; sacct's are among them). What
+ * each means for a trial is `jobPhase`, one exhaustive switch.
+ */
+export const SLURM_STATES = [
   "BOOT_FAIL",
   "CANCELLED",
   "COMPLETED",
+  "COMPLETING",
+  "CONFIGURING",
   "DEADLINE",
   "FAILED",
   "NODE_FAIL",
   "OUT_OF_MEMORY",
+  "PENDING",
   "PREEMPTED",
+  "REQUEUED",
+  "REQUEUE_FED",
+  "REQUEUE_HOLD",
+  "RESIZING",
+  "RESV_DEL_HOLD",
   "REVOKED",
+  "RUNNING",
+  "SIGNALING",
   "SPECIAL_EXIT",
+  "STAGE_OUT",
+  "STOPPED",
+  "SUSPENDED",
   "TIMEOUT",
-]);
+] as const;
 
+/**
+ * A job's state: one Slurm documents, or UNKNOWN: a word this version does not know (a state a
+ * later Slurm added; the job's `stateText` keeps it), or a job no Slurm command knows any more.
+ */
+export type SlurmState = (typeof SLURM_STATES)[number] | "UNKNOWN";
+
+const KNOWN_STATES: ReadonlySet<string> = new Set(SLURM_STATES);
+
+/** Slurm's word for a state as printed ("CANCELLED by 0", "COMPLETED+" reduced to the word). */
+function stateWord(text: string): string {
+  return text.trim().split(/\s+/)[0]?.replace(/\+$/, "") ?? "";
+}
+
+export function slurmState(text: string): SlurmState {
+  const word = stateWord(text);
+  return KNOWN_STATES.has(word) ? (word as SlurmState) : "UNKNOWN";
+}
+
+/**
+ * Who ended a job that ended: the trial itself or what its user asked of Slurm (`trial`: its own
+ * exit, a failing setup line, its memory or time limit), a cancellation (`request`: ours, or an
+ * scancel from elsewhere), or the cluster (`cluster`: a node that failed, a preemption). The
+ * first two are the user's to fix; the last is no fault of the trial's.
+ */
+export type JobCause = "trial" | "request" | "cluster";
+
+/** How a job ended, by what the trial's result must say of it (see mergeSlurmExit). */
+export type JobEnd =
+  | "completed"
+  | "failed"
+  | "out-of-memory"
+  | "time-limit"
+  | "cancelled"
+  | "preempted"
+  | "node-failure"
+  | "other";
+
+export type JobPhase =
+  /** Queued, running, or on its way from one to the other or to its end. */
+  | { phase: "active" }
+  /** It never runs again (with --no-requeue). */
+  | { phase: "ended"; end: JobEnd; cause: JobCause }
+  /** A state this version does not know: treated as active, so the trial is settled by what
+   * its launcher recorded, or once Slurm forgets the job, never by a guess. */
+  | { phase: "unknown" };
+
+const ACTIVE: JobPhase = { phase: "active" };
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected Slurm state ${String(x)}`);
+}
+
+export function jobPhase(state: SlurmState): JobPhase {
+  switch (state) {
+    case "PENDING":
+    case "CONFIGURING":
+    case "RUNNING":
+    case "COMPLETING":
+    case "SUSPENDED":
+    case "STOPPED":
+    case "SIGNALING":
+    case "STAGE_OUT":
+    case "RESIZING":
+    case "REQUEUED":
+    case "REQUEUE_FED":
+    case "REQUEUE_HOLD":
+    case "RESV_DEL_HOLD":
+      return ACTIVE;
+    case "COMPLETED":
+      return { phase: "ended", end: "completed", cause: "trial" };
+    case "FAILED":
+      return { phase: "ended", end: "failed", cause: "trial" };
+    case "OUT_OF_MEMORY":
+      return { phase: "ended", end: "out-of-memory", cause: "trial" };
+    case "TIMEOUT":
+    case "DEADLINE":
+      return { phase: "ended", end: "time-limit", cause: "trial" };
+    case "CANCELLED":
+      return { phase: "ended", end: "cancelled", cause: "request" };
+    case "PREEMPTED":
+      return { phase: "ended", end: "preempted", cause: "cluster" };
+    case "NODE_FAIL":
+    case "BOOT_FAIL":
+      return { phase: "ended", end: "node-failure", cause: "cluster" };
+    // A federation's sibling job, revoked when another cluster runs it; a site's epilog holding
+    // the job. Neither says how the trial went: its launcher's record does.
+    case "REVOKED":
+    case "SPECIAL_EXIT":
+      return { phase: "ended", end: "other", cause: "cluster" };
+    case "UNKNOWN":
+      return { phase: "unknown" };
+    default:
+      return assertNever(state);
+  }
+}
+
+/** True for a state after which a job never runs again (`state` as Slurm prints it). */
 export function isTerminalState(state: string): boolean {
-  return TERMINAL.has(state);
+  return jobPhase(slurmState(state)).phase === "ended";
 }
 
 export interface SlurmJob {
   id: string;
   /** e.g. PENDING, RUNNING, COMPLETED, TIMEOUT ("CANCELLED by 0" is reduced to CANCELLED). */
-  state: string;
+  state: SlurmState;
+  /** Slurm's word, when it is one this version does not know (`state` is UNKNOWN). */
+  stateText?: string;
   name: string;
   /** Slurm's reason, e.g. Resources, TimeLimit, NonZeroExitCode; "None" when there is none. */
   reason: string;
+}
+
+/** `state` and, for a word this version does not know, the word itself. */
+function stateFields(text: string): { state: SlurmState; stateText?: string } {
+  const state = slurmState(text);
+  return state === "UNKNOWN" ? { state, stateText: stateWord(text) } : { state };
 }
 
 /** Parses `squeue -h -o '%i|%T|%j|%r'` (the reason is last: it may hold spaces). */
@@ -134,7 +255,7 @@ export function parseSqueue(text: string): Map<string, SlurmJob> {
   for (const line of text.split("\n")) {
     const [id, state, name, ...reason] = line.trim().split("|");
     if (!id || !/^\d+(_\d+)?$/.test(id) || state === undefined || name === undefined) continue;
-    jobs.set(id, { id, state: baseState(state), name, reason: reason.join("|") || "None" });
+    jobs.set(id, { id, ...stateFields(state), name, reason: reason.join("|") || "None" });
   }
   return jobs;
 }
@@ -145,12 +266,10 @@ export function parseSacct(text: string): Map<string, SlurmJob & { exitCode: str
   for (const line of text.split("\n")) {
     const [id, name, state, exitCode] = line.trim().split("|");
     if (!id || !/^\d+$/.test(id) || state === undefined || name === undefined) continue;
-    jobs.set(id, { id, name, state: baseState(state), reason: "None", exitCode: exitCode ?? "" });
+    jobs.set(id, { id, name, ...stateFields(state), reason: "None", exitCode: exitCode ?? "" });
   }
   return jobs;
 }
-
-const baseState = (s: string) => s.trim().split(/\s+/)[0]?.replace(/\+$/, "") ?? "";
 
 /** `--time` for a trial timeout: whole minutes, rounded up (Slurm's limits are in minutes). */
 export function slurmTimeLimit(timeoutMs: number): string {
@@ -247,7 +366,9 @@ const LAUNCHER_FILES = ["launcher.mjs", "trial-procs.mjs", "log-cap.mjs"] as con
 /** Slurm's account of a finished job, as far as it can be had. */
 export interface FinishedJob {
   id: string;
-  state: string;
+  state: SlurmState;
+  /** The word Slurm printed, when `state` is UNKNOWN. */
+  stateText?: string;
   reason: string;
   /** scontrol/sacct's "E:S" (exit status : signal), when known. */
   exitCode?: string;
@@ -265,50 +386,66 @@ export function mergeSlurmExit(
   stop: StopFile | undefined,
   now: Date = new Date(),
 ): ExitFile {
+  const word = job.stateText ?? job.state;
   const base = {
     exitCode: exit?.exitCode ?? null,
     signal: exit?.signal ?? null,
     endedAt: exit?.endedAt ?? now.toISOString(),
-    slurmState: job.state,
+    slurmState: word,
   };
-  const what = `Slurm job ${job.id} ${job.state}${job.reason !== "None" && job.reason !== "" ? ` (${job.reason})` : ""}`;
+  const what = `Slurm job ${job.id} ${word}${job.reason !== "None" && job.reason !== "" ? ` (${job.reason})` : ""}`;
   const detail = job.errLine ? `; ${job.errLine}` : "";
+  // The launcher's record first; Slurm's state adds what it cannot know. A failure of the trial
+  // (its exit, its memory, its time) leaves the reason to the launcher, so the trial fails as
+  // its own; a failure of the cluster (a node, a preemption) is `lost` or a stop, never the
+  // trial's exit.
   let reason: ExitReason | undefined = stop?.reason ?? exit?.reason;
   let message = exit?.message;
-  switch (job.state) {
-    case "COMPLETED":
-    case "FAILED":
+  const phase = jobPhase(job.state);
+  // Asked only of jobs that ended; a job still listed as active, or in a state this version
+  // does not know, is reported in Slurm's own words.
+  const end: JobEnd | "unexplained" = phase.phase === "ended" ? phase.end : "unexplained";
+  switch (end) {
+    case "completed":
+    case "failed":
       if (!exit) {
         const code = job.exitCode && job.exitCode !== "0:0" ? `, exit status ${job.exitCode}` : "";
         message = `${what}${code} before the trial's launcher recorded a result${detail}`;
-        if (job.state === "COMPLETED") reason = stop?.reason ?? "lost";
+        // The batch script exited 0 and the launcher, which ends it, never wrote: lost.
+        if (end === "completed") reason = stop?.reason ?? "lost";
       }
       break;
-    case "TIMEOUT":
-    case "DEADLINE":
+    case "time-limit":
       reason = stop?.reason === "killed" ? "killed" : "timeout";
       message = `${what}: Slurm ended it at its time limit`;
       break;
-    case "CANCELLED":
+    case "cancelled":
       if (!stop) {
         reason = "stopped";
         message = `${what}: cancelled outside hyperbayes (scancel, or an administrator)`;
       } else if (!exit) message = `${what} after a ${stop.reason === "killed" ? "kill" : "stop"}`;
       break;
-    case "PREEMPTED":
+    case "preempted":
       reason = stop?.reason ?? "stopped";
       message = `${what}: preempted by a higher-priority job`;
       break;
-    case "OUT_OF_MEMORY":
+    case "out-of-memory":
       message = `${what}: the trial ran out of memory (raise the machine type's mem)${detail}`;
       break;
-    case "NODE_FAIL":
-    case "BOOT_FAIL":
+    case "node-failure":
       reason = stop?.reason ?? "lost";
       message = `${what}: its node failed`;
       break;
-    default:
+    case "other":
+      // The cluster's doing: without the launcher's record, the trial is lost, not failed.
+      if (!exit) reason = stop?.reason ?? "lost";
       message = `${what}${detail}`;
+      break;
+    case "unexplained":
+      message = `${what}${detail}`;
+      break;
+    default:
+      return assertNever(end);
   }
   return {
     ...base,
@@ -675,7 +812,7 @@ export class SlurmExecutor implements TrialExecutor {
       if (exit && Date.now() - Date.parse(exit.endedAt) > SETTLE_MS) return this.settle(h, exit);
       return RUNNING;
     }
-    if (job && !isTerminalState(job.state)) {
+    if (job && jobPhase(job.state).phase !== "ended") {
       if (t) t.absent = 0;
       if (exit && Date.now() - Date.parse(exit.endedAt) > SETTLE_MS) return this.settle(h, exit);
       await this.backstop(h, job, stop);
@@ -702,7 +839,7 @@ export class SlurmExecutor implements TrialExecutor {
     if (t && t.absent < ABSENT_SNAPSHOTS) return RUNNING;
     const acct = (await this.accounting(h.jobId)).get(h.jobId);
     if (acct && (h.jobName === undefined || acct.name === h.jobName)) {
-      if (!isTerminalState(acct.state)) {
+      if (jobPhase(acct.state).phase !== "ended") {
         if (t) t.absent = 0; // squeue missed it: ask again after two more snapshots
         return RUNNING;
       }
@@ -737,7 +874,7 @@ export class SlurmExecutor implements TrialExecutor {
           endedAt: new Date().toISOString(),
           reason: stop?.reason ?? "lost",
           message: lostMessage,
-          slurmState: job.state,
+          slurmState: job.stateText ?? job.state,
         }
       : mergeSlurmExit(job, exit, stop);
     // Kept, so that a restarted worker (or a later poll, after Slurm forgot the job) reads the
@@ -867,7 +1004,7 @@ export class SlurmExecutor implements TrialExecutor {
         SIGNAL_TIMEOUT_MS,
       );
       if (r.code === 0) return;
-    } else if (state !== undefined && isTerminalState(state)) {
+    } else if (state !== undefined && jobPhase(state).phase === "ended") {
       return;
     }
     // Pending (or unknown): cancel it outright. The launcher, should it start after all, finds
@@ -877,7 +1014,7 @@ export class SlurmExecutor implements TrialExecutor {
 
   /** The job's state now. A snapshot that saw it running is good enough (a job never goes back
    * to pending with --no-requeue); anything else is asked again. */
-  private async currentState(jobId: string): Promise<string | undefined> {
+  private async currentState(jobId: string): Promise<SlurmState | undefined> {
     const known = this.snapshot?.jobs.get(jobId)?.state;
     if (known === "RUNNING") return known;
     const r = await runSlurmCommand(
