@@ -7,7 +7,8 @@
  * its trials running, for `hyperbayes resume`.
  */
 import { defaultHome, StateConflictError, type Store } from "../db";
-import type { Search } from "../lib/search/types";
+import { trialStatusSchema } from "../lib/search/status";
+import type { Search, Trial } from "../lib/search/types";
 import { printable } from "../lib/terminal-text";
 import { leaseTtlMs } from "../workers/lease";
 import { diskFullError, storeFault } from "../workers/store-faults";
@@ -66,10 +67,7 @@ export async function runInForeground(
       return 1;
     }
     const trials = await store.listTrials(end.id);
-    const counts = new Map<string, number>();
-    for (const t of trials) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
-    const summary = [...counts].map(([s, n]) => `${n} ${s}`).join(", ");
-    process.stdout.write(`\nsearch ${end.id} ${end.status}: ${summary}\n`);
+    process.stdout.write(`\nsearch ${end.id} ${end.status}: ${trialCountsText(trials)}\n`);
     // The reason and the values may hold terminal controls (lib/terminal-text).
     if (end.failureReason) process.stdout.write(`  ${printable(end.failureReason)}\n`);
     if (end.best) {
@@ -88,4 +86,13 @@ export async function runInForeground(
     process.off("SIGTERM", onSignal);
     await ctx.executors.close();
   }
+}
+
+/** "4 complete, 1 failed, 1 stopped": the trials in each status, in the status table's order. */
+export function trialCountsText(trials: readonly Pick<Trial, "status">[]): string {
+  return trialStatusSchema.options
+    .map((s) => [s, trials.filter((t) => t.status === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(", ");
 }

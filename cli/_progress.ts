@@ -2,8 +2,10 @@
  * Live progress of a search run in the foreground: a line per trial start and end, and on a
  * terminal a progress bar with the best value so far, redrawn in place. Each line goes through
  * `printable` (values, reasons and notices may hold terminal controls a trial printed); only the
- * bar's own redraw sequences reach the terminal as controls.
+ * bar's own redraw sequences reach the terminal as controls. "← best" and the bar's best follow
+ * the status table's rule (lib/search/status.ts), so they name the trial the summary names.
  */
+import { bestTrial, isFinalTrial, type TrialStatus } from "../lib/search/status";
 import type { Search, Trial } from "../lib/search/types";
 import { printable } from "../lib/terminal-text";
 import type { WorkerEvent } from "../workers/worker";
@@ -13,10 +15,15 @@ export function createProgress(out: NodeJS.WriteStream = process.stdout) {
   const tty = out.isTTY === true;
   let bar = "";
   let ended = 0;
-  let best: { number: number; value: number } | undefined;
+  let best: { number: number; status: TrialStatus; value: number } | undefined;
 
-  const better = (search: Search, v: number) =>
-    best === undefined || (search.spec.goal === "minimize" ? v < best.value : v > best.value);
+  /** True when `t` is now the best trial. */
+  const consider = (search: Search, t: Trial): boolean => {
+    const next = bestTrial(best ? [best, t] : [t], search.spec.goal);
+    const changed = next !== undefined && next !== best;
+    if (changed) best = { number: next.number, status: next.status, value: next.value };
+    return changed;
+  };
 
   function print(line: string) {
     if (tty && bar) out.write("\r\x1b[K");
@@ -54,14 +61,8 @@ export function createProgress(out: NodeJS.WriteStream = process.stdout) {
           break;
         case "trial-ended": {
           ended++;
-          if (
-            (e.trial.status === "complete" || e.trial.status === "stopped") &&
-            e.trial.value !== null &&
-            better(e.search, e.trial.value)
-          ) {
-            best = { number: e.trial.number, value: e.trial.value };
-          }
-          print(trialLine(e.search, e.trial) + (best?.number === e.trial.number ? "  ← best" : ""));
+          const isBest = consider(e.search, e.trial);
+          print(trialLine(e.search, e.trial) + (isBest ? "  ← best" : ""));
           drawBar(e.search);
           break;
         }
@@ -77,15 +78,9 @@ export function createProgress(out: NodeJS.WriteStream = process.stdout) {
     /** Seeds the counters from trials that ended before this process (resume). */
     seed(search: Search, trials: readonly Trial[]) {
       for (const t of trials) {
-        if (t.status === "queued" || t.status === "running") continue;
+        if (!isFinalTrial(t.status)) continue;
         ended++;
-        if (
-          t.value !== null &&
-          (t.status === "complete" || t.status === "stopped") &&
-          better(search, t.value)
-        ) {
-          best = { number: t.number, value: t.value };
-        }
+        consider(search, t);
       }
       drawBar(search);
     },

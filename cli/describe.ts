@@ -3,6 +3,7 @@
  * line and cell goes through `printable`: descriptions, values, reasons and names may hold
  * terminal controls that a trial printed or a user typed.
  */
+import { isFinalTrial } from "../lib/search/status";
 import { formatSpace } from "../lib/space/parse";
 import { printable } from "../lib/terminal-text";
 import {
@@ -24,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
       const search = await getSearchOrFail(store, id);
       const trials = await store.listTrials(id);
       const s = search.spec;
-      const done = trials.filter((t) => t.status !== "queued" && t.status !== "running").length;
+      const done = trials.filter((t) => isFinalTrial(t.status)).length;
       const lines = [
         `search ${search.id}  ${search.kind}  ${search.status}${search.failureReason ? ` (${search.failureReason})` : ""}`,
         ...(search.description ? [`  ${search.description}`] : []),

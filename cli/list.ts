@@ -3,6 +3,7 @@
  * hold terminal controls), the JSON through `printableJson` (the same value, safe to print).
  */
 
+import { countWhere } from "../lib/search/status";
 import { printable, printableJson } from "../lib/terminal-text";
 import { numberFlag, parseFlags } from "./_args";
 import { formatNumber, table, withStore } from "./_common";
@@ -56,8 +57,7 @@ export async function run(argv: string[]): Promise<number> {
         const created = s.createdAt?.toISOString().slice(0, 16).replace("T", " ") ?? "-";
         return [String(s.id), "-", "unreadable", "-", "-", "-", created, ""];
       }
-      const c = s.trialCounts;
-      const done = c.total - c.queued - c.running;
+      const done = countWhere(s.trialCounts, (info) => info.final);
       return [
         String(s.id),
         s.kind,

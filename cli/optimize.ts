@@ -8,6 +8,7 @@ import { z } from "zod";
 import { goalSchema } from "../lib/metrics/schema";
 import { type Algorithm, type ModelState, type Observation, suggest } from "../lib/optimizer";
 import { acquisitionSchema } from "../lib/search/spec";
+import { isBetter } from "../lib/search/status";
 import { parseSpace } from "../lib/space/parse";
 import type { Params, Space } from "../lib/space/schema";
 import { paramsSchema } from "../lib/space/schema";
@@ -121,12 +122,9 @@ export function createOptimizeSession() {
         return { ok: true };
       }
       case "best": {
-        const sign = s.init.goal === "minimize" ? 1 : -1;
+        // The first of equal values stays best, as the lower trial number does in a search.
         let best: Observation | undefined;
-        for (const o of s.observations) {
-          if (o.value === null) continue;
-          if (!best || best.value === null || sign * o.value < sign * best.value) best = o;
-        }
+        for (const o of s.observations) if (isBetter(s.init.goal, o.value, best?.value)) best = o;
         return best
           ? { ok: true, params: best.params, value: best.value }
           : { ok: true, params: null, value: null };

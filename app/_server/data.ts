@@ -22,7 +22,7 @@ import { trialHandleSchema } from "../../lib/executors/types";
 import { sameMetric } from "../../lib/metrics/names";
 import { formatStopCondition } from "../../lib/metrics/stop";
 import { executorSummary } from "../../lib/search/export";
-import { isFinalTrial } from "../../lib/search/status";
+import { countWhere, isFinalTrial } from "../../lib/search/status";
 import type { Search, SearchSummary, Trial, TrialCounts } from "../../lib/search/types";
 import { getStore } from "./store";
 import { readLogTail } from "./trial-files";
@@ -85,7 +85,7 @@ export function searchListItem(s: SearchSummary): SearchListItem {
     metric: s.spec.metric,
     goal: s.goal,
     numRuns: s.spec.numRuns,
-    done: c.complete + c.failed + c.timeout + c.stopped + c.killed,
+    done: countWhere(c, (info) => info.final),
     running: c.running,
     best: s.best?.value ?? null,
     createdAt: s.createdAt.getTime(),

@@ -46,6 +46,30 @@ describe("facetsOf", () => {
     }
   });
 
+  it("draws what the status table says: a stop's value, a failure on the band, a kill nowhere", () => {
+    const mixed = [
+      trial(1, 0.5),
+      trial(2, 0.05, "failed"), // crashed after printing a better value
+      trial(3, 0.07, "timeout"),
+      trial(4, 0.1, "stopped"),
+      trial(5, null, "killed"),
+      trial(6, null, "stopped"),
+      trial(7, null, "failed"),
+    ];
+    for (const f of facetsOf(space, mixed, "minimize", 1)) {
+      expect(f.best?.n).toBe(1);
+      expect(f.complete.map((p) => p.n)).toEqual([4]);
+      expect(f.failed.map((p) => p.n).sort()).toEqual([2, 3, 7]);
+      expect(f.totalComplete).toBe(2);
+      // The axis is the drawn values' (0.1 .. 0.5), not the failed trial's 0.05.
+      expect(f.yTicks.filter((t) => t !== f.band)[0]).toBeGreaterThan(0.05);
+    }
+    // Killed and nothing else: no failed band at all.
+    const [killed] = facetsOf(space, [trial(1, 0.5), trial(2, null, "killed")], "minimize", 1);
+    expect(killed?.band).toBeUndefined();
+    expect(killed?.failed).toEqual([]);
+  });
+
   it("uses the value for ranges and the category position for choices", () => {
     const [lr, opt] = facets;
     expect(lr?.log).toBe(true);

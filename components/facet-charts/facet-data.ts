@@ -1,14 +1,18 @@
 /**
  * The points of one facet chart: for one parameter, x is the trial's value of it and y the
  * trial's final metric. Choices become category positions 0, 1, 2... with a small fixed jitter
- * per trial so equal values do not hide each other. Trials that failed without a value sit on a
- * line just below the others. Beyond `MAX_POINTS` finished trials, the best ones and an even
- * sample of the rest are drawn (and the chart says so).
+ * per trial so equal values do not hide each other. Which trials are points and which failed is
+ * the status table's word (lib/search/status.ts): a point is a value the optimizer learns from
+ * (complete, or stopped with what it reported); a failure (a crash, a timeout, whatever it
+ * printed first) sits on a line just below the others; a killed trial is neither. Beyond
+ * `MAX_POINTS` drawn trials, the best ones and an even sample of the rest are drawn (and the
+ * chart says so).
  *
  * Glossary: FacetPoint {x, y, n} with n the trial number; `band` = y of the failed-trials line.
  */
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
+import { compareByGoal, countsAsFailure, hasObservedValue } from "../../lib/search/status";
 import type { ParamSpec, ParamValue } from "../../lib/space/schema";
 
 export const MAX_POINTS = 1500;
@@ -34,19 +38,13 @@ export interface Facet {
   yTicks: number[];
   /** The y of the failed-trials line, or undefined when none failed. */
   band: number | undefined;
-  /** Finished trials with a value, before sampling. */
+  /** Trials drawn as points (see hasValue), before sampling. */
   totalComplete: number;
   log: boolean;
 }
 
-/** Finished with a value (complete, or stopped early with a known value). */
-export function hasValue(t: TrialRow): t is TrialRow & { value: number } {
-  return (
-    t.value !== null && Number.isFinite(t.value) && t.status !== "running" && t.status !== "queued"
-  );
-}
-
-const FAILED = new Set(["failed", "timeout", "killed"]);
+/** A value the charts draw: one the optimizer learns from (complete, or stopped with a value). */
+export const hasValue = (t: TrialRow): t is TrialRow & { value: number } => hasObservedValue(t);
 
 /** The best trials and an even sample of the rest, at most `max` in all, in input order. */
 export function sampleTrials<T extends { n: number; value: number }>(
@@ -55,9 +53,8 @@ export function sampleTrials<T extends { n: number; value: number }>(
   max: number,
 ): T[] {
   if (trials.length <= max) return [...trials];
-  const ranked = [...trials].sort((a, b) =>
-    goal === "maximize" ? b.value - a.value : a.value - b.value,
-  );
+  const better = compareByGoal(goal);
+  const ranked = [...trials].sort((a, b) => better(a.value, b.value));
   const keep = new Set<number>();
   const top = Math.floor(max / 5);
   for (let i = 0; i < top; i++) keep.add((ranked[i] as T).n);
@@ -91,7 +88,7 @@ export function facetsOf(
 ): Facet[] {
   const finished = trials.filter(hasValue);
   const drawn = sampleTrials(finished, goal, max);
-  const failedTrials = trials.filter((t) => FAILED.has(t.status) && !hasValue(t));
+  const failedTrials = trials.filter((t) => countsAsFailure(t.status));
 
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;

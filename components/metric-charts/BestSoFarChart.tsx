@@ -1,8 +1,8 @@
 "use client";
 /**
- * Convergence: every finished trial's value by trial number (faint dots, one path however many)
- * and the best value so far (a step line), so one sees at a glance whether later trials still
- * improve.
+ * Convergence: every value the optimizer learned from by trial number (faint dots, one path
+ * however many) and the best value so far (a step line, by the status table's rule of best: it
+ * ends on the search's best trial), so one sees at a glance whether later trials still improve.
  */
 import { useMemo } from "react";
 import {
@@ -14,7 +14,7 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
-import { bestSoFar } from "../../lib/console/downsample";
+import { bestSoFarLine } from "../../lib/console/downsample";
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
 import { hasValue, niceTicks, sampleTrials } from "../facet-charts/facet-data";
@@ -31,8 +31,9 @@ export function BestSoFarChart({
   goal: Goal;
   metric: string;
 }) {
-  const { line, dots, maxN, yTicks } = useMemo(() => {
+  const { line, bestTrial, dots, maxN, yTicks } = useMemo(() => {
     const finished = trials.filter(hasValue);
+    const convergence = bestSoFarLine(trials, goal);
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     for (const t of finished) {
@@ -42,14 +43,20 @@ export function BestSoFarChart({
     return {
       // The dots are drawn outside recharts' data, so the axis is told their range.
       yTicks: finished.length > 0 ? niceTicks(lo, hi) : [0, 1],
-      line: bestSoFar(finished, goal).map((p) => ({ n: p.n, best: p.best })),
+      line: convergence.points,
+      bestTrial: convergence.trial,
       dots: sampleTrials(finished, goal, 2000).map((t) => ({ n: t.n, x: t.n, y: t.value })),
       maxN: trials.reduce((m, t) => Math.max(m, t.n), 1),
     };
   }, [trials, goal]);
-  if (line.length === 0) return <div className="empty">No finished trials yet.</div>;
+  if (line.length === 0) return <div className="empty">No complete trial yet.</div>;
   return (
-    <div className="chart-box tall" data-testid="best-so-far-chart" data-points={line.length}>
+    <div
+      className="chart-box tall"
+      data-testid="best-so-far-chart"
+      data-points={line.length}
+      data-best-trial={bestTrial}
+    >
       <ResponsiveContainer width="100%" height="100%">
         <ComposedChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="#eceef2" />

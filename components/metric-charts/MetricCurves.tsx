@@ -1,6 +1,6 @@
 "use client";
 /**
- * The search's metric over steps for a handful of trials: the best finished ones and those
+ * The search's metric over steps for a handful of trials: the best ones (curveTrials) and those
  * running now. Curves are fetched for just those trials (thinned on the server), and refetched
  * while any of them runs, so a search with half a million points sends a few thousand.
  */

@@ -52,7 +52,7 @@ export function SearchList({ items }: { items: (SearchListItem | UnreadableSearc
                 </Link>
               </td>
               <td>
-                <StatusBadge status={s.status} />
+                <StatusBadge of="search" status={s.status} />
               </td>
               <td>
                 <Progress done={s.done} running={s.running} total={s.numRuns} />

@@ -6,7 +6,7 @@
 import Link from "next/link";
 import { useState } from "react";
 import type { SearchView, TrialRow } from "../../lib/console/views";
-import { isFinalSearch } from "../../lib/search/status";
+import { countWhere, isFinalSearch } from "../../lib/search/status";
 import { ConfirmButton } from "../ui/ConfirmButton";
 import { Fact } from "../ui/Fact";
 import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
@@ -34,8 +34,8 @@ export function SearchHeader({
   const [actionError, setActionError] = useState<string | null>(null);
   const final = isFinalSearch(search.status);
   const c = search.counts;
-  const done = c.complete + c.failed + c.timeout + c.stopped + c.killed;
-  const failed = c.failed + c.timeout + c.killed;
+  const done = countWhere(c, (info) => info.final);
+  const failed = countWhere(c, (info) => info.failure);
   const elapsed =
     search.startedAt === null
       ? null
@@ -55,7 +55,7 @@ export function SearchHeader({
         <div style={{ minWidth: 0 }}>
           <h1 style={{ display: "flex", alignItems: "center", gap: 10 }}>
             Search #{search.id}
-            <StatusBadge status={search.status} />
+            <StatusBadge of="search" status={search.status} />
             <span className="tag">{search.kind}</span>
           </h1>
           <div className="sub" data-testid="search-description">

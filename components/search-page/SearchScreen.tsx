@@ -114,7 +114,7 @@ export function SearchScreen({
             </span>
             <span>
               <i className="x" />
-              failed (no value)
+              failed
             </span>
           </span>
         </div>

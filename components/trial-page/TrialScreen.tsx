@@ -18,7 +18,7 @@ import {
 import { joinShellWords } from "../../lib/console/shell-words";
 import type { Curve, LogTail, TrialDetail } from "../../lib/console/views";
 import { sameMetric } from "../../lib/metrics/names";
-import { isFinalTrial } from "../../lib/search/status";
+import { isFinalTrial, TRIAL_STATUS } from "../../lib/search/status";
 import { GRID_STROKE, metricYAxis, stepTooltip, stepXAxis } from "../metric-charts/step-axes";
 import { CopyButton } from "../ui/CopyButton";
 import { Fact } from "../ui/Fact";
@@ -124,7 +124,7 @@ export function TrialScreen({ initial }: { initial: TrialDetail }) {
         <div>
           <h1 style={{ display: "flex", alignItems: "center", gap: 10 }}>
             Trial {trial.n}
-            <StatusBadge status={trial.status} />
+            <StatusBadge of="trial" status={trial.status} />
           </h1>
           <div className="sub">
             of search <Link href={`/searches/${search.id}`}>#{search.id}</Link>
@@ -147,7 +147,7 @@ export function TrialScreen({ initial }: { initial: TrialDetail }) {
 
       {trial.reason ? (
         <div
-          className={trial.status === "complete" ? "notice info" : "notice"}
+          className={TRIAL_STATUS[trial.status].tone === "bad" ? "notice" : "notice info"}
           style={{ marginBottom: 12 }}
           data-testid="trial-reason"
         >

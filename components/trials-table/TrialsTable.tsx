@@ -15,7 +15,7 @@ import { useRouter } from "next/navigation";
 import { useMemo, useRef, useState } from "react";
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
-import { trialStatusSchema } from "../../lib/search/status";
+import { higherIsBetter, trialStatusSchema } from "../../lib/search/status";
 import type { ParamSpec } from "../../lib/space/schema";
 import { type Features, features, trialColumns, trialText } from "./columns";
 
@@ -49,7 +49,7 @@ export function TrialsTable({
 }) {
   const router = useRouter();
   const [sorting, setSorting] = useState<SortingState>([
-    { id: "value", desc: goal === "maximize" },
+    { id: "value", desc: higherIsBetter(goal) },
   ]);
   const [columnFilters, setColumnFilters] = useState<ColumnFiltersState>([]);
   const [globalFilter, setGlobalFilter] = useState("");

@@ -1,7 +1,8 @@
 /**
  * The trials table's columns: trial number, status, the aggregated metric, one column per
  * parameter (ids `param_<name>`), duration and start time. Missing values (a metric not known
- * yet, a failed trial) always sort last, whichever the direction.
+ * yet, a failed trial) always sort last, whichever the direction; a value that is not a result
+ * (what a failed or stopped trial printed) is shown muted.
  */
 import {
   columnFilteringFeature,
@@ -16,6 +17,7 @@ import {
   tableFeatures,
 } from "@tanstack/react-table";
 import type { TrialRow } from "../../lib/console/views";
+import { mayBeBest } from "../../lib/search/status";
 import type { ParamSpec, ParamValue } from "../../lib/space/schema";
 import { formatClock, formatDuration, formatMetric, formatParam } from "../ui/format";
 import { StatusBadge } from "../ui/StatusBadge";
@@ -75,7 +77,7 @@ export function trialColumns(
       header: "Status",
       meta: { width: WIDTH.status },
       filterFn: "equalsString",
-      cell: (info) => <StatusBadge status={info.getValue()} />,
+      cell: (info) => <StatusBadge of="trial" status={info.getValue()} />,
     }),
     helper.accessor((row) => row.value ?? undefined, {
       id: "value",
@@ -83,9 +85,21 @@ export function trialColumns(
       sortUndefined: "last",
       sortFn: sortByValue,
       meta: { width: WIDTH.value, numeric: true, grow: true },
-      cell: (info) => (
-        <span data-value={info.getValue() ?? ""}>{formatMetric(info.getValue())}</span>
-      ),
+      cell: (info) => {
+        const t = info.row.original;
+        // A value the trial printed before it failed or was stopped is shown, muted: it is not
+        // a result that may be best.
+        const partial = t.value !== null && !mayBeBest(t);
+        return (
+          <span
+            data-value={info.getValue() ?? ""}
+            className={partial ? "muted" : undefined}
+            title={partial ? `${t.status}: not a result, never the best` : undefined}
+          >
+            {formatMetric(info.getValue())}
+          </span>
+        );
+      },
     }),
     ...space.map((spec) =>
       helper.accessor((row) => row.params[spec.name], {

@@ -1,24 +1,23 @@
-/** A search's or trial's status as a small coloured label (colour by outcome, not by name). */
-import type { SearchStatus, TrialStatus } from "../../lib/search/status";
+/**
+ * A search's or trial's status as a small coloured label, coloured by the status table's tone
+ * (lib/search/status.ts: a kill is the user's doing, not a failure, so it is never red) and
+ * titled with what the status means.
+ */
+import {
+  SEARCH_STATUS,
+  type SearchStatus,
+  TRIAL_STATUS,
+  type TrialStatus,
+} from "../../lib/search/status";
 
-const TONE: Record<SearchStatus | TrialStatus, "live" | "good" | "bad" | "muted" | "wait"> = {
-  queued: "wait",
-  running: "live",
-  stopping: "live",
-  complete: "good",
-  failed: "bad",
-  timeout: "bad",
-  stopped: "muted",
-  killed: "bad",
-};
-
-export function StatusBadge({ status }: { status: SearchStatus | TrialStatus }) {
+export function StatusBadge(
+  props: { of: "trial"; status: TrialStatus } | { of: "search"; status: SearchStatus },
+) {
+  const info = props.of === "trial" ? TRIAL_STATUS[props.status] : SEARCH_STATUS[props.status];
   return (
-    <span className={`badge badge-${TONE[status]}`} data-status={status}>
-      {status === "running" || status === "stopping" ? (
-        <span className="pulse" aria-hidden />
-      ) : null}
-      {status}
+    <span className={`badge badge-${info.tone}`} data-status={props.status} title={info.meaning}>
+      {info.tone === "live" ? <span className="pulse" aria-hidden /> : null}
+      {props.status}
     </span>
   );
 }

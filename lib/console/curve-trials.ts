@@ -1,9 +1,11 @@
 /**
- * Which trials the search page draws curves for: the best finished ones and the running ones.
- * Shared by the server (which sends their curves with the page) and the browser (which asks for
- * new ones as trials finish), so both pick the same trials.
+ * Which trials the search page draws curves for: the best ones (ranked by the status table's
+ * rule, so the first is the search's best trial, and a crashed or stopped trial is never among
+ * them) and the running ones. Shared by the server (which sends their curves with the page) and
+ * the browser (which asks for new ones as trials finish), so both pick the same trials.
  */
 import type { Goal } from "../metrics/schema";
+import { rankTrials } from "../search/status";
 import type { TrialRow } from "./views";
 
 export const CURVES_BEST = 6;
@@ -13,17 +15,12 @@ export function curveTrials(
   trials: readonly TrialRow[],
   goal: Goal,
 ): { best: number[]; running: number[] } {
-  const best = trials
-    .filter(
-      (t): t is TrialRow & { value: number } =>
-        t.value !== null &&
-        Number.isFinite(t.value) &&
-        t.status !== "running" &&
-        t.status !== "queued",
-    )
-    .sort((a, b) => (goal === "maximize" ? b.value - a.value : a.value - b.value) || a.n - b.n)
+  const best = rankTrials(
+    trials.map((t) => ({ number: t.n, status: t.status, value: t.value })),
+    goal,
+  )
     .slice(0, CURVES_BEST)
-    .map((t) => t.n);
+    .map((t) => t.number);
   const running = trials
     .filter((t) => t.status === "running")
     .map((t) => t.n)

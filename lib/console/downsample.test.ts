@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { bestSoFar, thinSeries } from "./downsample";
+import { bestTrial, type TrialStatus, trialStatusSchema } from "../search/status";
+import { bestSoFar, bestSoFarLine, thinSeries } from "./downsample";
+import type { TrialRow } from "./views";
 
 describe("thinSeries", () => {
   it("keeps short series whole", () => {
@@ -44,5 +46,69 @@ describe("bestSoFar", () => {
       { n: 6, best: 10 },
     ]);
     expect(bestSoFar([{ n: 1, value: null }], "maximize")).toEqual([]);
+  });
+});
+
+describe("bestSoFarLine", () => {
+  const row = (n: number, status: TrialStatus, value: number | null): TrialRow => ({
+    n,
+    status,
+    params: {},
+    value,
+    startedAt: 0,
+    endedAt: 1,
+    exitCode: null,
+    reason: null,
+    jobId: null,
+  });
+
+  it("never ends on a value a crashed or stopped trial printed", () => {
+    const trials = [
+      row(1, "complete", 5),
+      row(2, "complete", 3),
+      row(3, "failed", 0.5), // crashed after printing a metric
+      row(4, "stopped", 0.2),
+      row(5, "timeout", 0.1),
+      row(6, "running", null),
+    ];
+    expect(bestSoFarLine(trials, "minimize")).toEqual({
+      points: [
+        { n: 1, best: 5 },
+        { n: 2, best: 3 },
+        { n: 6, best: 3 },
+      ],
+      trial: 2,
+    });
+    expect(bestSoFarLine([row(1, "stopped", 1)], "minimize")).toEqual({
+      points: [],
+      trial: undefined,
+    });
+  });
+
+  it("ends on the search's best trial and its value, for any trials", () => {
+    let seed = 5;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const statuses = trialStatusSchema.options;
+    for (let round = 0; round < 300; round++) {
+      const goal = next() < 0.5 ? "minimize" : "maximize";
+      const trials = Array.from({ length: 1 + Math.floor(next() * 15) }, (_, i) =>
+        row(
+          i + 1,
+          statuses[Math.floor(next() * statuses.length)] as TrialStatus,
+          [null, 1, 2, 3, 4, Number.NaN][Math.floor(next() * 6)] as number | null,
+        ),
+      ).sort(() => next() - 0.5);
+      const line = bestSoFarLine(trials, goal);
+      const best = bestTrial(
+        trials.map((t) => ({ number: t.n, status: t.status, value: t.value })),
+        goal,
+      );
+      expect(line.trial).toBe(best?.number);
+      expect(line.points.at(-1)?.best).toBe(best?.value);
+      if (best) expect(line.points.at(-1)?.n).toBe(Math.max(...trials.map((t) => t.n)));
+    }
   });
 });

@@ -5,6 +5,9 @@
  *
  * Glossary: steps[i], values[i] is point i (steps ascending); `max` >= 4.
  */
+import type { Goal } from "../metrics/schema";
+import { isBetter, mayBeBest } from "../search/status";
+import type { TrialRow } from "./views";
 
 export function thinSeries(
   steps: readonly number[],
@@ -44,25 +47,45 @@ export function thinSeries(
 
 /**
  * The running best of `values` in trial order (a step function): one point per improvement plus
- * the last trial, so 10,000 trials draw as a few dozen points. Nulls never improve the best.
+ * the last trial, so 10,000 trials draw as a few dozen points. Nulls never improve the best, and
+ * an equal value keeps the earlier trial (the lower number, as `bestTrial` does). Give it the
+ * trials that may be best (`bestSoFarLine` does), or its line is not the search's best.
  */
 export function bestSoFar(
   trials: readonly { n: number; value: number | null }[],
-  goal: "maximize" | "minimize",
+  goal: Goal,
 ): { n: number; best: number }[] {
   const sorted = [...trials].sort((a, b) => a.n - b.n);
   const out: { n: number; best: number }[] = [];
   let best: number | undefined;
   for (const t of sorted) {
-    const v = t.value;
-    if (v === null || !Number.isFinite(v)) continue;
-    if (best === undefined || (goal === "maximize" ? v > best : v < best)) {
-      best = v;
-      out.push({ n: t.n, best });
-    }
+    if (t.value === null || !isBetter(goal, t.value, best)) continue;
+    best = t.value;
+    out.push({ n: t.n, best });
   }
   const last = sorted[sorted.length - 1];
   if (best !== undefined && last && out[out.length - 1]?.n !== last.n)
     out.push({ n: last.n, best });
   return out;
+}
+
+/**
+ * The convergence chart's line: the best so far over the trials whose value may be best (the
+ * status table's rule, so a trial that crashed or was stopped after printing a better value
+ * never lowers it), carried on to the last trial of all. `trial` holds the final best: the
+ * search's best trial.
+ */
+export function bestSoFarLine(
+  trials: readonly TrialRow[],
+  goal: Goal,
+): { points: { n: number; best: number }[]; trial: number | undefined } {
+  const candidates = trials.filter(mayBeBest);
+  const points = bestSoFar(candidates, goal);
+  const end = points.at(-1);
+  if (end === undefined) return { points, trial: undefined };
+  // Each point improves on the one before, so the first with the final value is its trial.
+  const trial = points.find((p) => p.best === end.best)?.n;
+  const lastN = trials.reduce((m, t) => Math.max(m, t.n), 0);
+  if (lastN > end.n) points.push({ n: lastN, best: end.best });
+  return { points, trial };
 }

@@ -7,6 +7,7 @@
 import type { Goal, MetricAgg } from "../metrics/schema";
 import type { SearchKind } from "../search/spec";
 import type { SearchStatus, TrialStatus } from "../search/status";
+import type { TrialCounts } from "../search/types";
 import type { Params, Space } from "../space/schema";
 
 export interface TrialRow {
@@ -47,8 +48,7 @@ export interface SearchView {
   counts: TrialCounts;
 }
 
-/** Number of trials in each status, plus `total` (as the store counts them). */
-export type TrialCounts = Record<TrialStatus, number> & { total: number };
+export type { TrialCounts };
 
 export interface SearchListItem {
   id: number;

@@ -2,10 +2,17 @@ import { describe, expect, it } from "vitest";
 import {
   bestTrial,
   compareByGoal,
+  countWhere,
+  hasObservedValue,
+  higherIsBetter,
   isBetter,
+  mayBeBest,
+  rankTrials,
+  SEARCH_STATUS,
   TRIAL_STATUS,
   type TrialStatus,
   trialStatusesWhere,
+  trialStatusSchema,
 } from "./status";
 
 describe("the status table", () => {
@@ -76,5 +83,83 @@ describe("bestTrial", () => {
     expect(
       bestTrial([t(1, "complete", Number.NaN), t(2, "running", null)], "minimize"),
     ).toBeUndefined();
+  });
+});
+
+describe("the rules the console and the CLI read", () => {
+  it("gives a name that is both a trial's and a search's status one tone, and a kill no red", () => {
+    for (const [status, info] of Object.entries(SEARCH_STATUS))
+      if (status in TRIAL_STATUS)
+        expect(TRIAL_STATUS[status as TrialStatus].tone, status).toBe(info.tone);
+    for (const [status, info] of Object.entries(TRIAL_STATUS))
+      expect(info.tone === "bad", status).toBe(info.failure);
+  });
+
+  it("counts by property: ended, failed (a kill is not a failure)", () => {
+    const counts = {
+      queued: 1,
+      running: 2,
+      complete: 3,
+      failed: 4,
+      timeout: 5,
+      stopped: 6,
+      killed: 7,
+      total: 28,
+    };
+    expect(countWhere(counts, (s) => s.final)).toBe(3 + 4 + 5 + 6 + 7);
+    expect(countWhere(counts, (s) => s.failure)).toBe(4 + 5);
+    expect(countWhere(counts, () => true)).toBe(counts.total);
+  });
+
+  it("orders values one way: higherIsBetter agrees with compareByGoal", () => {
+    for (const goal of ["minimize", "maximize"] as const)
+      expect(higherIsBetter(goal), goal).toBe(compareByGoal(goal)(2, 1) < 0);
+  });
+
+  it("ranks trials by the rule of best, and bestTrial is the first, for any trials", () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const statuses = trialStatusSchema.options;
+    for (let round = 0; round < 300; round++) {
+      const goal = next() < 0.5 ? "minimize" : "maximize";
+      const trials = Array.from({ length: Math.floor(next() * 12) }, (_, i) => ({
+        number: i + 1,
+        status: statuses[Math.floor(next() * statuses.length)] as TrialStatus,
+        // Few distinct values, so ties happen; some missing or not finite.
+        value: [null, Number.NaN, 1, 2, 3, 4][Math.floor(next() * 6)] as number | null,
+      }));
+      const shuffled = [...trials].sort(() => next() - 0.5);
+      const ranked = rankTrials(shuffled, goal);
+      // Exactly the trials that may be best, each once.
+      expect(ranked.map((t) => t.number).sort((a, b) => a - b)).toEqual(
+        trials.filter(mayBeBest).map((t) => t.number),
+      );
+      expect(bestTrial(shuffled, goal)).toBe(ranked[0]);
+      for (const t of ranked) {
+        expect(TRIAL_STATUS[t.status].best).toBe(true);
+        // What may be best is always something the optimizer learned from.
+        expect(hasObservedValue(t)).toBe(true);
+      }
+      for (let i = 1; i < ranked.length; i++) {
+        const [a, b] = [ranked[i - 1], ranked[i]] as [(typeof ranked)[0], (typeof ranked)[0]];
+        // Never a better one after a worse one; equal values by number.
+        expect(isBetter(goal, b.value, a.value)).toBe(false);
+        if (a.value === b.value) expect(a.number).toBeLessThan(b.number);
+      }
+    }
+  });
+
+  it("reads a failed trial's printed value as neither a result nor an observation", () => {
+    expect(mayBeBest({ status: "failed", value: 0.1 })).toBe(false);
+    expect(hasObservedValue({ status: "failed", value: 0.1 })).toBe(false);
+    expect(hasObservedValue({ status: "timeout", value: 0.1 })).toBe(false);
+    expect(mayBeBest({ status: "stopped", value: 0.1 })).toBe(false);
+    expect(hasObservedValue({ status: "stopped", value: 0.1 })).toBe(true);
+    expect(hasObservedValue({ status: "killed", value: 0.1 })).toBe(false);
+    expect(mayBeBest({ status: "complete", value: 0.1 })).toBe(true);
+    expect(mayBeBest({ status: "complete", value: Number.POSITIVE_INFINITY })).toBe(false);
   });
 });

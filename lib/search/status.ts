@@ -12,7 +12,11 @@
  *   tone       how the console colours it
  *
  * "Better" is `compareByGoal`: a comparator on values that puts the better first, with ties
- * broken by the lower trial number where trials are compared (`bestTrial`).
+ * broken by the lower trial number where trials are compared (`rankTrials`, `bestTrial`).
+ *
+ * A new status (say `pruned`) is one entry in `trialStatusSchema` and one row of `TRIAL_STATUS`
+ * (the compiler asks for it); every reader, its tone and the counts follow. The stores' status
+ * enums (db/) list the names too.
  */
 import { z } from "zod";
 import type { Goal } from "../metrics/schema";
@@ -135,6 +139,19 @@ export function trialStatusesWhere(p: (info: TrialStatusInfo) => boolean): Trial
   return trialStatusSchema.options.filter((s) => p(TRIAL_STATUS[s]));
 }
 
+/**
+ * Trials (or counts of them) in the statuses with a property: `countWhere(counts, (s) => s.final)`
+ * is how many have ended, `(s) => s.failure` how many failed.
+ */
+export function countWhere(
+  counts: Readonly<Record<TrialStatus, number>>,
+  p: (info: TrialStatusInfo) => boolean,
+): number {
+  let n = 0;
+  for (const s of trialStatusSchema.options) if (p(TRIAL_STATUS[s])) n += counts[s] ?? 0;
+  return n;
+}
+
 /** Sorts values better-first for `goal`. Non-finite values (and null) go last. */
 export function compareByGoal(goal: Goal): (a: number | null, b: number | null) => number {
   const sign = goal === "minimize" ? 1 : -1;
@@ -151,18 +168,51 @@ export function isBetter(goal: Goal, a: number | null, b: number | null | undefi
   return compareByGoal(goal)(a, b ?? null) < 0;
 }
 
+/** True when higher values are better: a best-first sort of values is descending. */
+export const higherIsBetter = (goal: Goal): boolean => goal === "maximize";
+
+/** What the rules below read of a trial. */
+interface Valued {
+  status: TrialStatus;
+  value: number | null;
+}
+
+/** The trial's value is a result: its status may be best and the value is finite. */
+export function mayBeBest<T extends Valued>(t: T): t is T & { value: number } {
+  return TRIAL_STATUS[t.status].best && t.value !== null && Number.isFinite(t.value);
+}
+
+/**
+ * The trial's value is one the optimizer learns from (its status is `observed`, the value
+ * finite): what charts of the search's values draw. A failed trial's partial value is not one.
+ */
+export function hasObservedValue<T extends Valued>(t: T): t is T & { value: number } {
+  return TRIAL_STATUS[t.status].observed && t.value !== null && Number.isFinite(t.value);
+}
+
+/** Trials that may be best, best first (ties: the lower number): `bestTrial` is the first. */
+export function rankTrials<T extends Valued & { number: number }>(
+  trials: Iterable<T>,
+  goal: Goal,
+): (T & { value: number })[] {
+  const better = compareByGoal(goal);
+  return [...trials]
+    .filter(mayBeBest)
+    .sort((a, b) => better(a.value, b.value) || a.number - b.number);
+}
+
 /**
  * The search's best trial: among trials whose status may be best, the one with the better value
  * (ties: the lower number). Undefined when there is none.
  */
-export function bestTrial<T extends { number: number; status: TrialStatus; value: number | null }>(
+export function bestTrial<T extends Valued & { number: number }>(
   trials: Iterable<T>,
   goal: Goal,
-): T | undefined {
+): (T & { value: number }) | undefined {
   const better = compareByGoal(goal);
-  let best: T | undefined;
+  let best: (T & { value: number }) | undefined;
   for (const t of trials) {
-    if (!TRIAL_STATUS[t.status].best || t.value === null || !Number.isFinite(t.value)) continue;
+    if (!mayBeBest(t)) continue;
     if (best === undefined) best = t;
     else {
       const c = better(t.value, best.value);

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { CURVES_BEST, curveTrials } from "./curve-trials";
+import type { TrialRow } from "./views";
+
+const row = (n: number, status: TrialRow["status"], value: number | null): TrialRow => ({
+  n,
+  status,
+  params: {},
+  value,
+  startedAt: 0,
+  endedAt: null,
+  exitCode: null,
+  reason: null,
+  jobId: null,
+});
+
+describe("curveTrials", () => {
+  it("draws the best trials by the rule of best (first the search's best), and the running ones", () => {
+    const trials = [
+      row(1, "complete", 4),
+      row(2, "failed", 0.1), // crashed after printing a better value: not among the best
+      row(3, "stopped", 0.2),
+      row(4, "complete", 2),
+      row(5, "complete", 2), // a tie: the lower number first
+      row(6, "running", 0.01),
+      row(7, "killed", null),
+    ];
+    expect(curveTrials(trials, "minimize")).toEqual({ best: [4, 5, 1], running: [6] });
+    expect(curveTrials(trials, "maximize").best).toEqual([1, 4, 5]);
+    const many = Array.from({ length: 20 }, (_, i) => row(i + 1, "complete", i));
+    expect(curveTrials(many, "maximize").best).toHaveLength(CURVES_BEST);
+    expect(curveTrials(many, "maximize").best[0]).toBe(20);
+  });
+});
