@@ -5,6 +5,12 @@
  *
  * Freshness is a walk over the app's source folders comparing modification times with
  * `.next/BUILD_ID`: a few hundred `stat` calls, milliseconds, so every start can afford it.
+ *
+ * The server runs with the repository as its cwd (Next.js finds its build there), so it is
+ * handed the caller's data directory, config file and working directory as absolute values
+ * (lib/home's `pathsEnvironment`). A port already taken is an error before anything starts, and
+ * the server counts as up only once it proves it is ours (app/_server/identity): another
+ * program on the port answers too.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -19,10 +25,20 @@ import {
   writeSync,
 } from "node:fs";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ALLOWED_HOSTS_ENV, consoleHosts, type HostName } from "../app/_server/guard";
+import {
+  newChallenge,
+  newSecret,
+  READY_PATH,
+  readyProof,
+  SERVER_SECRET_ENV,
+} from "../app/_server/identity";
+import { errnoCode, HyperbayesError } from "../lib/errors";
+import { type HyperbayesPaths, pathsEnvironment, resolvePaths } from "../lib/home";
 
 /** The repository root: the console's app lives there, whatever the caller's cwd. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -189,8 +205,68 @@ export function urlHost(host: string): string {
 }
 
 /**
- * Starts `next start` on `host:port` and resolves once it answers HTTP. Extra `env` reaches the
- * server (HYPERBAYES_HOME, HYPERBAYES_TOKEN...). Rejects if it exits first (port taken, no build).
+ * Throws a HyperbayesError (exit code 1, one line naming the port) when nothing could listen on
+ * `host:port` now: taken by another program, or not ours to take. Checked before the build and
+ * before anything is printed; a program that takes the port later is caught by the server's
+ * proof of identity.
+ */
+export async function assertPortFree(host: string, port: number): Promise<void> {
+  const problem = await new Promise<unknown>((res) => {
+    const probe = createServer();
+    probe.once("error", res);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => res(undefined)));
+  });
+  if (problem === undefined) return;
+  const where = `port ${port} on ${host}`;
+  const code = errnoCode(problem);
+  const message =
+    code === "EADDRINUSE"
+      ? `${where} is already in use by another program: stop it, or choose another port with --port (or PORT)`
+      : code === "EACCES"
+        ? `${where} needs privileges this user lacks: choose a port above 1023 with --port (or PORT)`
+        : code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN"
+          ? `cannot listen on ${where}: ${host} is not an address of this machine`
+          : `cannot listen on ${where} (${code ?? String(problem)})`;
+  throw new HyperbayesError("conflict", message, { cause: problem });
+}
+
+/** What answers at `url`: the server holding `secret`, something else, or nothing (yet). */
+export type Answer = "ours" | "foreign" | "none";
+
+/**
+ * Asks the server at `url` to prove it holds `secret` (app/_server/identity), with `token` when
+ * the console requires one. Never throws.
+ */
+export async function whoAnswers(
+  url: string,
+  secret: string,
+  token?: string,
+  timeoutMs = 2000,
+): Promise<Answer> {
+  const challenge = newChallenge();
+  let response: Response;
+  try {
+    response = await fetch(`${url}${READY_PATH}?challenge=${challenge}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: "manual",
+    });
+  } catch {
+    return "none";
+  }
+  try {
+    const body = await response.text();
+    return response.status === 200 && body === readyProof(secret, challenge) ? "ours" : "foreign";
+  } catch {
+    return "foreign";
+  }
+}
+
+/**
+ * Starts `next start` on `host:port` and resolves once it answers HTTP as the server it started
+ * (`whoAnswers`). Extra `env` reaches the server (HYPERBAYES_TOKEN...); `paths` (default: this
+ * process's, with `env` over its environment) is handed over absolute. Throws a HyperbayesError
+ * naming the port when it is taken, before or while the server starts.
  * The Host allow-list is computed here, once, from the host, the port and `allowedHosts`, and
  * reaches the server's proxy and route handlers through its environment.
  */
@@ -201,6 +277,8 @@ export async function startConsoleServer(options: {
   allowedHosts?: readonly HostName[];
   root?: string;
   env?: Record<string, string>;
+  /** The data directory, config file and working directory the server is to use. */
+  paths?: HyperbayesPaths;
   /** Where the server's own output goes (default: ignored, errors to our stderr). */
   stdio?: "inherit" | "ignore";
   readyTimeoutMs?: number;
@@ -211,6 +289,16 @@ export async function startConsoleServer(options: {
     port: options.port,
     allowed: options.allowedHosts ?? [],
   });
+  await assertPortFree(options.host, options.port);
+  const paths = options.paths ?? resolvePaths({ ...process.env, ...options.env });
+  const secret = newSecret();
+  const env = nextEnv({
+    ...options.env,
+    ...pathsEnvironment(paths),
+    [ALLOWED_HOSTS_ENV]: hosts.join(","),
+    [SERVER_SECRET_ENV]: secret,
+  });
+  const token = env.HYPERBAYES_TOKEN === "" ? undefined : env.HYPERBAYES_TOKEN;
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -225,7 +313,7 @@ export async function startConsoleServer(options: {
     ],
     {
       cwd: root,
-      env: nextEnv({ ...options.env, [ALLOWED_HOSTS_ENV]: hosts.join(",") }),
+      env,
       stdio: ["ignore", options.stdio === "inherit" ? "inherit" : "ignore", "inherit"],
     },
   );
@@ -243,33 +331,36 @@ export async function startConsoleServer(options: {
   };
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  let done = false;
-  const early = exited.then((code) => {
-    if (!done)
-      throw new Error(
-        `the console server exited before it was ready (exit code ${code}; its messages are above). Is port ${options.port} already in use?`,
-      );
-  });
-  early.catch(() => {});
+  // Another program answering on the port, seen while ours was starting.
+  let foreign = false;
+  const taken = () =>
+    new HyperbayesError(
+      "conflict",
+      `port ${options.port} on ${options.host} is taken by another program (it answers, but not as this console): stop it, or choose another port with --port (or PORT)`,
+    );
   while (true) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      await early;
+      const code = await exited;
+      // Most often it could not bind: say who holds the port, if anyone now does.
+      if (foreign || (await whoAnswers(url, secret, token)) === "foreign") throw taken();
+      await assertPortFree(options.host, options.port);
+      throw new HyperbayesError(
+        "internal",
+        `the console server exited before it was ready (exit code ${code}; its messages are above)`,
+      );
     }
-    try {
-      // Any answer (even 401 when a token is required) means the server is up.
-      await fetch(`${url}/`, {
-        method: "HEAD",
-        signal: AbortSignal.timeout(2000),
-        redirect: "manual",
-      });
-      done = true;
-      return { url, hosts, exited, stop };
-    } catch {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`the console server did not answer on ${url} within the time allowed`);
-      }
-      await new Promise((r) => setTimeout(r, 250));
+    const answer = await whoAnswers(url, secret, token);
+    if (answer === "ours") return { url, hosts, exited, stop };
+    if (answer === "foreign") foreign = true;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new HyperbayesError(
+        "internal",
+        foreign
+          ? `the server on ${url} did not prove it is this console within the time allowed: is another program holding port ${options.port}?`
+          : `the console server did not answer on ${url} within the time allowed`,
+      );
     }
+    await new Promise((r) => setTimeout(r, 250));
   }
 }

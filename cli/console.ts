@@ -5,12 +5,23 @@
  * the same store, and stops both on SIGINT/SIGTERM. Running trials are left running; the next
  * worker adopts them. The server answers only to its own addresses and the `--allowed-host`
  * names (app/_server/guard), so a page on another site cannot reach it by DNS rebinding.
+ *
+ * The data directory, the config file and the working directory are those of the directory the
+ * command ran in (lib/home), resolved here once: the worker and the store use them, and the
+ * server, which runs from the repository, is handed them. A taken port is an error before the
+ * build, the worker or any output.
  */
 
 import { type HostName, parseHost } from "../app/_server/guard";
 import { HyperbayesError, UsageError } from "../lib/errors";
+import { type HyperbayesPaths, resolvePaths } from "../lib/home";
 import { parseFlags } from "./_args";
-import { type ConsoleServer, ensureBuilt, startConsoleServer } from "./_console-server";
+import {
+  assertPortFree,
+  type ConsoleServer,
+  ensureBuilt,
+  startConsoleServer,
+} from "./_console-server";
 
 export const CONSOLE_OPTIONS = {
   host: { type: "string" },
@@ -34,8 +45,10 @@ Serves the web console (and runs a worker for the searches it queues) until Ctrl
                     use another), so that no web page can reach it by DNS rebinding
   --no-worker       serve the console only (another process runs the worker)
 
-The data lives in $HYPERBAYES_HOME (default ./.hyperbayes), or the PostgreSQL database of
-$HYPERBAYES_DATABASE_URL.
+The data lives in $HYPERBAYES_HOME (default .hyperbayes in the directory you run this in), or
+the PostgreSQL database of $HYPERBAYES_DATABASE_URL; machine types come from
+hyperbayes.config.json there (or $HYPERBAYES_CONFIG), and the form's working directory
+defaults to it.
 `;
 
 export const MIN_TOKEN_LENGTH = 16;
@@ -96,14 +109,19 @@ export interface RunningConsole {
   /** The server's own address, without the token. */
   baseUrl: string;
   server: ConsoleServer;
+  /** The data directory, config file and working directory the server and worker share. */
+  paths: HyperbayesPaths;
   /** Stops the worker and the server; resolves when both have. Idempotent. */
   stop(): Promise<void>;
 }
 
-/** Builds if needed, then starts the server and (unless disabled) a worker. */
-export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
+/** Checks the port, builds if needed, then starts the server and (unless disabled) a worker. */
+export async function startConsole(
+  options: ConsoleOptions,
+  paths: HyperbayesPaths = resolvePaths(),
+): Promise<RunningConsole> {
   try {
-    return await startParts(options);
+    return await startParts(options, paths);
   } catch (e) {
     // A failed build or a taken port is a message for the user, not a stack trace.
     if (e instanceof HyperbayesError || !(e instanceof Error)) throw e;
@@ -111,20 +129,38 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   }
 }
 
-async function startParts(options: ConsoleOptions): Promise<RunningConsole> {
-  await ensureBuilt({ log: (line) => process.stderr.write(`${line}\n`) });
+async function startParts(
+  options: ConsoleOptions,
+  paths: HyperbayesPaths,
+): Promise<RunningConsole> {
+  // Before the build (minutes), and before a worker can claim anything.
+  await assertPortFree(options.host, options.port);
+  // Opened first, so a data directory that cannot be used says so before the build.
+  const store = options.worker
+    ? await (await import("../db")).openStore({ home: paths.home })
+    : undefined;
+  let server: ConsoleServer;
+  try {
+    await ensureBuilt({ log: (line) => process.stderr.write(`${line}\n`) });
+    server = await startConsoleServer({
+      host: options.host,
+      port: options.port,
+      allowedHosts: options.allowedHosts,
+      paths,
+      env: options.token ? { HYPERBAYES_TOKEN: options.token } : {},
+    });
+  } catch (e) {
+    await store?.close();
+    throw e;
+  }
+  // The worker starts once the server is known to be ours: a failed start runs nothing.
   const controller = new AbortController();
   let worker: Promise<void> = Promise.resolve();
-  let closeStore: () => Promise<void> = async () => {};
-  if (options.worker) {
-    const [{ openStore }, { runWorker }] = await Promise.all([
-      import("../db"),
-      import("../workers/worker"),
-    ]);
-    const store = await openStore();
-    closeStore = () => store.close();
+  if (store) {
+    const { runWorker } = await import("../workers/worker");
     worker = runWorker({
       store,
+      home: paths.home,
       signal: controller.signal,
       onEvent: (e) => {
         if (e.type === "search-started")
@@ -136,33 +172,19 @@ async function startParts(options: ConsoleOptions): Promise<RunningConsole> {
       process.stderr.write(`hyperbayes console: the worker stopped: ${String(e)}\n`);
     });
   }
-  let server: ConsoleServer;
-  try {
-    server = await startConsoleServer({
-      host: options.host,
-      port: options.port,
-      allowedHosts: options.allowedHosts,
-      env: options.token ? { HYPERBAYES_TOKEN: options.token } : {},
-    });
-  } catch (e) {
-    controller.abort();
-    await worker;
-    await closeStore();
-    throw e;
-  }
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       controller.abort();
       await Promise.all([server.stop(), worker]);
-      await closeStore();
+      await store?.close();
     })();
     return stopping;
   };
   const url = options.token
     ? `${server.url}/?token=${encodeURIComponent(options.token)}`
     : `${server.url}/`;
-  return { url, baseUrl: server.url, server, stop };
+  return { url, baseUrl: server.url, server, paths, stop };
 }
 
 /** Where the console is reached from elsewhere, the names it answers to (else nothing). */

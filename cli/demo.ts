@@ -58,12 +58,16 @@ export async function run(argv: string[]): Promise<number> {
     randomSeed: () => randomInt(0, 2 ** 31 - 1),
   });
 
+  // Throws (a taken port, a failed build) before anything is queued or printed.
   const running = await startConsole(options);
   const { openStore } = await import("../db");
-  const store = await openStore();
+  const store = await openStore({ home: running.paths.home });
   let id: number;
   try {
     id = (await store.createSearch(spec)).id;
+  } catch (e) {
+    await running.stop();
+    throw e;
   } finally {
     await store.close();
   }

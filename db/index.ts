@@ -1,8 +1,8 @@
 /**
- * Where the data lives and which store opens it: `HYPERBAYES_DATABASE_URL` selects PostgreSQL,
- * otherwise the SQLite file `hyperbayes.db` in the data directory `HYPERBAYES_HOME` (default
- * `./.hyperbayes`). The worker, the CLI and the console all open the store through `openStore`,
- * so they always agree on the database.
+ * Which store opens the data: `HYPERBAYES_DATABASE_URL` selects PostgreSQL, otherwise the SQLite
+ * file `hyperbayes.db` in the data directory (lib/home's `defaultHome`: `HYPERBAYES_HOME`, else
+ * `.hyperbayes` in the directory the command ran in). The worker, the CLI and the console all
+ * open the store through `openStore`, so they always agree on the database.
  *
  * The data directory is private: it holds every log and the search's `-e KEY=VALUE` values, and
  * on a shared login node anyone could read a 0755 directory. It is created 0700 and the database
@@ -15,8 +15,9 @@
  */
 
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { type Env, errnoCode, fileSystemError, StorageError } from "../lib/errors";
+import { join } from "node:path";
+import { errnoCode, fileSystemError, StorageError } from "../lib/errors";
+import { defaultHome } from "../lib/home";
 import { openSqliteStore } from "./sqlite";
 import type { Store } from "./store";
 
@@ -78,11 +79,8 @@ function createDatabaseFile(path: string): void {
   }
 }
 
-/** The data directory, absolute: `HYPERBAYES_HOME`, else `./.hyperbayes` under the cwd. */
-export function defaultHome(env: Env = process.env): string {
-  const home = env.HYPERBAYES_HOME;
-  return resolve(home !== undefined && home !== "" ? home : "./.hyperbayes");
-}
+/** The data directory, absolute (lib/home). */
+export { defaultHome };
 
 export interface OpenStoreOptions {
   /** Default `defaultHome()`. Created when missing (trial logs live there too). */

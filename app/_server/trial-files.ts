@@ -1,23 +1,18 @@
 /**
- * A trial's files, found from ids alone: `<HYPERBAYES_HOME>/searches/<id>/trials/<n>/`. The
- * console never opens a path taken from a request or from a stored handle, only this directory,
- * built from two integers the route has already checked, so no request can reach another file.
+ * A trial's files, found from ids alone: lib/home's `trialDir` under the data directory the CLI
+ * handed this server. The console never opens a path taken from a request or from a stored
+ * handle, only this directory, built from two integers the route has already checked, so no
+ * request can reach another file.
  */
 import "server-only";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { defaultHome } from "../../db";
 import type { LogTail } from "../../lib/console/views";
 import { readTail } from "../../lib/executors/log-cap.mjs";
+import { defaultHome, trialDir } from "../../lib/home";
 
 /** Bytes of each log the trial page shows. */
 export const LOG_TAIL_BYTES = 64 * 1024;
-
-export function trialDir(searchId: number, trialNumber: number): string {
-  if (!Number.isSafeInteger(searchId) || searchId < 1) throw new Error("bad search id");
-  if (!Number.isSafeInteger(trialNumber) || trialNumber < 1) throw new Error("bad trial number");
-  return join(defaultHome(), "searches", String(searchId), "trials", String(trialNumber));
-}
 
 /**
  * The last `bytes` of the trial's stdout or stderr; empty when the file does not exist (yet).
@@ -30,7 +25,7 @@ export async function readLogTail(
   stream: "stdout" | "stderr",
   bytes = LOG_TAIL_BYTES,
 ): Promise<LogTail> {
-  const file = join(trialDir(searchId, trialNumber), `${stream}.log`);
+  const file = join(trialDir(defaultHome(), searchId, trialNumber), `${stream}.log`);
   try {
     if (!(await stat(file)).isFile()) return { stream, text: "", size: 0, truncated: false };
   } catch {

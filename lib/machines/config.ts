@@ -1,6 +1,6 @@
 /**
- * The machine types file: `hyperbayes.config.json` in the working directory, or the file named
- * by `HYPERBAYES_CONFIG`. It names machine types beyond the built-in ones, most often Slurm
+ * The machine types file: `hyperbayes.config.json` in the directory the command ran in, or the
+ * file named by `HYPERBAYES_CONFIG` (where it is looked for is lib/home's `configLocation`). It names machine types beyond the built-in ones, most often Slurm
  * partitions with GPUs:
  *
  *   {"machines": {"K80": {"executor": "slurm", "partition": "gpu", "gres": "gpu:k80:1"}}}
@@ -9,12 +9,12 @@
  * default partition), reported with the file and the field, like every other bad value.
  */
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { z } from "zod";
 import { type Env, UsageError } from "../errors";
+import { configLocation, workingDirectory } from "../home";
 import type { MachineType } from "./types";
 
-export const CONFIG_FILE_NAME = "hyperbayes.config.json";
+export { CONFIG_FILE_NAME } from "../home";
 
 /** Names `-t` accepts: what a shell, a URL and a Slurm job name take without quoting. */
 export const MACHINE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
@@ -135,20 +135,10 @@ export interface LoadedConfig {
   config: ConfigFile;
 }
 
-/** Where the config file is looked for, and whether the user named it (then it must exist). */
-export function configLocation(
-  env: Env = process.env,
-  cwd: string = process.cwd(),
-): { path: string; explicit: boolean } {
-  const named = env.HYPERBAYES_CONFIG;
-  if (named !== undefined && named !== "") return { path: resolve(cwd, named), explicit: true };
-  return { path: join(cwd, CONFIG_FILE_NAME), explicit: false };
-}
-
 /** The config file, or null when there is none. Throws UsageError naming the file and field. */
 export function loadConfig(
   env: Env = process.env,
-  cwd: string = process.cwd(),
+  cwd: string = workingDirectory(env),
 ): LoadedConfig | null {
   const { path, explicit } = configLocation(env, cwd);
   let text: string;

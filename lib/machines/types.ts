@@ -6,6 +6,7 @@
  * configured type replaces a built-in one of the same name.
  */
 import { type Env, UsageError } from "../errors";
+import { workingDirectory } from "../home";
 import type { SlurmSettings } from "./config";
 import { configMachineTypes, loadConfig } from "./config";
 import { detectGpus, type Gpu } from "./gpus";
@@ -71,11 +72,12 @@ export function localMachineTypes(gpus: readonly Gpu[]): LocalMachineType[] {
 
 /**
  * Every machine type -t can name: built-in, detected, then the config file's (`cwd` is where
- * hyperbayes.config.json is looked for). Throws UsageError for a bad config file.
+ * hyperbayes.config.json is looked for; default lib/home's working directory, which is the
+ * user's, not the console server's). Throws UsageError for a bad config file.
  */
 export async function listMachineTypes(
   env: Env = process.env,
-  cwd: string = process.cwd(),
+  cwd: string = workingDirectory(env),
 ): Promise<MachineType[]> {
   const loaded = loadConfig(env, cwd);
   const configured = loaded ? configMachineTypes(loaded.config) : [];
@@ -87,7 +89,7 @@ export async function listMachineTypes(
 /** The type a search gets without -t: the first local GPU model when there is one, else cpu. */
 export async function defaultMachineType(
   env: Env = process.env,
-  cwd: string = process.cwd(),
+  cwd: string = workingDirectory(env),
 ): Promise<string> {
   const types = await listMachineTypes(env, cwd);
   return (types.find((t) => t.executor === "local" && t.gpus > 0) ?? CPU_MACHINE).name;
@@ -96,7 +98,7 @@ export async function defaultMachineType(
 export async function resolveMachineType(
   name: string,
   env: Env = process.env,
-  cwd: string = process.cwd(),
+  cwd: string = workingDirectory(env),
 ): Promise<MachineType> {
   const types = await listMachineTypes(env, cwd);
   const found =

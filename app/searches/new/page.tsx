@@ -1,5 +1,6 @@
 /**
- * `/searches/new`: the form. Defaults the working directory to the console's own, and offers the
+ * `/searches/new`: the form. Defaults the working directory to the one `hyperbayes console` was
+ * started in (lib/home: the server itself runs from the repository), and offers the
  * machine types `hyperbayes machines` lists (a broken config file leaves the local ones, and says
  * why under the field).
  */
@@ -7,6 +8,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { SearchForm } from "../../../components/search-form/SearchForm";
 import { defaultFormValues, type MachineChoice } from "../../../lib/console/search-form";
+import { workingDirectory } from "../../../lib/home";
 import { detectGpus } from "../../../lib/machines/gpus";
 import { listMachineTypes, localMachineTypes } from "../../../lib/machines/types";
 import { createSearch } from "./create-search";
@@ -41,7 +43,7 @@ export default async function NewSearchPage() {
       </div>
       <SearchForm
         action={createSearch}
-        initialValues={defaultFormValues(process.cwd())}
+        initialValues={defaultFormValues(workingDirectory())}
         machineTypes={machines.choices}
         {...(machines.problem ? { machineProblem: machines.problem } : {})}
       />
