@@ -1,7 +1,7 @@
 /**
  * The machine types file: `hyperbayes.config.json` in the directory the command ran in, or the
- * file named by `HYPERBAYES_CONFIG` (where it is looked for is lib/home's `configLocation`). It names machine types beyond the built-in ones, most often Slurm
- * partitions with GPUs:
+ * file named by `HYPERBAYES_CONFIG` (where it is looked for is lib/home's `configLocation`). It
+ * names machine types beyond the built-in ones, most often Slurm partitions with GPUs:
  *
  *   {"machines": {"K80": {"executor": "slurm", "partition": "gpu", "gres": "gpu:k80:1"}}}
  *
