@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TrialExit } from "../lib/executors/types";
 import type { MetricPoint } from "../lib/metrics/stream";
-import { trialOutcome } from "./outcome";
+import { reasonWithStderr, trialOutcome } from "./outcome";
 
 const spec = { metric: "loss", metricAgg: "last" as const, timeoutMinutes: 2 };
 const exit = (over: Partial<TrialExit> = {}): TrialExit => ({
@@ -94,5 +94,48 @@ describe("trialOutcome", () => {
       reason: "stopped early: loss < 0.2",
       observed: 0.1,
     });
+  });
+
+  it("a crash with no words of its own ends its reason with stderr's last line, read only then", () => {
+    const rows: [string, TrialExit, readonly MetricPoint[], string | null, boolean][] = [
+      ["a non-zero exit", exit({ exitCode: 1 }), loss(1), "exit code 1: ValueError: bad lr", true],
+      [
+        "a signal",
+        exit({ exitCode: null, signal: "SIGSEGV" }),
+        [],
+        "killed by SIGSEGV: ValueError: bad lr",
+        true,
+      ],
+      [
+        "the executor's own words",
+        exit({ exitCode: 127, message: "command not found: x" }),
+        [],
+        "command not found: x",
+        false,
+      ],
+      ["a clean exit without the metric", exit(), [], "metric loss was never reported", false],
+      ["a complete trial", exit(), loss(1), null, false],
+      [
+        "a stopped trial",
+        exit({ reason: "stopped", exitCode: null, signal: "SIGTERM" }),
+        loss(1),
+        "stopped by request",
+        false,
+      ],
+    ];
+    for (const [what, e, points, expected, reads] of rows) {
+      let read = false;
+      const reason = reasonWithStderr(trialOutcome(e, points, spec), e, () => {
+        read = true;
+        return "ValueError: bad lr";
+      });
+      if (expected?.startsWith("metric")) expect(reason, what).toMatch(/never reported/);
+      else expect(reason, what).toBe(expected);
+      expect(read, what).toBe(reads);
+    }
+    const silent = exit({ exitCode: 2 });
+    expect(reasonWithStderr(trialOutcome(silent, [], spec), silent, () => undefined)).toBe(
+      "exit code 2",
+    );
   });
 });

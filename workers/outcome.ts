@@ -1,13 +1,15 @@
 /**
  * How a trial ended, as a user reads it: every way an executor can report an exit maps to one
  * trial status, value and reason here, through an exhaustive switch. User failures (non-zero
- * exit, missing or NaN metric) stay apart from system ones (a launcher that vanished).
+ * exit, missing or NaN metric) stay apart from system ones (a launcher that vanished). What the
+ * optimizer learns from it follows from its status, through the status table (policy.ts).
  */
 import type { ExitReason, TrialExit } from "../lib/executors/types";
 import { finalValue } from "../lib/metrics/aggregate";
 import type { MetricPoint } from "../lib/metrics/stream";
 import type { SearchSpec } from "../lib/search/spec";
 import type { TrialStatus } from "../lib/search/status";
+import { observedValue } from "./policy";
 
 export interface TrialOutcome {
   status: Exclude<TrialStatus, "queued" | "running">;
@@ -20,6 +22,14 @@ export interface TrialOutcome {
 
 function assertNever(x: never): never {
   throw new Error(`unexpected exit reason ${String(x)}`);
+}
+
+function ended(
+  status: TrialOutcome["status"],
+  value: number | null,
+  reason: string | null,
+): TrialOutcome {
+  return { status, value, reason, observed: observedValue({ status, value }) };
 }
 
 /**
@@ -44,42 +54,49 @@ export function trialOutcome(
 
   if (reason === undefined || (reason === "stopped" && earlyStop !== undefined)) {
     if (earlyStop !== undefined && reason === "stopped") {
-      if (value === null)
-        return { status: "failed", value: null, reason: metricProblem, observed: null };
-      return { status: "complete", value, reason: `stopped early: ${earlyStop}`, observed: value };
+      if (value === null) return ended("failed", null, metricProblem);
+      return ended("complete", value, `stopped early: ${earlyStop}`);
     }
-    if (exit.message) return { status: "failed", value, reason: exit.message, observed: null };
+    if (exit.message) return ended("failed", value, exit.message);
     if (exit.exitCode !== 0) {
       const how = exit.signal
         ? `killed by ${exit.signal}`
         : `exit code ${exit.exitCode ?? "unknown"}`;
-      return { status: "failed", value, reason: how, observed: null };
+      return ended("failed", value, how);
     }
-    if (value === null)
-      return { status: "failed", value: null, reason: metricProblem, observed: null };
-    return { status: "complete", value, reason: null, observed: value };
+    if (value === null) return ended("failed", null, metricProblem);
+    return ended("complete", value, null);
   }
   switch (reason) {
     case "timeout":
-      return {
-        status: "timeout",
+      // Where the scheduler ended it (Slurm's TIMEOUT), its own words follow.
+      return ended(
+        "timeout",
         value,
-        // Where the scheduler ended it (Slurm's TIMEOUT), its own words follow.
-        reason: `ran past the ${spec.timeoutMinutes ?? "?"} minute timeout${exit.message ? `: ${exit.message}` : ""}`,
-        observed: null,
-      };
+        `ran past the ${spec.timeoutMinutes ?? "?"} minute timeout${exit.message ? `: ${exit.message}` : ""}`,
+      );
     case "stopped":
-      return { status: "stopped", value, reason: "stopped by request", observed: value };
+      return ended("stopped", value, "stopped by request");
     case "killed":
-      return { status: "killed", value: null, reason: "killed by request", observed: null };
+      return ended("killed", null, "killed by request");
     case "lost":
-      return {
-        status: "failed",
-        value: null,
-        reason: exit.message ?? "the trial's supervisor vanished",
-        observed: null,
-      };
+      return ended("failed", null, exit.message ?? "the trial's supervisor vanished");
     default:
       return assertNever(reason);
   }
+}
+
+/**
+ * The reason stored for `outcome`: a crash the executor has no words for (a non-zero exit with
+ * no message) gets the last line the trial wrote to stderr after it, since a traceback's last
+ * line says why. `lastStderrLine` is read only then.
+ */
+export function reasonWithStderr(
+  outcome: TrialOutcome,
+  exit: TrialExit,
+  lastStderrLine: () => string | undefined,
+): string | null {
+  if (outcome.status !== "failed" || exit.exitCode === 0 || exit.message) return outcome.reason;
+  const last = lastStderrLine();
+  return last ? `${outcome.reason}: ${last}` : outcome.reason;
 }

@@ -7,6 +7,7 @@ import type { Store } from "../db";
 import { waitFor } from "../lib/executors/testing";
 import { suggest } from "../lib/optimizer";
 import type { SearchSpec } from "../lib/search/spec";
+import { recordFault } from "../lib/testing/ledger";
 import { makeHome, openTestStore, ROOT, TRIAL } from "./testing/cli";
 import { Executors, newOwnerId, runSearch, runWorker, type WorkerContext } from "./worker";
 
@@ -150,6 +151,41 @@ describe("worker", () => {
     expect(end.failureReason).toMatch(/optimizer proposed no new point after 2 trials/);
     const trials = await store.listTrials(search.id);
     expect(trials.map((t) => t.status)).toEqual(["complete", "complete"]);
+  });
+
+  it("resumed with --max-failures reached and a trial that never started, it ends failed, starting nothing", async () => {
+    recordFault("worker died between creating a trial and starting it, --max-failures reached");
+    const { store, ctx } = await setup();
+    const s = spec({ numRuns: 4, maxFailures: 1, args: ["--mode", "ok"] });
+    const search = await store.createSearch(s, {
+      status: "running",
+      lease: { owner: ctx.owner, ttlMs: 15_000 },
+    });
+    const guard = { leaseOwner: ctx.owner };
+    // What the dead worker left: one trial that failed, one created but never started.
+    await store.createTrial(search.id, { number: 1, params: { x: 1.5 } }, guard);
+    await store.updateTrial(
+      search.id,
+      1,
+      { status: "failed", endedAt: new Date(), exitCode: 1, reason: "exit code 1" },
+      guard,
+    );
+    await store.createTrial(search.id, { number: 2, params: { x: 1.7 } }, guard);
+    const end = await Promise.race([
+      runSearch(ctx, search.id),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("the search did not end: the loop spins")), 20_000),
+      ),
+    ]);
+    expect(end.status).toBe("failed");
+    expect(end.failureReason).toMatch(/1 trials failed \(--max-failures 1\)/);
+    const trials = await store.listTrials(search.id);
+    expect(trials.map((t) => [t.number, t.status])).toEqual([
+      [1, "failed"],
+      [2, "stopped"],
+    ]);
+    expect(trials[1]?.startedAt).toBeNull();
+    expect(trials[1]?.reason).toMatch(/ended before it started/);
   });
 
   it("runWorker runs queued searches, and never one leased by a live worker", async () => {

@@ -32,11 +32,24 @@ import {
 import { type MachineType, resolveMachineType } from "../lib/machines/types";
 import { createStopWatcher, formatStopCondition, type StopWatcher } from "../lib/metrics/stop";
 import type { MetricPoint } from "../lib/metrics/stream";
-import { type ModelState, type Observation, suggest } from "../lib/optimizer";
+import { type ModelState, suggest } from "../lib/optimizer";
+import type { SearchSpec } from "../lib/search/spec";
+import { isFinalTrial } from "../lib/search/status";
 import type { Search, Trial } from "../lib/search/types";
 import type { Params } from "../lib/space/schema";
 import { HeldLease, LeaseLost, leaseTtlMs } from "./lease";
-import { type TrialOutcome, trialOutcome } from "./outcome";
+import { reasonWithStderr, trialOutcome } from "./outcome";
+import {
+  freeSlots,
+  observationsOf,
+  pointsToAsk,
+  type SearchEnd,
+  type SearchProgress,
+  type StopMode,
+  searchEnd,
+  signalToSend,
+  windDown,
+} from "./policy";
 import { patientStore, storeFault } from "./store-faults";
 import { TrialOutput } from "./tail";
 
@@ -140,6 +153,7 @@ export function leaseOwnerIsDead(owner: string): boolean {
   }
 }
 
+/** A trial this loop started or adopted, until it ends. */
 interface LiveTrial {
   trial: Trial;
   handle: TrialHandle;
@@ -148,8 +162,8 @@ interface LiveTrial {
   watcher: StopWatcher;
   /** Set once the trial's metrics met a stop condition and it was asked to stop. */
   earlyStop?: string;
-  /** stop() or kill() already sent for a stop/kill request of the search. */
-  signalled?: "stop" | "kill";
+  /** stop() or kill() already sent as the search winds down. */
+  signalled?: StopMode;
 }
 
 /**
@@ -163,118 +177,385 @@ export async function runSearch(
   searchId: number,
   signal?: AbortSignal,
 ): Promise<Search> {
-  const { owner } = ctx;
-  const emit = (e: WorkerEvent) => ctx.onEvent?.(e);
-  const waiting = signal ? { signal } : {};
-  // The first read waits silently: a notice names its search.
-  let search = await mustGet(patientStore(ctx.store, waiting), searchId);
-  const store = patientStore(ctx.store, {
-    ...waiting,
-    onOutage: (e) =>
-      emit({
-        type: "notice",
-        search,
-        message: `the database does not answer (${e instanceof Error ? e.message : String(e)}); retrying`,
-      }),
-    onRecovered: () => emit({ type: "notice", search, message: "the database answers again" }),
-  });
-  const spec = search.spec;
-  const machine = await resolveMachineType(spec.machineType);
-  const executor = await ctx.executors.forMachine(machine);
-  const guard = { leaseOwner: owner };
+  return (await SearchRun.open(ctx, searchId, signal)).run();
+}
 
-  // A change that arrives while the loop is busy must not be lost: it marks the loop dirty, and
-  // the next nap returns at once.
-  let dirty = false;
-  let wakeNap: (() => void) | undefined;
-  const wake = () => {
-    dirty = true;
-    wakeNap?.();
+/**
+ * Wakes a napping loop early. A wake that comes while the loop is busy is kept, so the next nap
+ * returns at once: a change is never slept through.
+ */
+class Wakeup {
+  private dirty = false;
+  private wakeNap: (() => void) | undefined;
+
+  readonly wake = (): void => {
+    this.dirty = true;
+    this.wakeNap?.();
   };
-  const nap = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (dirty) {
-        dirty = false;
+
+  nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.dirty) {
+        this.dirty = false;
         resolve();
         return;
       }
-      const timer = setTimeout(done, ms);
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        wakeNap = undefined;
-        dirty = false;
+        this.wakeNap = undefined;
+        this.dirty = false;
         resolve();
-      }
-      wakeNap = done;
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeNap = done;
     });
-  const unsubscribe = executor.onChange(() => wake());
-  const onAbort = () => wake();
-  signal?.addEventListener("abort", onAbort);
+  }
+}
 
-  const lease = new HeldLease({
-    store: ctx.store,
-    patientStore: store,
-    searchId,
-    owner,
-    ttlMs: ctx.leaseTtlMs ?? leaseTtlMs(),
-    ...(ctx.clock ? { clock: ctx.clock } : {}),
-    onLost: wake,
-  });
+/**
+ * One search's loop, as named steps over its state (the fields below). `recover` takes stock of
+ * what an earlier worker left; then each `turn` winds the search down when it stops taking
+ * trials (`windDown`), reads exits (`collectExits`, each ended trial through `finish`), fills
+ * free slots (`dispatch`), reads the running trials' output (`collectOutput`), and `end`s the
+ * search when the policy says it is over. Every decision is a pure function in policy.ts.
+ */
+class SearchRun {
+  private readonly id: number;
+  private readonly spec: SearchSpec;
+  /** `ctx.store`, waiting out an unreachable database (store-faults.ts). */
+  private readonly store: Store;
+  private readonly guard: { leaseOwner: string };
+  private readonly lease: HeldLease;
+  private readonly wakeup = new Wakeup();
+  private readonly unsubscribe: () => void;
 
-  const live = new Map<number, LiveTrial>();
-  const ended: Trial[] = [];
-  let warm: ModelState | undefined;
-  let exhausted = false;
+  /** As last read (stop requests come through it). */
+  private search: Search;
+  /** Trials running now, by number. */
+  private readonly live = new Map<number, LiveTrial>();
+  /** Every ended trial as stored: this worker's, and those an earlier worker left ended. */
+  private readonly ended: Trial[] = [];
+  /** Created by an earlier worker, never started: they start before any new point. */
+  private readonly waiting: Trial[] = [];
+  private nextNumber = 1;
+  /** The optimizer's last state, to warm-start its next fit. */
+  private warm: ModelState | undefined;
+  /** The optimizer said every point of the space has been tried. */
+  private exhausted = false;
+  /** When the search row and the running trials' output were last read (performance.now). */
+  private lastTick = Number.NEGATIVE_INFINITY;
 
-  const startLive = (trial: Trial, handle: TrialHandle): LiveTrial => {
+  static async open(
+    ctx: WorkerContext,
+    searchId: number,
+    signal: AbortSignal | undefined,
+  ): Promise<SearchRun> {
+    // The first read waits silently: a notice names its search.
+    const search = await mustGet(patientStore(ctx.store, signal ? { signal } : {}), searchId);
+    const machine = await resolveMachineType(search.spec.machineType);
+    const executor = await ctx.executors.forMachine(machine);
+    return new SearchRun(ctx, search, machine, executor, signal);
+  }
+
+  private constructor(
+    private readonly ctx: WorkerContext,
+    search: Search,
+    private readonly machine: MachineType,
+    private readonly executor: TrialExecutor,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    this.search = search;
+    this.id = search.id;
+    this.spec = search.spec;
+    this.guard = { leaseOwner: ctx.owner };
+    this.store = patientStore(ctx.store, {
+      ...(signal ? { signal } : {}),
+      onOutage: (e) =>
+        this.notice(
+          `the database does not answer (${e instanceof Error ? e.message : String(e)}); retrying`,
+        ),
+      onRecovered: () => this.notice("the database answers again"),
+    });
+    this.unsubscribe = executor.onChange(this.wakeup.wake);
+    signal?.addEventListener("abort", this.wakeup.wake);
+    this.lease = new HeldLease({
+      store: ctx.store,
+      patientStore: this.store,
+      searchId: this.id,
+      owner: ctx.owner,
+      ttlMs: ctx.leaseTtlMs ?? leaseTtlMs(),
+      ...(ctx.clock ? { clock: ctx.clock } : {}),
+      onLost: this.wakeup.wake,
+    });
+  }
+
+  async run(): Promise<Search> {
+    try {
+      await this.lease.ensure();
+      await this.recover();
+      for (;;) {
+        const over = await this.turn();
+        if (over) return over;
+        await this.wakeup.nap(Math.max(1, TICK_MS - (performance.now() - this.lastTick)));
+      }
+    } catch (e) {
+      return await this.leave(e);
+    } finally {
+      await this.close();
+    }
+  }
+
+  /**
+   * Takes stock of what a previous worker left: ended trials are kept for the optimizer; a
+   * running or queued one is adopted by its stored handle, or by the handle the executor finds
+   * in its directory (a worker that died before storing it); one with neither never ran, and
+   * waits to be started.
+   */
+  private async recover(): Promise<void> {
+    const found = await this.store.listTrials(this.id);
+    this.emit({ type: "search-started", search: this.search, resumed: found.length > 0 });
+    for (const trial of found) {
+      if (isFinalTrial(trial.status)) {
+        this.ended.push(trial);
+        continue;
+      }
+      const handle = trial.handle
+        ? parseTrialHandle(trial.handle)
+        : await this.executor.recover(trialDir(this.ctx.home, this.id, trial.number));
+      if (handle) await this.adopt(trial, handle);
+      else this.waiting.push(trial);
+    }
+    this.nextNumber = Math.max(0, ...found.map((t) => t.number)) + 1;
+  }
+
+  private async adopt(trial: Trial, handle: TrialHandle): Promise<void> {
+    let current = trial;
+    if (trial.status === "queued" || !trial.handle) {
+      current = await this.store.updateTrial(
+        this.id,
+        trial.number,
+        { status: "running", startedAt: new Date(handle.startedAt), handle },
+        this.guard,
+      );
+    }
+    const entry = this.track(current, handle);
+    // Its series so far is in the store; the output reader goes on from where the last worker
+    // got to (tail.ts) and leaves out what the store already has.
+    const earlier = await this.store.listMetricPoints(this.id, { trial: trial.number });
+    for (const p of earlier) entry.points.push(p);
+    entry.output.alreadyStored(earlier);
+    const state = await this.executor.adopt(handle);
+    this.notice(`trial ${trial.number}: adopted (${state.state})`);
+    if (state.state === "exited") await this.finish(entry, state);
+  }
+
+  /** One turn of the loop; the search once the loop is over (ended, or left to the next worker). */
+  private async turn(): Promise<Search | undefined> {
+    await this.lease.ensure();
+    if (this.signal?.aborted) return this.detach();
+    // Exit events can wake the loop every few milliseconds; the search row (stop requests) and
+    // the running trials' output are read once per tick, so a wake costs only what refills a slot.
+    const tick = performance.now() - this.lastTick >= TICK_MS;
+    if (tick) {
+      this.lastTick = performance.now();
+      this.search = await mustGet(this.store, this.id);
+    }
+    // A stop or kill request (this process's Ctrl-C, the CLI, the console) reaches the running
+    // trials before their exits are read.
+    await this.windDown();
+    // Exits first, so a free slot is refilled before the slower read of everyone's output.
+    const stillRunning = await this.collectExits();
+    // Failures just counted may wind the search down too; else free slots are refilled.
+    const optimizerGaveNothing = (await this.windDown()) ? false : await this.dispatch();
+    if (tick) await this.collectOutput(stillRunning);
+    const end = searchEnd(this.progress(optimizerGaveNothing));
+    return end ? this.end(end) : undefined;
+  }
+
+  private progress(optimizerGaveNothing: boolean): SearchProgress {
+    return {
+      numRuns: this.spec.numRuns,
+      maxFailures: this.spec.maxFailures,
+      stopRequested: this.search.stopRequested,
+      ended: this.ended.map((t) => t.status),
+      running: this.live.size,
+      waiting: this.waiting.length,
+      exhausted: this.exhausted,
+      optimizerGaveNothing,
+    };
+  }
+
+  /**
+   * When the search stops taking trials (policy.ts `windDown`), sends each running trial its
+   * stop or kill, once, and ends the trials that wait to start. False while the search goes on.
+   */
+  private async windDown(): Promise<boolean> {
+    const how = windDown(this.progress(false));
+    if (!how) return false;
+    for (const entry of this.live.values()) {
+      const mode = signalToSend(entry.signalled, how.mode);
+      if (!mode) continue;
+      await this.lease.ensure();
+      entry.signalled = mode;
+      if (mode === "kill") await this.executor.kill(entry.handle);
+      else await this.executor.stop(entry.handle);
+    }
+    for (const trial of this.waiting.splice(0)) {
+      const t = await this.store.updateTrial(
+        this.id,
+        trial.number,
+        { status: how.unstarted.status, reason: how.unstarted.reason, endedAt: new Date() },
+        this.guard,
+      );
+      this.ended.push(t);
+    }
+    return true;
+  }
+
+  /** Finishes the trials that exited; returns the others. */
+  private async collectExits(): Promise<LiveTrial[]> {
+    const stillRunning: LiveTrial[] = [];
+    for (const entry of [...this.live.values()]) {
+      const state = await this.executor.poll(entry.handle);
+      if (state.state === "exited") await this.finish(entry, state);
+      else stillRunning.push(entry);
+    }
+    return stillRunning;
+  }
+
+  /**
+   * Fills free slots: the trials waiting to start first, then new points from the optimizer.
+   * True when the optimizer was asked and gave no point, without the space being used up.
+   */
+  private async dispatch(): Promise<boolean> {
+    const created = this.ended.length + this.live.size + this.waiting.length;
+    let room = freeSlots({
+      parallelRuns: this.spec.parallelRuns,
+      running: this.live.size,
+      capacity: this.executor.capacity(this.machine.gpus),
+    });
+    for (let next = this.waiting[0]; next && room > 0; next = this.waiting[0]) {
+      const trial = next;
+      if (!(await tryLaunch(() => this.launch(trial.number, trial.params, trial)))) break;
+      this.waiting.shift();
+      room--;
+    }
+    const n = pointsToAsk({
+      room,
+      numRuns: this.spec.numRuns,
+      created,
+      exhausted: this.exhausted,
+    });
+    if (n === 0) return false;
+    const result = this.ask(n);
+    if (result.exhausted) {
+      this.exhausted = true;
+      this.notice("every point of the space has been tried");
+      return false;
+    }
+    for (const params of result.points) {
+      const number = this.nextNumber;
+      if (!(await tryLaunch(() => this.launch(number, params)))) break;
+      this.nextNumber++;
+    }
+    return result.points.length === 0;
+  }
+
+  /** The optimizer's next `n` points, given every ended trial and the ones in flight. */
+  private ask(n: number): ReturnType<typeof suggest> {
+    const spec = this.spec;
+    const began = performance.now();
+    const result = (this.ctx.suggest ?? suggest)({
+      algorithm: spec.kind,
+      space: spec.params,
+      goal: spec.goal,
+      observations: observationsOf(this.ended),
+      pending: [...this.live.values()].map((e) => e.trial.params),
+      n,
+      seed: spec.seed,
+      acquisition: spec.acquisition,
+      ...(spec.kappa !== undefined ? { kappa: spec.kappa } : {}),
+      ...(this.warm ? { warm: this.warm } : {}),
+    });
+    if (this.ctx.timing) this.ctx.timing.suggestMs += performance.now() - began;
+    this.warm = result.state ?? this.warm;
+    return result;
+  }
+
+  /** Creates the trial (queued) unless it exists, starts it, and records it running. */
+  private async launch(number: number, params: Params, existing?: Trial): Promise<void> {
+    const spec = this.spec;
+    let trial =
+      existing ??
+      (await this.store.createTrial(this.id, { number, params, status: "queued" }, this.guard));
+    await this.lease.ensure();
+    const startedAt = new Date();
+    const handle = await this.executor.start({
+      searchId: String(this.id),
+      trialNumber: number,
+      argv: substituteCommand(spec.command, params, spec.params),
+      cwd: spec.cwd,
+      env: spec.env,
+      dir: trialDir(this.ctx.home, this.id, number),
+      gpus: this.machine.gpus,
+      ...(spec.timeoutMinutes !== undefined ? { timeoutMs: spec.timeoutMinutes * 60_000 } : {}),
+    });
+    trial = await this.store.updateTrial(
+      this.id,
+      number,
+      { status: "running", startedAt, handle },
+      this.guard,
+    );
+    this.track(trial, handle);
+    this.emit({ type: "trial-started", search: this.search, trial });
+  }
+
+  private track(trial: Trial, handle: TrialHandle): LiveTrial {
     const entry: LiveTrial = {
       trial,
       handle,
       output: new TrialOutput(handle.dir),
       points: [],
-      watcher: createStopWatcher(spec.stopConditions),
+      watcher: createStopWatcher(this.spec.stopConditions),
     };
-    live.set(trial.number, entry);
+    this.live.set(trial.number, entry);
     return entry;
-  };
+  }
 
-  async function collect(entry: LiveTrial, final: boolean): Promise<void> {
+  /** New metric points of the trials still running (stop conditions act on them). */
+  private async collectOutput(stillRunning: readonly LiveTrial[]): Promise<void> {
+    for (const entry of stillRunning)
+      if (this.live.has(entry.trial.number)) await this.readOutput(entry, false);
+  }
+
+  /**
+   * Stores what the trial printed since the last read (within the reader's budget, tail.ts; all
+   * that is left when `final`), and stops a running trial whose metrics met a stop condition.
+   */
+  private async readOutput(entry: LiveTrial, final: boolean): Promise<void> {
     const points = final ? entry.output.finish() : entry.output.read();
     if (points.length === 0) return;
     for (const p of points) entry.points.push(p);
     const time = new Date();
-    await store.addMetricPoints(
-      { searchId, number: entry.trial.number },
+    await this.store.addMetricPoints(
+      { searchId: this.id, number: entry.trial.number },
       points.map((p) => ({ ...p, time })),
     );
-    if (
-      !final &&
-      !entry.earlyStop &&
-      spec.stopConditions.length > 0 &&
-      entry.watcher.observe(points)
-    ) {
-      entry.earlyStop =
-        entry.watcher.reason ?? spec.stopConditions.map(formatStopCondition).join(" && ");
-      await lease.ensure();
-      await executor.stop(entry.handle);
-      emit({
-        type: "notice",
-        search,
-        message: `trial ${entry.trial.number}: ${entry.earlyStop}, stopping it`,
-      });
-    }
+    const conditions = this.spec.stopConditions;
+    if (final || entry.earlyStop || conditions.length === 0 || !entry.watcher.observe(points))
+      return;
+    entry.earlyStop = entry.watcher.reason ?? conditions.map(formatStopCondition).join(" && ");
+    await this.lease.ensure();
+    await this.executor.stop(entry.handle);
+    this.notice(`trial ${entry.trial.number}: ${entry.earlyStop}, stopping it`);
   }
 
-  async function finish(entry: LiveTrial, exit: TrialExit): Promise<void> {
-    await collect(entry, true);
-    const outcome: TrialOutcome = trialOutcome(exit, entry.points, spec, entry.earlyStop);
-    let reason = outcome.reason;
-    if (outcome.status === "failed" && exit.exitCode !== 0 && !exit.message) {
-      const last = entry.output.lastStderrLine();
-      if (last) reason = `${reason}: ${last}`;
-    }
-    const trial = await store.updateTrial(
-      searchId,
+  /** A trial's end: its last output, its outcome (outcome.ts) in the store, and the event. */
+  private async finish(entry: LiveTrial, exit: TrialExit): Promise<void> {
+    await this.readOutput(entry, true);
+    const outcome = trialOutcome(exit, entry.points, this.spec, entry.earlyStop);
+    const trial = await this.store.updateTrial(
+      this.id,
       entry.trial.number,
       {
         status: outcome.status,
@@ -282,259 +563,25 @@ export async function runSearch(
         endedAt: exit.endedAt,
         exitCode: exit.exitCode,
         signal: exit.signal,
-        reason,
+        reason: reasonWithStderr(outcome, exit, () => entry.output.lastStderrLine()),
       },
-      guard,
+      this.guard,
     );
-    live.delete(entry.trial.number);
-    ended.push(trial);
-    observed.set(trial.number, outcome.observed);
-    emit({ type: "trial-ended", search, trial });
+    this.live.delete(entry.trial.number);
+    this.ended.push(trial);
+    this.emit({ type: "trial-ended", search: this.search, trial });
   }
 
-  /** What the optimizer learns from each ended trial (null: failed to produce a value). */
-  const observed = new Map<number, number | null>();
-
-  async function launch(number: number, params: Params, existing?: Trial): Promise<void> {
-    const dir = trialDir(ctx.home, searchId, number);
-    let trial =
-      existing ?? (await store.createTrial(searchId, { number, params, status: "queued" }, guard));
-    await lease.ensure();
-    const startedAt = new Date();
-    const handle = await executor.start({
-      searchId: String(searchId),
-      trialNumber: number,
-      argv: substituteCommand(spec.command, params, spec.params),
-      cwd: spec.cwd,
-      env: spec.env,
-      dir,
-      gpus: machine.gpus,
-      ...(spec.timeoutMinutes !== undefined ? { timeoutMs: spec.timeoutMinutes * 60_000 } : {}),
-    });
-    trial = await store.updateTrial(
-      searchId,
-      number,
-      { status: "running", startedAt, handle },
-      guard,
+  /** The search's end, as the policy decided it (policy.ts `searchEnd`). */
+  private async end({ status, reason }: SearchEnd): Promise<Search> {
+    this.search = await this.store.updateSearch(
+      this.id,
+      { status, endedAt: new Date(), ...(reason ? { failureReason: reason } : {}) },
+      this.guard,
     );
-    startLive(trial, handle);
-    emit({ type: "trial-started", search, trial });
-  }
-
-  try {
-    await lease.ensure();
-    // Take stock: what a previous worker left behind.
-    const resumed = (await store.listTrials(searchId)).length > 0;
-    emit({ type: "search-started", search, resumed });
-    const queuedLeftovers: Trial[] = [];
-    for (const trial of await store.listTrials(searchId)) {
-      if (trial.status === "queued" || trial.status === "running") {
-        const dir = trialDir(ctx.home, searchId, trial.number);
-        const handle = trial.handle ? parseTrialHandle(trial.handle) : await executor.recover(dir);
-        if (!handle) {
-          queuedLeftovers.push(trial); // created but never started: start it below
-          continue;
-        }
-        let current = trial;
-        if (trial.status === "queued" || !trial.handle) {
-          current = await store.updateTrial(
-            searchId,
-            trial.number,
-            { status: "running", startedAt: new Date(handle.startedAt), handle },
-            guard,
-          );
-        }
-        const entry = startLive(current, handle);
-        // Its series so far is in the store; the output reader goes on from where the last
-        // worker got to (tail.ts) and leaves out what the store already has.
-        const earlier = await store.listMetricPoints(searchId, { trial: trial.number });
-        for (const p of earlier) entry.points.push(p);
-        entry.output.alreadyStored(earlier);
-        const state = await executor.adopt(handle);
-        emit({
-          type: "notice",
-          search,
-          message: `trial ${trial.number}: adopted (${state.state})`,
-        });
-        if (state.state === "exited") await finish(entry, state);
-      } else {
-        ended.push(trial);
-        observed.set(trial.number, observedValue(trial));
-      }
-    }
-    let nextNumber = Math.max(0, ...(await store.listTrials(searchId)).map((t) => t.number)) + 1;
-
-    // Exit events can wake the loop every few milliseconds; the search row (stop requests) and
-    // the running trials' output are read once per tick, so a wake costs only what refills a slot.
-    let lastTick = Number.NEGATIVE_INFINITY;
-    for (;;) {
-      await lease.ensure();
-      if (signal?.aborted) return await detach();
-      const tick = performance.now() - lastTick >= TICK_MS;
-      if (tick) {
-        lastTick = performance.now();
-        search = await mustGet(store, searchId);
-      }
-
-      // Stop and kill requests, from this process (Ctrl-C) or any other (CLI, console).
-      if (search.stopRequested !== "none") {
-        const mode = search.stopRequested;
-        for (const entry of live.values()) {
-          if (entry.signalled === mode || entry.signalled === "kill") continue;
-          await lease.ensure();
-          entry.signalled = mode;
-          if (mode === "kill") await executor.kill(entry.handle);
-          else await executor.stop(entry.handle);
-        }
-        for (const trial of queuedLeftovers.splice(0)) {
-          const t = await store.updateTrial(
-            searchId,
-            trial.number,
-            {
-              status: mode === "kill" ? "killed" : "stopped",
-              reason: "the search was stopped before it started",
-              endedAt: new Date(),
-            },
-            guard,
-          );
-          ended.push(t);
-        }
-      }
-
-      // Exits first, so a free slot is refilled before the slower read of everyone's output.
-      const stillRunning: LiveTrial[] = [];
-      for (const entry of [...live.values()]) {
-        const state = await executor.poll(entry.handle);
-        if (state.state === "exited") await finish(entry, state);
-        else stillRunning.push(entry);
-      }
-
-      const failures = ended.filter((t) => t.status === "failed" || t.status === "timeout").length;
-      const tooManyFailures = failures >= spec.maxFailures;
-      const stopping = search.stopRequested !== "none" || tooManyFailures;
-      if (tooManyFailures && live.size > 0) {
-        for (const entry of live.values()) {
-          if (!entry.signalled) {
-            await lease.ensure();
-            entry.signalled = "stop";
-            await executor.stop(entry.handle);
-          }
-        }
-      }
-      const created = ended.length + live.size + queuedLeftovers.length;
-
-      // Dispatch: queued leftovers first, then new points from the optimizer.
-      if (!stopping) {
-        let room = Math.min(spec.parallelRuns - live.size, executor.capacity(machine.gpus));
-        while (room > 0 && queuedLeftovers.length > 0) {
-          const trial = queuedLeftovers[0]!;
-          if (!(await tryLaunch(() => launch(trial.number, trial.params, trial)))) break;
-          queuedLeftovers.shift();
-          room--;
-        }
-        const want = Math.min(room, spec.numRuns - created);
-        if (want > 0 && !exhausted) {
-          const began = performance.now();
-          const result = (ctx.suggest ?? suggest)({
-            algorithm: spec.kind,
-            space: spec.params,
-            goal: spec.goal,
-            observations: ended
-              .slice()
-              .sort((a, b) => a.number - b.number)
-              .map(
-                (t): Observation => ({ params: t.params, value: observed.get(t.number) ?? null }),
-              ),
-            pending: [...live.values()].map((e) => e.trial.params),
-            n: want,
-            seed: spec.seed,
-            acquisition: spec.acquisition,
-            ...(spec.kappa !== undefined ? { kappa: spec.kappa } : {}),
-            ...(warm ? { warm } : {}),
-          });
-          if (ctx.timing) ctx.timing.suggestMs += performance.now() - began;
-          warm = result.state ?? warm;
-          if (result.exhausted) {
-            exhausted = true;
-            emit({ type: "notice", search, message: "every point of the space has been tried" });
-          } else if (
-            result.points.length === 0 &&
-            live.size === 0 &&
-            queuedLeftovers.length === 0
-          ) {
-            // Nothing in flight could change its answer: asking again would spin forever.
-            return await end(
-              "failed",
-              `the optimizer proposed no new point after ${ended.length} trials, without the space being used up (a range too narrow to tell its values apart?)`,
-            );
-          }
-          for (const params of result.points) {
-            const number = nextNumber;
-            if (!(await tryLaunch(() => launch(number, params)))) break;
-            nextNumber++;
-          }
-        }
-      }
-
-      // New metric points of the trials still running (stop conditions act on them).
-      if (tick) {
-        for (const entry of stillRunning)
-          if (live.has(entry.trial.number)) await collect(entry, false);
-      }
-
-      // The end: every trial ended, and no more to start.
-      if (live.size === 0 && queuedLeftovers.length === 0) {
-        const done = ended.length >= spec.numRuns || exhausted;
-        if (done || stopping) {
-          if (tooManyFailures) {
-            return await end(
-              "failed",
-              `${failures} trials failed (--max-failures ${spec.maxFailures})`,
-            );
-          }
-          return await end(
-            search.stopRequested === "kill"
-              ? "killed"
-              : search.stopRequested === "stop"
-                ? "stopped"
-                : "complete",
-          );
-        }
-      }
-      await nap(Math.max(1, TICK_MS - (performance.now() - lastTick)));
-    }
-  } catch (e) {
-    // A write refused for its lease condition means the same as a failed renewal.
-    if (e instanceof LeaseLost || (e instanceof StateConflictError && !(await holdsLease()))) {
-      emit({
-        type: "notice",
-        search,
-        message: "lost the lease: another worker took the search over",
-      });
-      return search;
-    }
-    // Told to leave while waiting for the database: the next worker carries on.
-    if (signal?.aborted && storeFault(e) === "unreachable") return search;
-    throw e;
-  } finally {
-    lease.close();
-    unsubscribe();
-    signal?.removeEventListener("abort", onAbort);
-    if (lease.held) await ctx.store.releaseLease(searchId, owner).catch(() => {});
-  }
-
-  async function end(
-    status: "complete" | "stopped" | "killed" | "failed",
-    failureReason?: string,
-  ): Promise<Search> {
-    search = await store.updateSearch(
-      searchId,
-      { status, endedAt: new Date(), ...(failureReason ? { failureReason } : {}) },
-      guard,
-    );
-    await store.addEvent(searchId, { kind: "status", message: `search ${status}` });
-    emit({ type: "search-ended", search });
-    return search;
+    await this.store.addEvent(this.id, { kind: "status", message: `search ${status}` });
+    this.emit({ type: "search-ended", search: this.search });
+    return this.search;
   }
 
   /**
@@ -542,20 +589,50 @@ export async function runSearch(
    * first, so none of it waits in the logs for whoever adopts them; a store that cannot take it
    * (a full disk) leaves it there, and the adopter reads it.
    */
-  async function detach(): Promise<Search> {
-    for (const entry of live.values()) {
+  private async detach(): Promise<Search> {
+    for (const entry of this.live.values()) {
       try {
-        await collect(entry, false);
+        await this.readOutput(entry, false);
       } catch {
         // Still in the trial's log: the adopter reads it from there.
       }
     }
-    return search;
+    return this.search;
   }
 
-  async function holdsLease(): Promise<boolean> {
-    const now = await ctx.store.getSearch(searchId).catch(() => undefined);
-    return now?.lease?.owner === owner;
+  /**
+   * What the loop makes of an error: a lost lease, or an outage it was told to leave, returns
+   * the search as it is (the next worker carries on); anything else is thrown.
+   */
+  private async leave(e: unknown): Promise<Search> {
+    // A write refused for its lease condition means the same as a failed renewal.
+    if (e instanceof LeaseLost || (e instanceof StateConflictError && !(await this.holdsLease()))) {
+      this.notice("lost the lease: another worker took the search over");
+      return this.search;
+    }
+    // Told to leave while waiting for the database: the next worker carries on.
+    if (this.signal?.aborted && storeFault(e) === "unreachable") return this.search;
+    throw e;
+  }
+
+  private async holdsLease(): Promise<boolean> {
+    const now = await this.ctx.store.getSearch(this.id).catch(() => undefined);
+    return now?.lease?.owner === this.ctx.owner;
+  }
+
+  private async close(): Promise<void> {
+    this.lease.close();
+    this.unsubscribe();
+    this.signal?.removeEventListener("abort", this.wakeup.wake);
+    if (this.lease.held) await this.ctx.store.releaseLease(this.id, this.ctx.owner).catch(() => {});
+  }
+
+  private emit(e: WorkerEvent): void {
+    this.ctx.onEvent?.(e);
+  }
+
+  private notice(message: string): void {
+    this.emit({ type: "notice", search: this.search, message });
   }
 }
 
@@ -568,12 +645,6 @@ async function tryLaunch(start: () => Promise<void>): Promise<boolean> {
     if (e instanceof NoCapacityError) return false;
     throw e;
   }
-}
-
-/** What the optimizer learns from a trial ended before this worker took over. */
-function observedValue(trial: Trial): number | null {
-  if (trial.status === "complete" || trial.status === "stopped") return trial.value;
-  return null;
 }
 
 async function mustGet(store: Store, id: number): Promise<Search> {
