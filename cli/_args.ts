@@ -4,6 +4,7 @@
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { UsageError } from "../lib/errors";
+import { readDecimal } from "../lib/space/parse";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -24,13 +25,14 @@ export function parseFlags<O extends Options>(argv: string[], options: O, usage:
   const head = dash >= 0 ? argv.slice(0, dash) : argv;
   const rest = dash >= 0 ? argv.slice(dash + 1) : [];
   try {
-    const { values, positionals } = parseArgs({
+    const { values, positionals, tokens } = parseArgs({
       args: head,
       options,
       allowPositionals: true,
       strict: true,
+      tokens: true,
     });
-    return { values, positionals, rest, hasDash: dash >= 0 };
+    return { values, positionals, tokens, rest, hasDash: dash >= 0 };
   } catch (e) {
     const message =
       e instanceof Error ? e.message.replace(/\. To specify a positional.*$/s, "") : String(e);
@@ -38,16 +40,19 @@ export function parseFlags<O extends Options>(argv: string[], options: O, usage:
   }
 }
 
-/** Parses a flag value that must be a number in a range; names the flag when it is not. */
+/**
+ * Parses a flag value that must be a number in a range; names the flag when it is not. Numbers
+ * are read as the search's settings read them (readDecimal: no hex, no Infinity, no blank).
+ */
 export function numberFlag(
   flag: string,
   text: string | undefined,
   opts: { int?: boolean; min?: number; max?: number } = {},
 ): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
+  const n = readDecimal(text.trim());
   const kind = opts.int ? "an integer" : "a number";
-  if (text.trim() === "" || !Number.isFinite(n) || (opts.int && !Number.isInteger(n))) {
+  if (n === undefined || (opts.int && !Number.isInteger(n))) {
     throw new UsageError(`${flag} needs ${kind}, got "${text}"`);
   }
   if (opts.min !== undefined && n < opts.min)

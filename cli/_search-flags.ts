@@ -1,141 +1,156 @@
 /**
- * Spell's `hyper bayesian|grid|random` flags -> a validated SearchSpec. Every mistake is a
- * UsageError naming the flag, raised before anything is stored or started.
+ * Spell's `hyper bayesian|grid|random` flags -> a SearchSpec, through defineSearch. The options
+ * and the usage text come from the settings table (lib/search/settings.ts); every issue is printed
+ * as a line naming its flag (found from the issue's path through the table), before anything is
+ * stored or started.
  */
 import { resolve } from "node:path";
-import type { z } from "zod";
-import { checkCommand } from "../lib/command";
-import { UsageError } from "../lib/errors";
-import { resolveGoal } from "../lib/metrics/goal";
-import { goalSchema, metricAggSchema } from "../lib/metrics/schema";
-import { parseStopConditions } from "../lib/metrics/stop";
-import { gridSize } from "../lib/optimizer";
+import { joinShellWords } from "../lib/console/shell-words";
+import { workingDirectory } from "../lib/home";
+import { defineSearch, type SearchInput } from "../lib/search/define";
 import {
-  acquisitionSchema,
-  envKeyProblem,
-  MAX_RUNS,
-  MAX_TIMEOUT_MINUTES,
+  appliesTo,
+  defaultText,
+  flagName,
+  SETTING_ROWS,
+  type SearchIssue,
   type SearchKind,
-  type SearchSpec,
-  searchSpecSchema,
-} from "../lib/search/spec";
+  type Setting,
+  settingOf,
+} from "../lib/search/settings";
+import type { SearchSpec } from "../lib/search/spec";
 import { workingDirectoryProblem } from "../lib/search/working-directory";
-import { parseSpace } from "../lib/space/parse";
-import { PARAM_NAME } from "../lib/space/schema";
-import { CliUsageError, numberFlag, parseFlags } from "./_args";
+import type { ParamFlag } from "../lib/space/parse";
+import { CliUsageError, parseFlags } from "./_args";
 
-export const SEARCH_OPTIONS = {
-  param: { type: "string", multiple: true },
-  "json-param": { type: "string", multiple: true },
-  "num-runs": { type: "string", short: "n" },
-  "parallel-runs": { type: "string", short: "r" },
-  metric: { type: "string" },
-  "metric-agg": { type: "string", short: "a" },
-  goal: { type: "string" },
-  "machine-type": { type: "string", short: "t" },
-  env: { type: "string", short: "e", multiple: true },
-  timeout: { type: "string" },
-  "stop-condition": { type: "string", multiple: true },
-  description: { type: "string", short: "d" },
-  label: { type: "string", multiple: true },
-  seed: { type: "string" },
-  kappa: { type: "string" },
-  acquisition: { type: "string" },
-  "max-failures": { type: "string" },
-  cwd: { type: "string" },
+type Option = { type: "string" | "boolean"; short?: string; multiple?: boolean };
+
+/** A setting's parseArgs options: one flag, two for the parameters, none for the command. */
+function optionsOf(row: Setting): [string, Option][] {
+  const short = row.short ? { short: row.short } : {};
+  if (row.input === "argv") return [];
+  if (row.input === "space")
+    return [
+      [row.flag, { type: "string", multiple: true }],
+      [row.jsonFlag, { type: "string", multiple: true }],
+    ];
+  return [
+    [row.flag, { type: "string", ...short, ...(row.input === "list" ? { multiple: true } : {}) }],
+  ];
+}
+
+/** parseArgs's options: the settings', and the command's own. */
+export const SEARCH_OPTIONS: Record<string, Option> = {
+  ...Object.fromEntries(SETTING_ROWS.flatMap(([, row]) => optionsOf(row))),
   detach: { type: "boolean" },
   help: { type: "boolean", short: "h" },
-} as const;
+};
+
+const pad = (left: string, right: string) =>
+  `  ${left.length < 32 ? left.padEnd(32) : `${left}  `}${right}`;
 
 export function searchUsage(kind: SearchKind): string {
+  const lines: string[] = [];
+  for (const [, row] of SETTING_ROWS) {
+    if (!appliesTo(row, kind)) continue;
+    if (row.input === "space") {
+      for (const [left, right] of row.usage) lines.push(pad(left, right));
+      continue;
+    }
+    if (row.input === "argv") continue;
+    const notes: string[] = [];
+    const fallback = defaultText(row, kind);
+    if (fallback !== undefined)
+      notes.push(`default${row.default !== undefined ? " " : ": "}${fallback}`);
+    if (row.kinds) notes.push(`${row.kinds.join(" and ")} only`);
+    const note = notes.length > 0 ? ` (${notes.join("; ")})` : "";
+    lines.push(pad(`${flagName(row, true)} ${row.arg}`, `${row.help}${note}`));
+  }
+  lines.push(pad("--detach", "queue the search for a running worker and return"));
   const runs = kind === "grid" ? "[-n N]" : "-n N";
   return `usage: hyperbayes ${kind} --param SPEC [--param SPEC ...] ${runs} --metric NAME [options] -- COMMAND...
 
-  --param NAME=MIN:MAX[:linear|log|reverse_log][:float|int]   a range${kind === "grid" ? " (not in grid)" : ""}
-  --param NAME=V1,V2,...          a list of choices
-  --json-param NAME='[...]'       choices given as a JSON array (values with commas)
-  -n, --num-runs N                trials in all${kind === "grid" ? " (default: every grid point)" : ""}
-  -r, --parallel-runs N           trials at once (default 1)
-  --metric NAME                   the metric the trials print (e.g. keras/val_acc, loss)
-  -a, --metric-agg last|min|max|avg   how a trial's series becomes its value (default last)
-  --goal maximize|minimize        default: inferred from the metric name
-  -t, --machine-type NAME         where trials run (default cpu; see hyperbayes machines)
-  -e, --env KEY=VALUE             environment for every trial (repeatable)
-  --timeout MINUTES               end a trial after this long
-  --stop-condition "M OP V[:MIN_STEP]"  stop a trial early (OP: < > <= >=; join with &&)
-  -d, --description TEXT          --label TEXT (repeatable)
-  --seed N  --kappa K  --acquisition ucb|ei  --max-failures N  --cwd DIR
-  --detach                        queue the search for a running worker and return
+${lines.join("\n")}
 
 Each :NAME: in the command is replaced by the trial's value; no shell is involved.
 `;
 }
 
-type SearchFlags = ReturnType<typeof parseSearchArgs>;
+export type SearchFlags = ReturnType<typeof parseSearchArgs>;
 
 export function parseSearchArgs(kind: SearchKind, argv: string[]) {
   return parseFlags(argv, SEARCH_OPTIONS, searchUsage(kind));
 }
 
-function enumFlag<T extends string>(
-  flag: string,
-  schema: z.ZodEnum<Record<T, T>>,
-  text: string | undefined,
-) {
-  if (text === undefined) return undefined;
-  const r = schema.safeParse(text);
-  if (!r.success)
-    throw new UsageError(`${flag} must be one of ${schema.options.join(", ")}, got "${text}"`);
-  return r.data;
+/**
+ * The flags as defineSearch's input. Parameters keep the order they were typed in, --param and
+ * --json-param mixed (the order of columns, and of a grid's trials), as the form keeps its rows'.
+ */
+export function searchInput(kind: SearchKind, flags: SearchFlags): SearchInput {
+  const v = flags.values as Record<string, string | string[] | boolean | undefined>;
+  const input: Record<string, unknown> = { kind, params: [] };
+  const params: { flag: ParamFlag; text: string }[] = [];
+  for (const token of flags.tokens) {
+    if (token.kind !== "option" || token.value === undefined) continue;
+    const row = SETTING_ROWS.find(([, r]) => r.input === "space")?.[1];
+    if (row?.input !== "space") continue;
+    if (token.name === row.flag) params.push({ flag: "--param", text: token.value });
+    if (token.name === row.jsonFlag) params.push({ flag: "--json-param", text: token.value });
+  }
+  input.params = params;
+  if (flags.hasDash) input.command = flags.rest;
+  for (const [key, row] of SETTING_ROWS)
+    if (row.input === "text" || row.input === "list") input[key] = v[row.flag];
+  // Relative to where the command runs; every trial starts in the same absolute directory.
+  const cwd = typeof v.cwd === "string" ? v.cwd.trim() : "";
+  input.cwd = resolve(workingDirectory(), cwd);
+  return input as SearchInput;
 }
 
-function parseEnv(pairs: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  const problems: string[] = [];
-  for (const pair of pairs) {
-    const eq = pair.indexOf("=");
-    const problem = eq <= 0 ? "needs KEY=VALUE" : envKeyProblem(pair.slice(0, eq));
-    if (problem !== undefined) problems.push(`--env ${JSON.stringify(pair)}: ${problem}`);
-    else env[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  if (problems.length > 0) throw new UsageError(problems.join("\n"));
-  return env;
+/** What a parameter's issue calls it: `--param x=1:0`, or `--param x` when the name is at fault. */
+function paramSubject(input: SearchInput, at: number, field: unknown): string {
+  const p = input.params[at];
+  if (p === undefined) return "--param";
+  if (!("flag" in p)) return `--param ${p.name}`;
+  const name = p.text.slice(0, Math.max(0, p.text.indexOf("="))).trim();
+  return field === "name" && name !== "" ? `${p.flag} ${name}` : `${p.flag} ${p.text}`;
 }
 
-/** The flag a spec field comes from, to name it in a message about that field. */
-const FLAG_OF: Record<string, string> = {
-  params: "--param",
-  command: "the command after --",
-  cwd: "--cwd",
-  numRuns: "--num-runs",
-  parallelRuns: "--parallel-runs",
-  metric: "--metric",
-  metricAgg: "--metric-agg",
-  goal: "--goal",
-  machineType: "--machine-type",
-  env: "--env",
-  timeoutMinutes: "--timeout",
-  stopConditions: "--stop-condition",
-  description: "--description",
-  labels: "--label",
-  seed: "--seed",
-  kappa: "--kappa",
-  acquisition: "--acquisition",
-  maxFailures: "--max-failures",
-};
-
-/** A spec issue as a line naming the flag, and the parameter or variable where there is one. */
-function issueLine(issue: z.core.$ZodIssue, spec: Record<string, unknown>): string {
-  const [field, at] = issue.path;
-  const flag = FLAG_OF[String(field)] ?? String(field ?? "the search");
-  if (field === "params" && typeof at === "number") {
-    const name = (spec.params as { name?: unknown }[] | undefined)?.[at]?.name;
-    return `${flag} ${typeof name === "string" ? name : at + 1}: ${issue.message}`;
+/** What an issue is about, as the command line says it; undefined where the message says it. */
+function subject(issue: SearchIssue, input: SearchInput): string | undefined {
+  const [key, at, field] = issue.path;
+  const row = settingOf(key);
+  if (row === undefined) return undefined;
+  switch (row.input) {
+    case "space":
+      return typeof at === "number" ? paramSubject(input, at, field) : undefined;
+    case "argv":
+      return typeof at === "number" ? `the command after --, argument ${at + 1}` : undefined;
+    case "list": {
+      const items = (input as Record<string, unknown>)[key as string] as string[] | undefined;
+      const item = typeof at === "number" ? items?.[at] : undefined;
+      return item === undefined ? flagName(row) : `${flagName(row)} ${JSON.stringify(item)}`;
+    }
+    case "text": {
+      const text = (input as Record<string, unknown>)[key as string];
+      return issue.code === "rule" && typeof text === "string" && text.trim() !== ""
+        ? `${flagName(row)} ${joinShellWords([text.trim()])}`
+        : flagName(row);
+    }
   }
-  if (field === "env" && typeof at === "string") return `${flag} ${at}: ${issue.message}`;
-  if (field === "command" && typeof at === "number")
-    return `${flag}, argument ${at + 1}: ${issue.message}`;
-  return `${flag}: ${issue.message}`;
+}
+
+/** One issue as a line of the CLI's words. */
+export function issueLine(issue: SearchIssue, input: SearchInput): string {
+  const row = settingOf(issue.path[0]);
+  if (issue.code === "missing") {
+    if (row?.input === "argv") return `the trial's command is missing: ${issue.message}`;
+    const name = row ? `--${row.flag}${row.short ? ` (-${row.short})` : ""}` : "a value";
+    return `${name} is required${issue.message ? ` (${issue.message})` : ""}`;
+  }
+  const about = subject(issue, input);
+  if (about === undefined) return issue.message;
+  return issue.code === "value" ? `${about} ${issue.message}` : `${about}: ${issue.message}`;
 }
 
 export interface ResolvedSearch {
@@ -150,122 +165,30 @@ export interface ResolvedSearch {
 export function resolveSearch(
   kind: SearchKind,
   flags: SearchFlags,
-  opts: { randomSeed: () => number },
+  opts: { randomSeed: () => number; machineType?: string },
 ): ResolvedSearch {
-  const v = flags.values;
+  const input = searchInput(kind, flags);
   const problems: string[] = [];
-  const attempt = <T>(f: () => T): T | undefined => {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof UsageError) problems.push(e.message);
-      else throw e;
-      return undefined;
-    }
-  };
-
-  if (flags.positionals.length > 0) {
+  if (flags.positionals.length > 0)
     problems.push(
       `unexpected argument "${flags.positionals[0]}" (put the trial's command after --)`,
     );
+  const defined = defineSearch(input, {
+    randomSeed: opts.randomSeed,
+    workingDirectoryProblem,
+    ...(opts.machineType !== undefined ? { machineType: opts.machineType } : {}),
+  });
+  const lines = (issues: readonly SearchIssue[]) => [
+    ...new Set(issues.map((i) => issueLine(i, input))),
+  ];
+  if (!defined.ok || problems.length > 0) {
+    const issues = defined.ok ? [] : defined.issues;
+    throw new CliUsageError([...problems, ...lines(issues)].join("\n"), searchUsage(kind));
   }
-  const params = v.param ?? [];
-  const jsonParams = v["json-param"] ?? [];
-  if (params.length + jsonParams.length === 0) problems.push("--param is required (at least one)");
-  const space =
-    params.length + jsonParams.length > 0
-      ? attempt(() => parseSpace(params, jsonParams))
-      : undefined;
-  if (!flags.hasDash || flags.rest.length === 0)
-    problems.push("the trial's command is missing: put it after --");
-  if (!v.metric) problems.push("--metric is required");
-
-  let numRuns = attempt(() =>
-    numberFlag("--num-runs", v["num-runs"], { int: true, min: 1, max: MAX_RUNS }),
-  );
-  if (kind === "grid" && space) {
-    const size = attempt(() => gridSize(space));
-    if (size !== undefined) {
-      if (size > MAX_RUNS) problems.push(`the grid has ${size} points, more than ${MAX_RUNS}`);
-      numRuns = Math.min(numRuns ?? size, size);
-    }
-  } else if (numRuns === undefined && v["num-runs"] === undefined) {
-    problems.push("--num-runs (-n) is required");
-  }
-  const parallelRuns =
-    attempt(() =>
-      numberFlag("--parallel-runs", v["parallel-runs"], { int: true, min: 1, max: 1000 }),
-    ) ?? 1;
-  const metricAgg =
-    attempt(() => enumFlag("--metric-agg", metricAggSchema, v["metric-agg"])) ?? "last";
-  const goalFlag = attempt(() => enumFlag("--goal", goalSchema, v.goal));
-  const acquisition =
-    attempt(() => enumFlag("--acquisition", acquisitionSchema, v.acquisition)) ?? "ucb";
-  const timeoutMinutes = attempt(() =>
-    numberFlag("--timeout", v.timeout, { min: 1 / 60, max: MAX_TIMEOUT_MINUTES }),
-  );
-  const seed = attempt(() => numberFlag("--seed", v.seed, { int: true, min: 0, max: 2 ** 31 - 1 }));
-  const kappa = attempt(() => numberFlag("--kappa", v.kappa, { min: 0 }));
-  const maxFailures = attempt(() =>
-    numberFlag("--max-failures", v["max-failures"], { int: true, min: 1 }),
-  );
-  const env = attempt(() => parseEnv(v.env ?? [])) ?? {};
-  const stopConditions = attempt(() => parseStopConditions(v["stop-condition"] ?? [])) ?? [];
-
-  const warnings: string[] = [];
-  if (flags.rest.length > 0) {
-    if (space) {
-      const check = checkCommand(flags.rest, space);
-      problems.push(...check.errors);
-      warnings.push(...check.warnings);
-    } else {
-      // Some specs are wrong; still report placeholders that no --param names at all, so one
-      // run shows every mistake. Each spec's name is the text before its "=".
-      const named = [...params, ...jsonParams]
-        .map((text) => text.slice(0, Math.max(0, text.indexOf("="))).trim())
-        .filter((name) => PARAM_NAME.test(name));
-      const stand = [...new Set(named)].map((name) => ({
-        kind: "choice" as const,
-        name,
-        values: [0],
-      }));
-      problems.push(...checkCommand(flags.rest, stand).errors);
-    }
-  }
-  if (kappa !== undefined && kind !== "bayesian")
-    warnings.push("--kappa only applies to bayesian search");
-  // Trials start there: a directory that is not there would fail every one of them, later.
-  const cwd = resolve(v.cwd ?? process.cwd());
-  const cwdProblem = workingDirectoryProblem(cwd);
-  if (cwdProblem !== undefined) problems.push(`--cwd ${v.cwd ?? cwd}: ${cwdProblem}`);
-  if (problems.length > 0) throw new CliUsageError(problems.join("\n"), searchUsage(kind));
-
-  const { goal, inferred } = resolveGoal(v.metric as string, goalFlag);
-  const candidate = {
-    kind,
-    params: space,
-    command: flags.rest,
-    cwd,
-    numRuns,
-    parallelRuns,
-    metric: v.metric,
-    metricAgg,
-    goal,
-    machineType: v["machine-type"] ?? "cpu",
-    env,
-    timeoutMinutes,
-    stopConditions,
-    description: v.description,
-    labels: v.label ?? [],
-    seed: seed ?? opts.randomSeed(),
-    kappa,
-    acquisition,
-    maxFailures: maxFailures ?? numRuns,
+  return {
+    spec: defined.spec,
+    goalInferred: defined.goalInferred,
+    warnings: lines(defined.warnings),
+    detach: flags.values.detach === true,
   };
-  const parsed = searchSpecSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => issueLine(issue, candidate));
-    throw new UsageError([...new Set(lines)].join("\n"));
-  }
-  return { spec: parsed.data, goalInferred: inferred, warnings, detach: v.detach === true };
 }

@@ -1,7 +1,7 @@
 /** `hyperbayes bayesian|grid|random`: define a search with Spell's flags, then run or queue it. */
 import { randomInt } from "node:crypto";
 import { defaultMachineType, resolveMachineType } from "../lib/machines/types";
-import type { SearchKind } from "../lib/search/spec";
+import { MAX_SEED, type SearchKind } from "../lib/search/settings";
 import { leaseTtlMs } from "../workers/lease";
 import { newOwnerId, takeLease } from "../workers/worker";
 import { withStore } from "./_common";
@@ -14,10 +14,15 @@ export async function run(kind: SearchKind, argv: string[]): Promise<number> {
     process.stdout.write(searchUsage(kind));
     return 0;
   }
-  const resolved = resolveSearch(kind, flags, { randomSeed: () => randomInt(0, 2 ** 31 - 1) });
+  // Without -t: what the settings table says (machineType's `otherwise`), found on this machine.
+  const typed = flags.values["machine-type"];
+  const resolved = resolveSearch(kind, flags, {
+    randomSeed: () => randomInt(0, MAX_SEED),
+    ...(typeof typed === "string" && typed.trim() !== ""
+      ? {}
+      : { machineType: await defaultMachineType() }),
+  });
   const spec = resolved.spec;
-  // Without -t: a GPU of this machine when it has one, else the CPU.
-  spec.machineType = flags.values["machine-type"] ?? (await defaultMachineType());
   const machine = await resolveMachineType(spec.machineType);
   spec.machineType = machine.name;
 

@@ -86,13 +86,21 @@ export async function listMachineTypes(
   return [...local.filter((t) => !taken.has(t.name.toLowerCase())), ...configured];
 }
 
-/** The type a search gets without -t: the first local GPU model when there is one, else cpu. */
+/**
+ * The type a search gets without -t, among `types`: the first local GPU model when there is one,
+ * else cpu (the machineType row of lib/search/settings.ts says so in the help, the form and the
+ * README).
+ */
+export function defaultAmong(types: readonly MachineType[]): string {
+  return (types.find((t) => t.executor === "local" && t.gpus > 0) ?? CPU_MACHINE).name;
+}
+
+/** The type a search gets without -t on this machine (see defaultAmong). */
 export async function defaultMachineType(
   env: Env = process.env,
   cwd: string = workingDirectory(env),
 ): Promise<string> {
-  const types = await listMachineTypes(env, cwd);
-  return (types.find((t) => t.executor === "local" && t.gpus > 0) ?? CPU_MACHINE).name;
+  return defaultAmong(await listMachineTypes(env, cwd));
 }
 
 export async function resolveMachineType(

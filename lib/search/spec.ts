@@ -1,48 +1,34 @@
 /**
  * SearchSpec: everything a search needs to run, as the user defined it (CLI flags or the form),
  * validated once and stored as-is. The worker, the console and exports all read this shape.
+ *
+ * The one schema of a search: `defineSearch` (./define.ts) ends with it, and the store checks
+ * every write with it (db/rows.ts checkSpec). It is a union on `kind`, one object per kind built
+ * from the settings table (./settings.ts): each row's value schema, optional where the row says
+ * so. A row that does not apply to a kind (kappa, acquisition: bayesian only) stays readable on
+ * the others, optional, because searches stored before the kinds were told apart carry it there;
+ * defineSearch never sets it for them and nothing reads it there. The rules that join fields
+ * (placeholders against parameters, grid takes choices and int ranges only, names that collide,
+ * text no process can take) live here too, so every writer meets them.
  */
 import { z } from "zod";
-import {
-  goalSchema,
-  metricAggSchema,
-  metricNameSchema,
-  stopConditionSchema,
-} from "../metrics/schema";
-import { processTextProblem, spaceSchema } from "../space/schema";
+import { checkCommand } from "../command/substitute";
+import { gridSize } from "../optimizer/grid";
+import { type ParamSpec, processTextProblem, spaceSchema } from "../space/schema";
+import { SETTING_ROWS, type SearchKind, type Setting, type Settings } from "./settings";
 
-export const searchKindSchema = z.enum(["bayesian", "grid", "random"]);
-export type SearchKind = z.infer<typeof searchKindSchema>;
+export {
+  type Acquisition,
+  acquisitionSchema,
+  envKeyProblem,
+  MAX_RUNS,
+  MAX_TIMEOUT_MINUTES,
+  reservedEnvKey,
+  type SearchKind,
+  searchKindSchema,
+} from "./settings";
 
-export const acquisitionSchema = z.enum(["ucb", "ei"]);
-export type Acquisition = z.infer<typeof acquisitionSchema>;
-
-export const MAX_RUNS = 100_000;
-
-/**
- * The longest trial timeout: a year. Longer ones overflow what the executors compute with (ms
- * past the start, Slurm's --time), and no trial means it.
- */
-export const MAX_TIMEOUT_MINUTES = 525_600;
-
-/**
- * Variables Hyperbayes sets for every trial itself, which a search's own `env` would silently
- * lose to (HYPERBAYES_TRIAL, HYPERBAYES_METRICS_FILE...) or, worse, win against: a trial's own
- * CUDA_VISIBLE_DEVICES would take a GPU that was lent to another.
- */
-export function reservedEnvKey(key: string): boolean {
-  return key.startsWith("HYPERBAYES_") || key === "CUDA_VISIBLE_DEVICES";
-}
-
-const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Why `key` cannot name a trial's environment variable, or undefined when it can. */
-export function envKeyProblem(key: string): string | undefined {
-  if (!ENV_KEY.test(key))
-    return `a variable name holds letters, digits and _ (not first), got ${JSON.stringify(key)}`;
-  if (reservedEnvKey(key)) return `${key} is set by Hyperbayes for each trial; it cannot be given`;
-  return undefined;
-}
+import { MAX_RUNS } from "./settings";
 
 /**
  * The columns every trials table and export has besides the parameters and the metric
@@ -57,6 +43,73 @@ export const TRIAL_COLUMNS: readonly string[] = [
   "reason",
 ];
 
+type ValueOf<R> = R extends { value: infer S extends z.ZodType }
+  ? R extends { optional: true }
+    ? z.ZodOptional<S>
+    : S
+  : never;
+type Applies<R, K extends SearchKind> = R extends { kinds: readonly (infer A)[] }
+  ? K extends A
+    ? true
+    : false
+  : true;
+type Shape<K extends SearchKind> = {
+  -readonly [P in keyof Settings]: Applies<Settings[P], K> extends true
+    ? ValueOf<Settings[P]>
+    : z.ZodOptional<Settings[P]["value"]>;
+};
+
+function appliesRow(row: Setting, kind: SearchKind): boolean {
+  return row.kinds === undefined || row.kinds.includes(kind);
+}
+
+/** The spec's fields for `kind`, from the table. */
+function shape<K extends SearchKind>(kind: K): Shape<K> {
+  const out: Record<string, z.ZodType> = {};
+  for (const [key, row] of SETTING_ROWS) {
+    const optional = !appliesRow(row, kind) || (row.input === "text" && row.optional === true);
+    out[key] = optional ? row.value.optional() : row.value;
+  }
+  return out as Shape<K>;
+}
+
+const isFloatRange = (p: ParamSpec) => p.kind === "range" && p.type === "float";
+
+/** The number of points of a grid over `space`, or undefined where a float range has no end. */
+export function gridPointCount(space: readonly ParamSpec[]): number | undefined {
+  return space.some(isFloatRange) ? undefined : gridSize([...space]);
+}
+
+/**
+ * Grid search enumerates values: a float range has no list of them. Runs where other fields
+ * failed too, on parameters that have their shape.
+ */
+function gridRules(spec: { params?: unknown }, ctx: z.RefinementCtx): void {
+  const space = spaceSchema.safeParse(spec.params);
+  if (!space.success) return;
+  space.data.forEach((p, i) => {
+    if (p.kind === "range" && isFloatRange(p))
+      ctx.addIssue({
+        code: "custom",
+        path: ["params", i],
+        message: `grid search takes choices or int ranges; "${p.name}" is a float range (${p.min}:${p.max}): list its values, e.g. ${p.name}=${p.min},${p.max}`,
+      });
+  });
+  const size = gridPointCount(space.data);
+  if (size !== undefined && size > MAX_RUNS)
+    ctx.addIssue({
+      code: "custom",
+      path: ["params"],
+      message: `the grid has ${size} points, more than ${MAX_RUNS}`,
+    });
+}
+
+const bayesianSpecSchema = z.object({ kind: z.literal("bayesian"), ...shape("bayesian") });
+const randomSpecSchema = z.object({ kind: z.literal("random"), ...shape("random") });
+const gridSpecSchema = z
+  .object({ kind: z.literal("grid"), ...shape("grid") })
+  .superRefine(gridRules, { when: () => true });
+
 /** Every string in `value` (keys too), with its path, for rules that hold for all text. */
 function* strings(value: unknown, path: PropertyKey[] = []): Generator<[string, PropertyKey[]]> {
   if (typeof value === "string") yield [value, path];
@@ -70,56 +123,52 @@ function* strings(value: unknown, path: PropertyKey[] = []): Generator<[string, 
   }
 }
 
-export const searchSpecSchema = z
-  .object({
-    kind: searchKindSchema,
-    params: spaceSchema,
-    /** argv list; `:name:` placeholders are replaced per trial. Never run through a shell. */
-    command: z.array(z.string()).min(1, "the command after -- is empty"),
-    /** Working directory of each trial (absolute). */
-    cwd: z.string().min(1),
-    numRuns: z.number().int().min(1).max(MAX_RUNS),
-    parallelRuns: z.number().int().min(1).max(1000),
-    metric: metricNameSchema,
-    metricAgg: metricAggSchema,
-    /** Resolved before the search is stored (inferred from the metric name when not given). */
-    goal: goalSchema,
-    machineType: z.string().min(1),
-    env: z.record(z.string(), z.string()).superRefine((env, ctx) => {
-      for (const key of Object.keys(env)) {
-        const problem = envKeyProblem(key);
-        if (problem !== undefined) ctx.addIssue({ code: "custom", path: [key], message: problem });
-      }
-    }),
-    timeoutMinutes: z.number().positive().max(MAX_TIMEOUT_MINUTES).optional(),
-    stopConditions: z.array(stopConditionSchema).max(5, "at most 5 stop conditions"),
-    description: z.string().max(2000).optional(),
-    labels: z.array(z.string().min(1).max(100)).max(50),
-    seed: z.number().int().nonnegative(),
-    kappa: z.number().positive().optional(),
-    acquisition: acquisitionSchema,
-    /** The search ends as failed after this many failed trials. */
-    maxFailures: z.number().int().min(1),
-  })
-  .superRefine((spec, ctx) => {
-    // Every string reaches a process (argv, environment, cwd) or the store.
-    for (const [text, path] of strings(spec)) {
-      const problem = processTextProblem(text);
-      if (problem !== undefined) ctx.addIssue({ code: "custom", path, message: problem });
-    }
-    spec.params.forEach((p, i) => {
-      if (p.name === spec.metric)
-        ctx.addIssue({
-          code: "custom",
-          path: ["params", i, "name"],
-          message: `parameter "${p.name}" has the metric's name: tables and exports would show two "${p.name}" columns`,
-        });
-      else if (TRIAL_COLUMNS.includes(p.name))
-        ctx.addIssue({
-          code: "custom",
-          path: ["params", i, "name"],
-          message: `"${p.name}" names a column every trials table has (${TRIAL_COLUMNS.join(", ")}); call the parameter something else`,
-        });
-    });
+interface Candidate {
+  params?: unknown;
+  command?: unknown;
+  metric?: unknown;
+}
+
+/**
+ * Rules across fields. They run even where some field failed (defineSearch shows every mistake
+ * at once), so each looks only at the fields it needs, and only where those have their shape.
+ */
+function crossFieldRules(spec: Candidate, ctx: z.RefinementCtx): void {
+  // Every string reaches a process (argv, environment, cwd) or the store.
+  for (const [text, path] of strings(spec)) {
+    const problem = processTextProblem(text);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", path, message: problem });
+  }
+  const params = Array.isArray(spec.params)
+    ? (spec.params as { name?: unknown; kind?: unknown }[])
+    : [];
+  params.forEach((p, i) => {
+    if (typeof p?.name !== "string") return;
+    if (p.name === spec.metric)
+      ctx.addIssue({
+        code: "custom",
+        path: ["params", i, "name"],
+        message: `parameter "${p.name}" has the metric's name: tables and exports would show two "${p.name}" columns`,
+      });
+    else if (TRIAL_COLUMNS.includes(p.name))
+      ctx.addIssue({
+        code: "custom",
+        path: ["params", i, "name"],
+        message: `"${p.name}" names a column every trials table has (${TRIAL_COLUMNS.join(", ")}); call the parameter something else`,
+      });
   });
+  const command = spec.command;
+  const named = params.every((p) => typeof p?.name === "string");
+  if (Array.isArray(command) && command.length > 0 && named) {
+    const argv = command.filter((a): a is string => typeof a === "string");
+    // The placeholders only: an empty command is the command's own rule.
+    for (const message of checkCommand(argv, params as never).errors)
+      ctx.addIssue({ code: "custom", path: ["command"], message });
+  }
+}
+
+export const searchSpecSchema = z
+  .discriminatedUnion("kind", [bayesianSpecSchema, gridSpecSchema, randomSpecSchema])
+  .superRefine(crossFieldRules, { when: () => true });
 export type SearchSpec = z.infer<typeof searchSpecSchema>;
+export type BayesianSearchSpec = z.infer<typeof bayesianSpecSchema>;

@@ -10,6 +10,10 @@
  * MIN > 0, int needs integer bounds, no repeated value) lives in ./schema, so the form, the API and
  * the CLI reject the same things with the same words. `describeIssues` turns that schema's zod
  * issues into lines naming the parameter, for callers that validate objects instead of text.
+ *
+ * Two ways in share every reader below the split: a flag's text (`readParamText`, the CLI) and
+ * a parameter given field by field (`readParamFields`, the form's rows). Both answer problems
+ * placed on the field they concern (`name`, `min`, `max`, `values`...), never a message to parse.
  */
 import type { z } from "zod";
 import { UsageError } from "../errors";
@@ -28,6 +32,35 @@ import {
 
 export type ParamFlag = "--param" | "--json-param";
 
+/** The part of a parameter a problem concerns, as the form's row has them. */
+export type ParamField = "name" | "min" | "max" | "scale" | "type" | "values";
+
+export interface ParamProblem {
+  /** Absent where the text did not split into fields (no '=', not JSON...). */
+  field?: ParamField;
+  message: string;
+}
+
+/**
+ * What reading one parameter gave: its spec, or its problems (never both); `name` whenever the
+ * name itself read well, so a placeholder of a parameter with bad bounds is still known.
+ */
+export type ParamReading =
+  | { spec: ParamSpec; name: string; problems: [] }
+  | { spec?: undefined; name?: string; problems: ParamProblem[] };
+
+/** One parameter field by field, as the form holds it: text as typed, scale and type chosen. */
+export interface ParamFields {
+  name: string;
+  kind: "range" | "choice";
+  min: string;
+  max: string;
+  scale: Scale;
+  type: NumberType;
+  /** `a, b, c` (numbers where they read as numbers) or a JSON array. */
+  values: string;
+}
+
 /** One parameter as the CLI flag that defines it: `[flag, text]` on a command line. */
 export interface FormattedParam {
   flag: ParamFlag;
@@ -44,44 +77,65 @@ const TYPES: readonly NumberType[] = ["float", "int"];
  */
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-/** The finite number `text` spells, or undefined. `-0` reads as 0, so it prints as "0". */
-function readNumber(text: string): number | undefined {
+/**
+ * The finite number `text` spells, or undefined: the one reader of numbers a user types (bounds,
+ * choices, and every numeric setting of lib/search/settings.ts). `-0` reads as 0, so it prints as
+ * "0". No trimming: callers trim where spaces do not count.
+ */
+export function readDecimal(text: string): number | undefined {
   if (!DECIMAL.test(text)) return undefined;
   const n = Number(text);
   if (!Number.isFinite(n)) return undefined;
   return n === 0 ? 0 : n;
 }
 
-/** Outcome of reading one flag: the spec, or the problems with it (never both empty). */
-type Reading = { spec: ParamSpec; problems: [] } | { spec?: undefined; problems: string[] };
+type Reading = ParamReading;
 
-const fail = (...problems: string[]): Reading => ({ problems });
+const fail = (...problems: ParamProblem[]): Reading => ({ problems });
+const at = (field: ParamField | undefined, messages: readonly string[]): ParamProblem[] =>
+  messages.map((message) => (field === undefined ? { message } : { field, message }));
 
-/** Splits `NAME=REST` and checks NAME; trims spaces around both. */
-function splitName(text: string): { name: string; rest: string } | { problems: string[] } {
-  const eq = text.indexOf("=");
-  if (eq < 0) return { problems: ["expected NAME=MIN:MAX or NAME=V1,V2,... (no '=' found)"] };
-  const name = text.slice(0, eq).trim();
-  const rest = text.slice(eq + 1).trim();
-  if (name === "") return { problems: ["the parameter name before '=' is empty"] };
+/** Why `name` (trimmed, not empty) cannot name a parameter, or undefined when it can. */
+function nameProblem(name: string): string | undefined {
   if (!PARAM_NAME.test(name)) {
     const why = paramName.safeParse(name).error?.issues[0]?.message ?? "not a valid name";
-    return { problems: [`bad name ${JSON.stringify(name)}: ${why}`] };
+    return `bad name ${JSON.stringify(name)}: ${why}`;
   }
   // Assigning to `__proto__` on a plain object sets its prototype instead of a value, so a
   // parameter by that name would vanish from every Params record.
-  if (name === "__proto__") return { problems: ['the name "__proto__" is reserved'] };
+  if (name === "__proto__") return 'the name "__proto__" is reserved';
+  return undefined;
+}
+
+/** Splits `NAME=REST` and checks NAME; trims spaces around both. */
+function splitName(text: string): { name: string; rest: string } | { problems: ParamProblem[] } {
+  const eq = text.indexOf("=");
+  if (eq < 0)
+    return { problems: [{ message: "expected NAME=MIN:MAX or NAME=V1,V2,... (no '=' found)" }] };
+  const name = text.slice(0, eq).trim();
+  const rest = text.slice(eq + 1).trim();
+  if (name === "")
+    return { problems: [{ field: "name", message: "the parameter name before '=' is empty" }] };
+  const problem = nameProblem(name);
+  if (problem !== undefined) return { problems: [{ field: "name", message: problem }] };
   return { name, rest };
 }
 
-/** Runs a spec object through the shared schema; its messages become the problems. */
+/** Runs a spec object through the shared schema; its issues become problems at their field. */
 function validated(
   spec: unknown,
   schema: typeof rangeSpecSchema | typeof choiceSpecSchema,
 ): Reading {
   const r = schema.safeParse(spec);
-  if (r.success) return { spec: r.data, problems: [] };
-  return fail(...r.error.issues.map((i) => i.message));
+  if (r.success) return { spec: r.data, name: r.data.name, problems: [] };
+  return fail(
+    ...r.error.issues.map((i) => {
+      const field = i.path[0];
+      return typeof field === "string"
+        ? { field: field as ParamField, message: i.message }
+        : { message: i.message };
+    }),
+  );
 }
 
 function badBound(which: "MIN" | "MAX", text: string): string {
@@ -90,13 +144,23 @@ function badBound(which: "MIN" | "MAX", text: string): string {
   return `${which} ${JSON.stringify(text)} ${why}`;
 }
 
+/** The bound `text` spells (a blank is reported by the caller, in its own words). */
+function readBound(
+  which: "min" | "max",
+  text: string,
+  problems: ParamProblem[],
+): number | undefined {
+  const n = readDecimal(text);
+  if (n === undefined)
+    problems.push({ field: which, message: badBound(which === "min" ? "MIN" : "MAX", text) });
+  return n;
+}
+
 function readRange(name: string, rest: string): Reading {
   const [minText = "", maxText = "", ...words] = rest.split(":").map((s) => s.trim());
-  const problems: string[] = [];
-  const min = readNumber(minText);
-  const max = readNumber(maxText);
-  if (min === undefined) problems.push(badBound("MIN", minText));
-  if (max === undefined) problems.push(badBound("MAX", maxText));
+  const problems: ParamProblem[] = [];
+  const min = readBound("min", minText, problems);
+  const max = readBound("max", maxText, problems);
 
   // SCALE and TYPE may come in either order (`log:int` and `int:log` mean one thing), but each
   // at most once: `log:reverse_log` has no single meaning.
@@ -105,17 +169,19 @@ function readRange(name: string, rest: string): Reading {
   for (const raw of words) {
     const word = raw.toLowerCase();
     if (word === "") {
-      problems.push("a ':' with no scale or type after it");
+      problems.push({ message: "a ':' with no scale or type after it" });
     } else if ((SCALES as readonly string[]).includes(word)) {
-      if (scale !== undefined) problems.push(`two scales given (${scale} and ${word})`);
+      if (scale !== undefined)
+        problems.push({ field: "scale", message: `two scales given (${scale} and ${word})` });
       scale = word as Scale;
     } else if ((TYPES as readonly string[]).includes(word)) {
-      if (type !== undefined) problems.push(`two types given (${type} and ${word})`);
+      if (type !== undefined)
+        problems.push({ field: "type", message: `two types given (${type} and ${word})` });
       type = word as NumberType;
     } else {
-      problems.push(
-        `unknown scale or type ${JSON.stringify(raw)} (scales: ${SCALES.join(", ")}; types: ${TYPES.join(", ")})`,
-      );
+      problems.push({
+        message: `unknown scale or type ${JSON.stringify(raw)} (scales: ${SCALES.join(", ")}; types: ${TYPES.join(", ")})`,
+      });
     }
   }
   if (problems.length > 0) return fail(...problems);
@@ -127,20 +193,20 @@ function readRange(name: string, rest: string): Reading {
 
 function readChoices(name: string, rest: string): Reading {
   const parts = rest.split(",").map((s) => s.trim());
-  if (parts.every((p) => p === "")) return fail("the choice list is empty");
+  if (parts.every((p) => p === "")) return fail(...at("values", ["the choice list is empty"]));
   const problems: string[] = [];
   parts.forEach((p, i) => {
     if (p === "") problems.push(`value ${i + 1} of ${parts.length} is empty`);
     // A number too large for a double would silently become the text "1e309".
-    else if (DECIMAL.test(p) && readNumber(p) === undefined)
+    else if (DECIMAL.test(p) && readDecimal(p) === undefined)
       problems.push(
         `value ${i + 1} (${p}) is too large for a number; to pass it as text, use --json-param ${name}='${JSON.stringify([p])}'`,
       );
   });
-  if (problems.length > 0) return fail(...problems);
+  if (problems.length > 0) return fail(...at("values", problems));
   return choiceReading(
     name,
-    parts.map((p) => readNumber(p) ?? p),
+    parts.map((p) => readDecimal(p) ?? p),
   );
 }
 
@@ -152,26 +218,37 @@ function choiceReading(name: string, values: ParamValue[]): Reading {
   const reading = validated({ kind: "choice", name, values }, choiceSpecSchema);
   if (reading.problems.length > 0) return reading;
   const seen = new Map<string, ParamValue>();
-  const problems: string[] = [];
+  const problems: ParamProblem[] = [];
   for (const v of values) {
     const printed = String(v);
     const other = seen.get(printed);
     if (other !== undefined && other !== v)
-      problems.push(
-        `values ${JSON.stringify(other)} and ${JSON.stringify(v)} print the same in the command`,
-      );
+      problems.push({
+        field: "values",
+        message: `values ${JSON.stringify(other)} and ${JSON.stringify(v)} print the same in the command`,
+      });
     seen.set(printed, v);
   }
   return problems.length > 0 ? fail(...problems) : reading;
 }
 
+/** `reading`, with the name it read even where the rest did not. */
+const named = (name: string, reading: Reading): Reading =>
+  reading.spec ? reading : { name, problems: reading.problems };
+
 function readParam(text: string): Reading {
   const head = splitName(text);
   if ("problems" in head) return fail(...head.problems);
   const { name, rest } = head;
-  if (rest === "") return fail("no values after '='");
+  return named(name, readParamRest(name, rest));
+}
+
+function readParamRest(name: string, rest: string): Reading {
+  if (rest === "") return fail(...at("values", ["no values after '='"]));
   if (rest.startsWith("[") && rest.endsWith("]"))
-    return fail(`this looks like a JSON list; write it as --json-param ${name}='${rest}'`);
+    return fail(
+      ...at("values", [`this looks like a JSON list; write it as --json-param ${name}='${rest}'`]),
+    );
   // A comma makes a choice list even when values hold colons (`a:b,c:d`); without one, a colon
   // makes a range. So a lone value with a colon needs --json-param.
   if (rest.includes(",")) return readChoices(name, rest);
@@ -182,16 +259,20 @@ function readParam(text: string): Reading {
 function readJsonParam(text: string): Reading {
   const head = splitName(text);
   if ("problems" in head) return fail(...head.problems);
-  const { name, rest } = head;
+  return named(head.name, readJsonValues(head.name, head.rest));
+}
+
+function readJsonValues(name: string, rest: string): Reading {
+  const refuse = (message: string) => fail(...at("values", [message]));
   let data: unknown;
   try {
     data = JSON.parse(rest);
   } catch (e) {
-    return fail(`not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    return refuse(`not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (!Array.isArray(data))
-    return fail(`expected a JSON array of values, like ${name}='["a,b", "c"]'`);
-  if (data.length === 0) return fail("the JSON array is empty");
+    return refuse(`expected a JSON array of values, like ${name}='["a,b", "c"]'`);
+  if (data.length === 0) return refuse("the JSON array is empty");
   const problems: string[] = [];
   const values: ParamValue[] = [];
   data.forEach((v: unknown, i) => {
@@ -204,12 +285,56 @@ function readJsonParam(text: string): Reading {
         `value ${i + 1} (${JSON.stringify(v)}) is not a number or a string; quote it to pass it as text`,
       );
   });
-  if (problems.length > 0) return fail(...problems);
+  if (problems.length > 0) return fail(...at("values", problems));
   return choiceReading(name, values);
 }
 
-const lines = (flag: ParamFlag, text: string, problems: string[]) =>
-  problems.map((p) => `${flag} ${text}: ${p}`);
+/** One `--param` or `--json-param` text, read without throwing. */
+export function readParamText(flag: ParamFlag, text: string): ParamReading {
+  return flag === "--param" ? readParam(text) : readJsonParam(text);
+}
+
+/**
+ * One parameter given field by field (the form's row). Its kind is chosen, so a choice list is
+ * read as one even without a comma (`a:b` is a value, not a range), and `[...]` is JSON.
+ */
+export function readParamFields(fields: ParamFields): ParamReading {
+  const name = fields.name.trim();
+  const problems: ParamProblem[] = [];
+  const bad = name === "" ? "a parameter needs a name" : nameProblem(name);
+  if (bad !== undefined) problems.push({ field: "name", message: bad });
+  // A stand-in name keeps a bad one from hiding the problems of the values.
+  const asName = bad === undefined ? name : "p";
+  let reading: Reading;
+  if (fields.kind === "choice") {
+    const text = fields.values.trim();
+    if (text === "") reading = fail(...at("values", ["list at least one value, e.g. adam, sgd"]));
+    else reading = text.startsWith("[") ? readJsonValues(asName, text) : readChoices(asName, text);
+  } else {
+    const bounds: ParamProblem[] = [];
+    const bound = (which: "min" | "max", text: string) => {
+      const t = text.trim();
+      if (t !== "") return readBound(which, t, bounds);
+      bounds.push({ field: which, message: `${which} is required` });
+      return undefined;
+    };
+    const min = bound("min", fields.min);
+    const max = bound("max", fields.max);
+    reading =
+      bounds.length > 0
+        ? fail(...bounds)
+        : validated(
+            { kind: "range", name: asName, min, max, scale: fields.scale, type: fields.type },
+            rangeSpecSchema,
+          );
+  }
+  if (bad === undefined) return named(name, reading);
+  // The name was reported once, above; the stand-in's own issues are not the user's.
+  return fail(...problems, ...reading.problems.filter((p) => p.field !== "name"));
+}
+
+const lines = (flag: ParamFlag, text: string, problems: readonly ParamProblem[]) =>
+  problems.map((p) => `${flag} ${text}: ${p.message}`);
 
 function orThrow(flag: ParamFlag, text: string, reading: Reading): ParamSpec {
   if (reading.spec) return reading.spec;
@@ -251,7 +376,12 @@ export function parseSpace(params: readonly string[], jsonParams: readonly strin
     const first = firstBy.get(reading.spec.name);
     if (first !== undefined) {
       errors.push(
-        ...lines(flag, text, [`parameter "${reading.spec.name}" is defined twice (also ${first})`]),
+        ...lines(flag, text, [
+          {
+            field: "name",
+            message: `parameter "${reading.spec.name}" is defined twice (also ${first})`,
+          },
+        ]),
       );
       continue;
     }

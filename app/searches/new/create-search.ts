@@ -1,9 +1,10 @@
 "use server";
 /**
- * The form's one write: validates the submitted values with the same checks the browser ran
- * (`checkSearchForm`, the CLI's schemas), checks what only the server can (the working directory
- * exists, the machine type is known), queues the search for the worker, and opens its page.
- * Refusals come back as messages per field for `useActionState`; nothing is stored then.
+ * The form's one write: validates the submitted values with the same definition the browser ran
+ * (`checkSearchForm`, hence defineSearch, as the CLI), with what only the server can check (the
+ * working directory exists, the machine type is known), queues the search for the worker, and
+ * opens its page. Refusals come back as messages per field for `useActionState`; nothing is
+ * stored then.
  */
 import { randomInt } from "node:crypto";
 import { redirect } from "next/navigation";
@@ -14,7 +15,9 @@ import {
   searchFormSchema,
 } from "../../../lib/console/search-form";
 import { isHyperbayesError } from "../../../lib/errors";
-import { resolveMachineType } from "../../../lib/machines/types";
+import { defaultMachineType, resolveMachineType } from "../../../lib/machines/types";
+import { MAX_SEED } from "../../../lib/search/settings";
+import type { SearchSpec } from "../../../lib/search/spec";
 import { workingDirectoryProblem } from "../../../lib/search/working-directory";
 import { assertActionAllowed, ForbiddenError } from "../../_server/auth";
 import { MAX_BODY_BYTES } from "../../_server/guard";
@@ -52,23 +55,29 @@ export async function createSearch(
     }
     return refuse(errors, raw);
   }
-  const check = checkSearchForm(parsed.data, { randomSeed: () => randomInt(0, 2 ** 31 - 1) });
-  if (!check.spec) return refuse(check.errors, raw, check.warnings);
-
-  const cwdProblem = workingDirectoryProblem(check.spec.cwd);
-  if (cwdProblem !== undefined) return refuse({ cwd: [cwdProblem] }, raw, check.warnings);
+  let spec: SearchSpec;
   try {
+    // A blank machine type is what the CLI takes without -t.
+    const machineType =
+      parsed.data.machineType.trim() === "" ? await defaultMachineType() : undefined;
+    const check = checkSearchForm(parsed.data, {
+      randomSeed: () => randomInt(0, MAX_SEED),
+      workingDirectoryProblem,
+      ...(machineType !== undefined ? { machineType } : {}),
+    });
+    if (!check.spec) return refuse(check.errors, raw, check.warnings);
     await resolveMachineType(check.spec.machineType);
+    spec = check.spec;
   } catch (e) {
     if (isHyperbayesError(e) && e.code === "usage")
-      return refuse({ machineType: [e.message] }, raw, check.warnings);
+      return refuse({ machineType: [e.message] }, raw);
     throw e;
   }
 
   let id: number;
   try {
     const store = await getStore();
-    id = (await store.createSearch(check.spec)).id;
+    id = (await store.createSearch(spec)).id;
   } catch (e) {
     if (isHyperbayesError(e) && e.code === "usage") return refuse({ form: [e.message] }, raw);
     throw e;
