@@ -8,93 +8,49 @@
  *   - `claimNextQueuedSearch` uses FOR UPDATE SKIP LOCKED, so claimers pass over a search another
  *     claimer is taking instead of waiting for it;
  *   - migrations run under an advisory lock, so two processes starting at once apply them once.
- * Metric points take no search lock: they are the hot path and touch only their trial's rows.
  * Lease times come from this process's clock, as with SQLite: machines sharing a database must
  * keep their clocks in sync (NTP) to within a small fraction of the lease ttl.
  */
-import {
-  and,
-  asc,
-  count,
-  desc,
-  eq,
-  gt,
-  inArray,
-  isNull,
-  lte,
-  notInArray,
-  or,
-  type SQL,
-  sql,
-} from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { StorageError, UsageError } from "../lib/errors";
+import type { Goal } from "../lib/metrics/schema";
 import type { SearchSpec } from "../lib/search/spec";
-import { isFinalSearch, type SearchStatus, type TrialStatus } from "../lib/search/status";
-import type {
-  Search,
-  SearchEvent,
-  SearchListEntry,
-  SearchSummary,
-  Trial,
-  TrialCounts,
-} from "../lib/search/types";
+import type { SearchStatus, TrialStatus } from "../lib/search/status";
 import { describePgUrl, storeError, translatingStore } from "./errors";
 import { checkAppliedMigrations, defaultMigrationsFolder, STORE_TABLES } from "./migrations-folder";
+import { driverErrorCode, type EventRow, type SearchRow, type TrialRow } from "./rows";
 import {
-  addCount,
-  checkLease,
-  checkMetricPoints,
-  checkNewTrial,
-  checkSearchId,
-  checkSpec,
-  checkTrialNumber,
-  describeStatusConflict,
-  driverErrorCode,
-  emptyCounts,
-  eventFromRow,
-  idParam,
-  isId,
-  isReadableSearch,
-  MAX_ID,
-  searchEntryFromRow,
-  searchFromRow,
-  storedValue,
-  strongerStop,
-  trialFromRow,
-} from "./rows";
+  bestCandidatesSql,
+  bestColumns,
+  bestOrderSql,
+  claimableSql,
+  claimOrderSql,
+  type LeaseSet,
+  type RuleEvent,
+  type SearchChange,
+  type SearchState,
+  type TrialChange,
+  type TrialState,
+} from "./rules";
 import { events, metricPoints, searches, trials } from "./schema.pg";
 import {
-  type ClaimOptions,
-  type LeaseCondition,
-  type ListEventsOptions,
-  type ListSearchesOptions,
-  type MetricPoint,
-  type MetricPointInput,
-  type MetricPointQuery,
-  type NewEvent,
-  type NewSearchOptions,
-  type NewTrial,
-  SearchNotFoundError,
-  type SearchPatch,
-  StateConflictError,
-  type Store,
-  TrialNotFoundError,
-  TrialNumberTakenError,
-  type TrialPatch,
-  type TrialRef,
-  type TrialWriteCondition,
-  type WriteCondition,
-} from "./store";
+  type Dialect,
+  type NewEventValues,
+  type NewSearchValues,
+  type NewTrialValues,
+  type SearchPick,
+  SharedStore,
+  type StoreClock,
+} from "./shared-store";
+import type { MetricPointInput, MetricPointQuery, Store, TrialRef } from "./store";
 
-export interface PgStoreOptions {
+export interface PgStoreOptions extends StoreClock {
   /** Connections kept by this process. Default 4. */
   maxConnections?: number;
-  /** Clock in ms, for tests of lease expiry. Default `Date.now`. */
-  now?: () => number;
   /** Default: `migrations/pg` beside this file. */
   migrationsFolder?: string;
 }
@@ -105,12 +61,6 @@ const UNIQUE_VIOLATION = "23505";
 const FOREIGN_KEY_VIOLATION = "23503";
 
 type Db = NodePgDatabase<Record<string, never>>;
-type SearchRecord = typeof searches.$inferSelect;
-type TrialRecord = typeof trials.$inferSelect;
-
-const toSearch = (row: SearchRecord): Search => searchFromRow(row);
-const toTrial = (row: TrialRecord): Trial => trialFromRow(row);
-const pointValue = (v: number | null): number => (v === null ? Number.NaN : v);
 
 /** drizzle's bookkeeping of applied migrations (its default schema and table). */
 const MIGRATIONS_TABLE = "drizzle.__drizzle_migrations";
@@ -199,17 +149,21 @@ async function connect(url: string, options: PgStoreOptions): Promise<Store> {
     await pool.end();
     throw e;
   }
-  return new PgStore(pool, drizzle({ client: pool }), options.now ?? Date.now);
+  return new SharedStore(new PgDialect(pool), options);
 }
 
-class PgStore implements Store {
-  readonly dialect = "postgres" as const;
+/**
+ * PostgreSQL's primitives. A read-then-write locks the search row first (FOR UPDATE; a claim
+ * SKIP LOCKED, passing over a search another claimer is taking), then the trial's, so writers of
+ * one search queue up and never deadlock.
+ */
+class PgDialect implements Dialect {
+  readonly name = "postgres" as const;
+  private readonly db: Db;
 
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly db: Db,
-    private readonly now: () => number,
-  ) {}
+  constructor(private readonly pool: pg.Pool) {
+    this.db = drizzle({ client: pool });
+  }
 
   /**
    * A transaction on a connection of its own, always given back. (drizzle's transaction on the
@@ -226,572 +180,252 @@ class PgStore implements Store {
     }
   }
 
-  /** Locks the search row for the rest of the transaction. */
-  private async lockSearch(tx: Db, id: number): Promise<SearchRecord> {
-    const [row] = await tx.select().from(searches).where(eq(searches.id, id)).for("update");
-    if (row === undefined) throw new SearchNotFoundError(id);
-    return row;
-  }
-
-  private async event(
-    tx: Db,
-    searchId: number,
-    kind: string,
-    message: string,
-    time: Date,
-    trialNumber: number | null = null,
-  ): Promise<void> {
-    await tx.insert(events).values({ searchId, trialNumber, time, kind, message });
-  }
-
-  private async recomputeBest(tx: Db, searchId: number, goal: string): Promise<void> {
-    const order = goal === "minimize" ? asc(trials.value) : desc(trials.value);
+  private async findBest(tx: Db, searchId: number, goal: Goal): Promise<void> {
     const [best] = await tx
       .select({ number: trials.number, value: trials.value })
       .from(trials)
-      .where(
-        and(
-          eq(trials.searchId, searchId),
-          eq(trials.status, "complete"),
-          sql`${trials.value} IS NOT NULL`,
-        ),
-      )
-      .orderBy(order, asc(trials.number))
+      .where(bestCandidatesSql(trials, searchId))
+      .orderBy(...bestOrderSql(trials, goal))
       .limit(1);
-    await tx
-      .update(searches)
-      .set({ bestTrialNumber: best?.number ?? null, bestValue: best?.value ?? null })
-      .where(eq(searches.id, searchId));
+    await tx.update(searches).set(bestColumns(best)).where(eq(searches.id, searchId));
   }
 
-  private leaseFree(t: Date): SQL {
-    return or(isNull(searches.leaseOwner), lte(searches.leaseExpiresAt, t))!;
-  }
-
-  private checkLeaseOwner(search: SearchRecord, leaseOwner: string | undefined): void {
-    if (leaseOwner !== undefined && search.leaseOwner !== leaseOwner) {
-      throw new StateConflictError(
-        `search ${search.id} is leased by ${search.leaseOwner ?? "nobody"}, not ${leaseOwner}`,
-      );
-    }
-  }
-
-  async createSearch(spec: SearchSpec, options: NewSearchOptions = {}): Promise<Search> {
-    const checked = checkSpec(spec);
-    const status = options.status ?? "queued";
-    const t = new Date(this.now());
+  async insertSearch(values: NewSearchValues, spec: SearchSpec): Promise<SearchRow> {
     const [row] = await this.db
       .insert(searches)
-      .values({
-        kind: checked.kind,
-        status,
-        goal: checked.goal,
-        spec: checked,
-        description: options.description ?? checked.description ?? null,
-        createdAt: t,
-        startedAt: status === "running" ? t : null,
-        ...(options.lease
-          ? {
-              leaseOwner: options.lease.owner,
-              leaseExpiresAt: new Date(t.getTime() + options.lease.ttlMs),
-              heartbeatAt: t,
-            }
-          : {}),
-      })
+      .values({ ...values, spec })
       .returning();
-    return toSearch(row!);
+    return row!;
   }
 
-  async getSearch(id: number): Promise<Search | undefined> {
-    const [row] = await this.db
-      .select()
-      .from(searches)
-      .where(eq(searches.id, idParam(id)));
-    return row === undefined ? undefined : toSearch(row);
+  async searchRow(id: number): Promise<SearchRow | undefined> {
+    const [row] = await this.db.select().from(searches).where(eq(searches.id, id));
+    return row;
   }
 
-  listSearches(
-    options?: ListSearchesOptions & { withUnreadable?: false },
-  ): Promise<SearchSummary[]>;
-  listSearches(options: ListSearchesOptions & { withUnreadable: true }): Promise<SearchListEntry[]>;
-  async listSearches(
-    options: ListSearchesOptions & { withUnreadable?: boolean } = {},
-  ): Promise<SearchListEntry[]> {
-    const rows = await this.db
+  searchRows(filter: { status?: readonly SearchStatus[]; limit: number; offset: number }) {
+    return this.db
       .select()
       .from(searches)
-      .where(options.status ? inArray(searches.status, [...options.status]) : undefined)
+      .where(filter.status && inArray(searches.status, [...filter.status]))
       .orderBy(desc(searches.id))
-      .limit(options.limit ?? 50)
-      .offset(options.offset ?? 0);
-    if (rows.length === 0) return [];
-    const counted = await this.db
-      .select({ searchId: trials.searchId, status: trials.status, n: count() })
-      .from(trials)
-      .where(
-        inArray(
-          trials.searchId,
-          rows.map((r) => r.id),
-        ),
-      )
-      .groupBy(trials.searchId, trials.status);
-    const byId = new Map<number, SearchSummary>();
-    const listed = rows.map((r): SearchListEntry => {
-      const entry = searchEntryFromRow(r);
-      if ("unreadable" in entry) return entry;
-      const summary = { ...entry, trialCounts: emptyCounts() };
-      byId.set(summary.id, summary);
-      return summary;
-    });
-    for (const c of counted) {
-      const s = byId.get(c.searchId);
-      if (s) addCount(s.trialCounts, c.status, c.n);
-    }
-    return options.withUnreadable ? listed : listed.filter((e) => !("unreadable" in e));
+      .limit(filter.limit)
+      .offset(filter.offset);
   }
 
-  async countSearches(options: { status?: readonly SearchStatus[] } = {}): Promise<number> {
-    const [row] = await this.db
-      .select({ n: count() })
-      .from(searches)
-      .where(options.status ? inArray(searches.status, [...options.status]) : undefined);
+  async countSearches(status?: readonly SearchStatus[]): Promise<number> {
+    const where = status && inArray(searches.status, [...status]);
+    const [row] = await this.db.select({ n: count() }).from(searches).where(where);
     return row?.n ?? 0;
   }
 
-  async updateSearch(
-    id: number,
-    patch: SearchPatch,
-    condition: WriteCondition = {},
-  ): Promise<Search> {
-    checkSearchId(id);
-    const spec = patch.spec === undefined ? undefined : checkSpec(patch.spec);
-    const row = await this.write(async (tx) => {
-      const row = await this.lockSearch(tx, id);
-      const { ifStatus } = condition;
-      if (ifStatus && !ifStatus.includes(row.status as never)) {
-        throw new StateConflictError(describeStatusConflict(`search ${id}`, row.status, ifStatus));
-      }
-      this.checkLeaseOwner(row, condition.leaseOwner);
-      await tx
-        .update(searches)
-        .set({
-          status: patch.status,
-          description: patch.description,
-          startedAt: patch.startedAt,
-          endedAt: patch.endedAt,
-          failureReason: patch.failureReason,
-          stopRequested: patch.stopRequested,
-          ...(spec && { spec, kind: spec.kind, goal: spec.goal }),
-        })
-        .where(eq(searches.id, id));
-      if (spec && spec.goal !== row.goal) await this.recomputeBest(tx, id, spec.goal);
-      const [updated] = await tx.select().from(searches).where(eq(searches.id, id));
-      return updated!;
-    });
-    return toSearch(row);
+  trialCounts(searchIds: readonly number[]) {
+    return this.db
+      .select({ searchId: trials.searchId, status: trials.status, n: count() })
+      .from(trials)
+      .where(inArray(trials.searchId, [...searchIds]))
+      .groupBy(trials.searchId, trials.status);
   }
 
-  async requestStop(id: number, mode: "stop" | "kill"): Promise<Search> {
-    checkSearchId(id);
-    const t = new Date(this.now());
-    const row = await this.write(async (tx) => {
-      const row = await this.lockSearch(tx, id);
-      if (isFinalSearch(row.status as never)) {
-        throw new StateConflictError(`search ${id} has already ended (${row.status})`);
-      }
-      const live = row.leaseOwner !== null && (row.leaseExpiresAt?.getTime() ?? 0) > t.getTime();
-      let set: Partial<SearchRecord>;
-      if (row.status === "queued" && !live) {
-        await this.event(tx, id, "stop", `${mode} requested before the search started`, t);
-        set = { status: mode === "stop" ? "stopped" : "killed", stopRequested: mode, endedAt: t };
-      } else {
-        const stop = strongerStop(row.stopRequested as "none", mode);
-        if (stop !== row.stopRequested) await this.event(tx, id, "stop", `${stop} requested`, t);
-        set = { status: "stopping", stopRequested: stop };
-      }
-      const [updated] = await tx.update(searches).set(set).where(eq(searches.id, id)).returning();
-      return updated!;
-    });
-    return toSearch(row);
-  }
-
-  async acquireLease(searchId: number, owner: string, ttlMs: number): Promise<boolean> {
-    checkLease(owner, ttlMs);
-    if (!isId(searchId)) return false;
-    const t = this.now();
+  changeSearch(pick: SearchPick, decide: (row: SearchRow) => SearchChange | undefined) {
     return this.write(async (tx) => {
-      const [row] = await tx.select().from(searches).where(eq(searches.id, searchId)).for("update");
-      if (row === undefined) return false;
-      const expired = row.leaseExpiresAt === null || row.leaseExpiresAt.getTime() <= t;
-      if (row.leaseOwner !== null && row.leaseOwner !== owner && !expired) return false;
-      await tx
-        .update(searches)
-        .set({ leaseOwner: owner, leaseExpiresAt: new Date(t + ttlMs), heartbeatAt: new Date(t) })
-        .where(eq(searches.id, searchId));
-      if (row.leaseOwner !== owner) {
-        const message =
-          row.leaseOwner === null
-            ? `leased by ${owner}`
-            : `lease taken over by ${owner} from ${row.leaseOwner} (expired)`;
-        await this.event(tx, searchId, "lease", message, new Date(t));
-      }
-      return true;
-    });
-  }
-
-  async renewLease(searchId: number, owner: string, ttlMs: number): Promise<boolean> {
-    checkLease(owner, ttlMs);
-    if (!isId(searchId)) return false;
-    const t = this.now();
-    const renewed = await this.db
-      .update(searches)
-      .set({ leaseExpiresAt: new Date(t + ttlMs), heartbeatAt: new Date(t) })
-      .where(and(eq(searches.id, searchId), eq(searches.leaseOwner, owner)))
-      .returning({ id: searches.id });
-    return renewed.length === 1;
-  }
-
-  async releaseLease(searchId: number, owner: string): Promise<boolean> {
-    if (!isId(searchId)) return false;
-    const t = new Date(this.now());
-    return this.write(async (tx) => {
-      const released = await tx
-        .update(searches)
-        .set({ leaseOwner: null, leaseExpiresAt: null })
-        .where(and(eq(searches.id, searchId), eq(searches.leaseOwner, owner)))
-        .returning({ id: searches.id });
-      if (released.length !== 1) return false;
-      await this.event(tx, searchId, "lease", `lease released by ${owner}`, t);
-      return true;
-    });
-  }
-
-  async claimNextQueuedSearch(
-    owner: string,
-    ttlMs: number,
-    options: ClaimOptions = {},
-  ): Promise<Search | undefined> {
-    checkLease(owner, ttlMs);
-    const skip = options.skip?.length ? notInArray(searches.id, [...options.skip]) : undefined;
-    const t = new Date(this.now());
-    const row = await this.write(async (tx) => {
-      const pick = async (statuses: string[]) => {
-        // A row this version cannot read is passed over, untouched, for a version that can.
-        const unreadable: number[] = [];
-        for (;;) {
-          const [row] = await tx
-            .select()
-            .from(searches)
-            .where(
-              and(
-                inArray(searches.status, statuses),
-                this.leaseFree(t),
-                skip,
-                unreadable.length > 0 ? notInArray(searches.id, unreadable) : undefined,
-              ),
-            )
-            .orderBy(asc(searches.id))
-            .limit(1)
-            .for("update", { skipLocked: true });
-          if (row === undefined || isReadableSearch(row)) return row;
-          unreadable.push(row.id);
-        }
-      };
-      const row = (await pick(["running", "stopping"])) ?? (await pick(["queued"]));
+      const [row] =
+        "id" in pick
+          ? await tx.select().from(searches).where(eq(searches.id, pick.id)).for("update")
+          : await tx
+              .select()
+              .from(searches)
+              .where(claimableSql(searches, pick.claimableAt, pick.skip))
+              .orderBy(...claimOrderSql(searches))
+              .limit(1)
+              .for("update", { skipLocked: true });
       if (row === undefined) return undefined;
-      const message =
-        row.status === "queued"
-          ? `claimed by ${owner}`
-          : row.leaseOwner === null
-            ? `resumed by ${owner}`
-            : `lease taken over by ${owner} from ${row.leaseOwner} (expired)`;
-      await this.event(tx, row.id, "lease", message, t);
-      const [updated] = await tx
+      const change = decide(row);
+      if (change === undefined) return { id: row.id };
+      const { set, spec, events: happened, bestBy } = change;
+      const where = eq(searches.id, row.id);
+      await tx
         .update(searches)
-        .set({
-          leaseOwner: owner,
-          leaseExpiresAt: new Date(t.getTime() + ttlMs),
-          heartbeatAt: t,
-          status: row.status === "queued" ? "running" : row.status,
-          startedAt: row.startedAt ?? t,
-        })
-        .where(eq(searches.id, row.id))
-        .returning();
-      return updated!;
-    });
-    return row === undefined ? undefined : toSearch(row);
-  }
-
-  async createTrial(
-    searchId: number,
-    trial: NewTrial,
-    condition: LeaseCondition = {},
-  ): Promise<Trial> {
-    checkSearchId(searchId);
-    const { params, status } = checkNewTrial(trial);
-    const t = new Date(this.now());
-    const row = await this.write(async (tx) => {
-      const search = await this.lockSearch(tx, searchId);
-      this.checkLeaseOwner(search, condition.leaseOwner);
-      try {
-        const [row] = await tx
-          .insert(trials)
-          .values({
-            searchId,
-            number: trial.number,
-            status,
-            params,
-            createdAt: t,
-            startedAt: trial.startedAt ?? (status === "running" ? t : null),
-            handle: trial.handle ?? null,
-          })
-          .returning();
-        return row!;
-      } catch (e) {
-        if (driverErrorCode(e) === UNIQUE_VIOLATION) {
-          throw new TrialNumberTakenError(searchId, trial.number, { cause: e });
-        }
-        throw e;
+        .set({ ...set, ...(spec && { spec }) })
+        .where(where);
+      if (happened.length > 0) {
+        await tx.insert(events).values(happened.map((e) => ({ searchId: row.id, ...e })));
       }
+      if (bestBy !== undefined) await this.findBest(tx, row.id, bestBy);
+      const [after] = await tx.select().from(searches).where(where);
+      return { id: row.id, after: after! };
     });
-    return toTrial(row);
   }
 
-  async updateTrial(
-    searchId: number,
-    number: number,
-    patch: TrialPatch,
-    condition: TrialWriteCondition = {},
-  ): Promise<Trial> {
-    checkTrialNumber(number);
-    if (!isId(searchId)) {
-      throw new TrialNotFoundError(searchId, number);
-    }
-    const row = await this.write(async (tx) => {
+  async setLeaseIfOwned(
+    id: number,
+    owner: string,
+    set: LeaseSet,
+    event?: RuleEvent,
+  ): Promise<boolean> {
+    const held = and(eq(searches.id, id), eq(searches.leaseOwner, owner));
+    const update = (db: Db) =>
+      db.update(searches).set(set).where(held).returning({ id: searches.id });
+    if (event === undefined) return (await update(this.db)).length === 1;
+    return this.write(async (tx) => {
+      if ((await update(tx)).length !== 1) return false;
+      await tx.insert(events).values({ searchId: id, ...event });
+      return true;
+    });
+  }
+
+  insertTrial(
+    values: NewTrialValues,
+    check: (search: SearchState | undefined) => void,
+  ): Promise<TrialRow> {
+    return this.write(async (tx) => {
+      const [search] = await tx
+        .select()
+        .from(searches)
+        .where(eq(searches.id, values.searchId))
+        .for("update");
+      check(search);
+      const [row] = await tx.insert(trials).values(values).returning();
+      return row!;
+    });
+  }
+
+  changeTrial(
+    ref: TrialRef,
+    decide: (search: SearchState, trial: TrialState) => TrialChange,
+  ): Promise<TrialRow | undefined> {
+    return this.write(async (tx) => {
       // The search row first: concurrent writers of one search's best trial must not interleave.
       const [search] = await tx
         .select()
         .from(searches)
-        .where(eq(searches.id, searchId))
+        .where(eq(searches.id, ref.searchId))
         .for("update");
-      const where = and(eq(trials.searchId, searchId), eq(trials.number, number));
+      const where = and(eq(trials.searchId, ref.searchId), eq(trials.number, ref.number));
       const [current] = await tx.select().from(trials).where(where).for("update");
-      if (search === undefined || current === undefined) {
-        throw new TrialNotFoundError(searchId, number);
-      }
-      this.checkLeaseOwner(search, condition.leaseOwner);
-      const { ifStatus } = condition;
-      if (ifStatus && !ifStatus.includes(current.status as never)) {
-        throw new StateConflictError(
-          describeStatusConflict(`trial ${number} of search ${searchId}`, current.status, ifStatus),
-        );
-      }
+      if (search === undefined || current === undefined) return undefined;
+      const { set, handle, bestBy } = decide(search, current);
       const [updated] = await tx
         .update(trials)
-        .set({
-          status: patch.status,
-          value: storedValue(patch.value),
-          startedAt: patch.startedAt,
-          endedAt: patch.endedAt,
-          exitCode: patch.exitCode,
-          signal: patch.signal,
-          reason: patch.reason,
-          ...(patch.handle !== undefined && { handle: patch.handle ?? null }),
-        })
+        .set({ ...set, ...(handle !== undefined && { handle }) })
         .where(where)
         .returning();
-      // Only complete trials compete for the best.
-      if (current.status === "complete" || updated!.status === "complete") {
-        await this.recomputeBest(tx, searchId, search.goal);
-      }
+      if (bestBy !== undefined) await this.findBest(tx, ref.searchId, bestBy);
       return updated!;
     });
-    return toTrial(row);
   }
 
-  async getTrial(searchId: number, number: number): Promise<Trial | undefined> {
+  async trialRow(ref: TrialRef): Promise<TrialRow | undefined> {
     const [row] = await this.db
       .select()
       .from(trials)
-      .where(and(eq(trials.searchId, idParam(searchId)), eq(trials.number, idParam(number))));
-    return row === undefined ? undefined : toTrial(row);
+      .where(and(eq(trials.searchId, ref.searchId), eq(trials.number, ref.number)));
+    return row;
   }
 
-  async listTrials(
-    searchId: number,
-    options: { status?: readonly TrialStatus[] } = {},
-  ): Promise<Trial[]> {
-    const rows = await this.db
+  trialRows(searchId: number, status?: readonly TrialStatus[]): Promise<TrialRow[]> {
+    return this.db
       .select()
       .from(trials)
-      .where(
-        and(
-          eq(trials.searchId, idParam(searchId)),
-          options.status ? inArray(trials.status, [...options.status]) : undefined,
-        ),
-      )
+      .where(and(eq(trials.searchId, searchId), status && inArray(trials.status, [...status])))
       .orderBy(asc(trials.number));
-    return rows.map(toTrial);
   }
 
-  async countTrials(searchId: number): Promise<TrialCounts> {
-    const counts = emptyCounts();
-    const rows = await this.db
-      .select({ status: trials.status, n: count() })
-      .from(trials)
-      .where(eq(trials.searchId, idParam(searchId)))
-      .groupBy(trials.status);
-    for (const r of rows) addCount(counts, r.status, r.n);
-    return counts;
-  }
-
-  async addMetricPoints(ref: TrialRef, points: readonly MetricPointInput[]): Promise<number> {
-    const unique = checkMetricPoints(points);
-    await this.write(async (tx) => {
+  /** Takes no search lock: points are the hot path and touch only their trial's rows. */
+  upsertPoints(ref: TrialRef, points: readonly MetricPointInput[]): Promise<boolean> {
+    return this.write(async (tx) => {
       const [trial] = await tx
         .select({ id: trials.id })
         .from(trials)
-        .where(
-          and(eq(trials.searchId, idParam(ref.searchId)), eq(trials.number, idParam(ref.number))),
-        );
-      if (trial === undefined) throw new TrialNotFoundError(ref.searchId, ref.number);
+        .where(and(eq(trials.searchId, ref.searchId), eq(trials.number, ref.number)));
+      if (trial === undefined) return false;
       // One statement per batch: five arrays unnested into rows. Building a multi-row VALUES
       // list costs ~1 s per 10k points in query building alone; this takes a small fraction.
       await tx.execute(sql`
         INSERT INTO ${metricPoints} (trial_id, name, step, value, time)
         SELECT ${trial.id}, p.name, p.step, p.value, p.time
         FROM unnest(
-          ${sql.param(unique.map((p) => p.name))}::text[],
-          ${sql.param(unique.map((p) => p.step))}::bigint[],
-          ${sql.param(unique.map((p) => p.value))}::double precision[],
-          ${sql.param(unique.map((p) => p.time.toISOString()))}::timestamptz[]
+          ${sql.param(points.map((p) => p.name))}::text[],
+          ${sql.param(points.map((p) => p.step))}::bigint[],
+          ${sql.param(points.map((p) => p.value))}::double precision[],
+          ${sql.param(points.map((p) => p.time.toISOString()))}::timestamptz[]
         ) AS p(name, step, value, time)
         ON CONFLICT (trial_id, name, step)
         DO UPDATE SET value = excluded.value, time = excluded.time`);
+      return true;
     });
-    return unique.length;
   }
 
-  async listMetricPoints(searchId: number, query: MetricPointQuery = {}): Promise<MetricPoint[]> {
-    const rows = await this.db
-      .select({
-        trialNumber: trials.number,
-        name: metricPoints.name,
-        step: metricPoints.step,
-        value: metricPoints.value,
-        time: metricPoints.time,
-      })
+  pointRows(searchId: number, query: MetricPointQuery) {
+    const { name, step, value, time } = metricPoints;
+    return this.db
+      .select({ trialNumber: trials.number, name, step, value, time })
       .from(metricPoints)
       .innerJoin(trials, eq(trials.id, metricPoints.trialId))
       .where(
         and(
-          eq(trials.searchId, idParam(searchId)),
-          query.trial === undefined ? undefined : eq(trials.number, idParam(query.trial)),
-          query.name === undefined ? undefined : eq(metricPoints.name, query.name),
+          eq(trials.searchId, searchId),
+          query.trial === undefined ? undefined : eq(trials.number, query.trial),
+          query.name === undefined ? undefined : eq(name, query.name),
         ),
       )
-      .orderBy(asc(trials.number), asc(metricPoints.name), asc(metricPoints.step));
-    return rows.map((p) => ({ ...p, value: pointValue(p.value) }));
+      .orderBy(asc(trials.number), asc(name), asc(step));
   }
 
-  async listMetricNames(searchId: number): Promise<string[]> {
+  async metricNames(searchId: number): Promise<string[]> {
     const rows = await this.db
       .selectDistinct({ name: metricPoints.name })
       .from(metricPoints)
       .innerJoin(trials, eq(trials.id, metricPoints.trialId))
-      .where(eq(trials.searchId, idParam(searchId)))
+      .where(eq(trials.searchId, searchId))
       .orderBy(asc(metricPoints.name));
     return rows.map((r) => r.name);
   }
 
-  async *exportMetricPoints(
-    searchId: number,
-    options: { batchSize?: number } = {},
-  ): AsyncIterable<MetricPoint[]> {
-    const batchSize = Math.max(1, options.batchSize ?? 5000);
-    const trialKeys = await this.db
+  trialKeys(searchId: number) {
+    return this.db
       .select({ id: trials.id, number: trials.number })
       .from(trials)
-      .where(eq(trials.searchId, idParam(searchId)))
+      .where(eq(trials.searchId, searchId))
       .orderBy(asc(trials.number));
-    let batch: MetricPoint[] = [];
-    for (const trial of trialKeys) {
-      // Keyset pages over the primary key, as in the SQLite store.
-      let after: { name: string; step: number } | undefined;
-      for (;;) {
-        const page = await this.db
-          .select({
-            name: metricPoints.name,
-            step: metricPoints.step,
-            value: metricPoints.value,
-            time: metricPoints.time,
-          })
-          .from(metricPoints)
-          .where(
-            and(
-              eq(metricPoints.trialId, trial.id),
-              after &&
-                sql`(${metricPoints.name}, ${metricPoints.step}) > (${after.name}, ${after.step})`,
-            ),
-          )
-          .orderBy(asc(metricPoints.name), asc(metricPoints.step))
-          .limit(batchSize - batch.length);
-        for (const p of page) {
-          batch.push({ trialNumber: trial.number, ...p, value: pointValue(p.value) });
-        }
-        const last = page[page.length - 1];
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
-        if (last === undefined) break;
-        after = { name: last.name, step: last.step };
-      }
-    }
-    if (batch.length > 0) yield batch;
   }
 
-  async addEvent(searchId: number, event: NewEvent): Promise<SearchEvent> {
-    checkSearchId(searchId);
-    try {
-      const [row] = await this.db
-        .insert(events)
-        .values({
-          searchId,
-          trialNumber: event.trialNumber ?? null,
-          time: event.time ?? new Date(this.now()),
-          kind: event.kind,
-          message: event.message,
-        })
-        .returning();
-      return eventFromRow(row!);
-    } catch (e) {
-      if (driverErrorCode(e) === FOREIGN_KEY_VIOLATION) throw new SearchNotFoundError(searchId);
-      throw e;
-    }
+  pointsPage(trialId: number, after: { name: string; step: number } | undefined, limit: number) {
+    const { name, step, value, time } = metricPoints;
+    const past = after && sql`(${name}, ${step}) > (${after.name}, ${after.step})`;
+    return this.db
+      .select({ name, step, value, time })
+      .from(metricPoints)
+      .where(and(eq(metricPoints.trialId, trialId), past))
+      .orderBy(asc(name), asc(step))
+      .limit(limit);
   }
 
-  async listEvents(searchId: number, options: ListEventsOptions = {}): Promise<SearchEvent[]> {
-    const rows = await this.db
+  async insertEvent(values: NewEventValues): Promise<EventRow> {
+    const [row] = await this.db.insert(events).values(values).returning();
+    return row!;
+  }
+
+  eventRows(searchId: number, afterId: number | undefined, limit: number): Promise<EventRow[]> {
+    const after = afterId === undefined ? undefined : gt(events.id, afterId);
+    return this.db
       .select()
       .from(events)
-      .where(
-        and(
-          eq(events.searchId, idParam(searchId)),
-          options.afterId === undefined
-            ? undefined
-            : gt(events.id, Math.min(Math.floor(options.afterId), MAX_ID)),
-        ),
-      )
+      .where(and(eq(events.searchId, searchId), after))
       .orderBy(asc(events.id))
-      .limit(options.limit ?? 1000);
-    return rows.map(eventFromRow);
+      .limit(limit);
   }
 
-  private closed = false;
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.pool.end();
+  violation(e: unknown): "unique" | "foreign_key" | undefined {
+    const code = driverErrorCode(e);
+    return code === UNIQUE_VIOLATION
+      ? "unique"
+      : code === FOREIGN_KEY_VIOLATION
+        ? "foreign_key"
+        : undefined;
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
   }
 }

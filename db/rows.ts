@@ -9,23 +9,18 @@
  */
 import { z } from "zod";
 import { HyperbayesError, UsageError } from "../lib/errors";
-import { goalSchema } from "../lib/metrics/schema";
+import { type Goal, goalSchema } from "../lib/metrics/schema";
 import { type SearchSpec, searchKindSchema, searchSpecSchema } from "../lib/search/spec";
-import {
-  type SearchStatus,
-  searchStatusSchema,
-  type TrialStatus,
-  trialStatusSchema,
-} from "../lib/search/status";
+import { type SearchStatus, searchStatusSchema, trialStatusSchema } from "../lib/search/status";
 import type {
   Search,
   SearchEvent,
-  StopRequest,
   Trial,
   TrialCounts,
   UnreadableSearch,
 } from "../lib/search/types";
 import { type Params, paramsSchema } from "../lib/space/schema";
+import { STOP_REQUESTS } from "./enums";
 import {
   type MetricPointInput,
   type NewTrial,
@@ -78,7 +73,7 @@ export interface EventRow {
   message: string;
 }
 
-const stopRequestSchema = z.enum(["none", "stop", "kill"]);
+const stopRequestSchema = z.enum(STOP_REQUESTS);
 
 function internal(message: string, cause?: unknown): HyperbayesError {
   return new HyperbayesError("internal", message, { cause });
@@ -201,6 +196,19 @@ function readTime<T extends Date | null>(
     throw new UnreadableRowError("damaged", row, `${column} is not a time`);
   }
   return t;
+}
+
+/**
+ * The status of a searches row, for a rule that must know what it means; a status this version
+ * does not know is the row's `UnreadableRowError` (`newer`), never a guess.
+ */
+export function searchStatusOf(row: { id: number; status: string }): SearchStatus {
+  return readColumn({ searchId: row.id }, "status", row.status, searchStatusSchema);
+}
+
+/** The goal of a searches row, which ranks its trials; the same refusal for one it does not know. */
+export function goalOf(row: { id: number; goal: string }): Goal {
+  return readColumn({ searchId: row.id }, "goal", row.goal, goalSchema);
 }
 
 export function searchFromRow(row: SearchRow): Search {
@@ -419,17 +427,4 @@ export function addCount(counts: TrialCounts, status: string, n: number): void {
   const s = trialStatusSchema.safeParse(status);
   if (s.success) counts[s.data] += n;
   counts.total += n;
-}
-
-/** `kill` upgrades `stop`; nothing downgrades a request. */
-export function strongerStop(current: StopRequest, requested: "stop" | "kill"): StopRequest {
-  return current === "kill" ? "kill" : requested;
-}
-
-export function describeStatusConflict(
-  what: string,
-  status: SearchStatus | TrialStatus | string,
-  allowed: readonly string[],
-): string {
-  return `${what} is ${status}, expected ${allowed.join(" or ")}`;
 }

@@ -10,6 +10,9 @@
  *             `params` array, which is)
  *   value     double precision, which holds NaN and ±Infinity themselves
  *   ids       identity columns: never reused, like SQLite's AUTOINCREMENT
+ *   status, stop_requested
+ *             enum types whose values come from `enums.ts`; a value added there becomes
+ *             `ALTER TYPE ... ADD VALUE` in the next generated migration
  */
 import {
   bigint,
@@ -17,12 +20,18 @@ import {
   index,
   integer,
   jsonb,
+  pgEnum,
   pgTable,
   primaryKey,
   text,
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import { SEARCH_STATUSES, STOP_REQUESTS, TRIAL_STATUSES } from "./enums";
+
+export const searchStatus = pgEnum("search_status", SEARCH_STATUSES);
+export const trialStatus = pgEnum("trial_status", TRIAL_STATUSES);
+export const stopRequest = pgEnum("stop_request", STOP_REQUESTS);
 
 const instant = (name: string) =>
   timestamp(name, { withTimezone: true, mode: "date", precision: 3 });
@@ -32,7 +41,7 @@ export const searches = pgTable(
   {
     id: integer("id").primaryKey().generatedAlwaysAsIdentity(),
     kind: text("kind").notNull(),
-    status: text("status").notNull(),
+    status: searchStatus("status").notNull(),
     goal: text("goal").notNull(),
     spec: jsonb("spec").notNull(),
     description: text("description"),
@@ -40,7 +49,7 @@ export const searches = pgTable(
     startedAt: instant("started_at"),
     endedAt: instant("ended_at"),
     failureReason: text("failure_reason"),
-    stopRequested: text("stop_requested").notNull().default("none"),
+    stopRequested: stopRequest("stop_requested").notNull().default("none"),
     leaseOwner: text("lease_owner"),
     leaseExpiresAt: instant("lease_expires_at"),
     heartbeatAt: instant("heartbeat_at"),
@@ -58,7 +67,7 @@ export const trials = pgTable(
       .notNull()
       .references(() => searches.id, { onDelete: "cascade" }),
     number: integer("number").notNull(),
-    status: text("status").notNull(),
+    status: trialStatus("status").notNull(),
     params: jsonb("params").notNull(),
     value: doublePrecision("value"),
     createdAt: instant("created_at").notNull(),

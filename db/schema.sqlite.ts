@@ -11,6 +11,9 @@
  *   value     metric values; NULL in metric_points.value stands for NaN (SQLite stores NaN as NULL)
  *   kind, status, goal
  *             copies of fields of the spec or enums, kept as columns so SQL can filter and rank
+ *   status, stop_requested
+ *             text typed by the enums in `enums.ts` (SQLite has no enum type; a value this
+ *             version does not know is flagged when read, see `rows.ts`)
  */
 import {
   index,
@@ -21,6 +24,7 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/sqlite-core";
+import { SEARCH_STATUSES, STOP_REQUESTS, TRIAL_STATUSES } from "./enums";
 
 const instant = (name: string) => integer(name, { mode: "timestamp_ms" });
 
@@ -31,7 +35,7 @@ export const searches = sqliteTable(
     // handed to another search, even after deletes.
     id: integer("id").primaryKey({ autoIncrement: true }),
     kind: text("kind").notNull(),
-    status: text("status").notNull(),
+    status: text("status", { enum: SEARCH_STATUSES }).notNull(),
     goal: text("goal").notNull(),
     spec: text("spec").notNull(),
     description: text("description"),
@@ -39,7 +43,7 @@ export const searches = sqliteTable(
     startedAt: instant("started_at"),
     endedAt: instant("ended_at"),
     failureReason: text("failure_reason"),
-    stopRequested: text("stop_requested").notNull().default("none"),
+    stopRequested: text("stop_requested", { enum: STOP_REQUESTS }).notNull().default("none"),
     leaseOwner: text("lease_owner"),
     leaseExpiresAt: instant("lease_expires_at"),
     heartbeatAt: instant("heartbeat_at"),
@@ -57,7 +61,7 @@ export const trials = sqliteTable(
       .notNull()
       .references(() => searches.id, { onDelete: "cascade" }),
     number: integer("number").notNull(),
-    status: text("status").notNull(),
+    status: text("status", { enum: TRIAL_STATUSES }).notNull(),
     params: text("params").notNull(),
     value: real("value"),
     createdAt: instant("created_at").notNull(),

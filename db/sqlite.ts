@@ -13,85 +13,44 @@
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
-import {
-  and,
-  asc,
-  count,
-  desc,
-  eq,
-  gt,
-  inArray,
-  isNull,
-  lte,
-  notInArray,
-  or,
-  type SQL,
-  sql,
-} from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { type MigrationMeta, readMigrationFiles } from "drizzle-orm/migrator";
 import { StorageError } from "../lib/errors";
+import type { Goal } from "../lib/metrics/schema";
 import type { SearchSpec } from "../lib/search/spec";
-import { isFinalSearch, type SearchStatus, type TrialStatus } from "../lib/search/status";
-import type {
-  Search,
-  SearchEvent,
-  SearchListEntry,
-  SearchSummary,
-  Trial,
-  TrialCounts,
-} from "../lib/search/types";
+import type { SearchStatus, TrialStatus } from "../lib/search/status";
 import { databaseIsFolder, storeError, translatingStore } from "./errors";
 import { checkAppliedMigrations, defaultMigrationsFolder, STORE_TABLES } from "./migrations-folder";
+import { driverErrorCode, type EventRow, readJson, type SearchRow, type TrialRow } from "./rows";
 import {
-  addCount,
-  checkLease,
-  checkMetricPoints,
-  checkNewTrial,
-  checkSearchId,
-  checkSpec,
-  checkTrialNumber,
-  describeStatusConflict,
-  driverErrorCode,
-  emptyCounts,
-  eventFromRow,
-  isReadableSearch,
-  readJson,
-  searchEntryFromRow,
-  searchFromRow,
-  storedValue,
-  strongerStop,
-  trialFromRow,
-} from "./rows";
+  bestCandidatesSql,
+  bestColumns,
+  bestOrderSql,
+  claimableSql,
+  claimOrderSql,
+  type LeaseSet,
+  type RuleEvent,
+  type SearchChange,
+  type SearchState,
+  type TrialChange,
+  type TrialState,
+} from "./rules";
 import { events, metricPoints, searches, trials } from "./schema.sqlite";
 import {
-  type ClaimOptions,
-  type LeaseCondition,
-  type ListEventsOptions,
-  type ListSearchesOptions,
-  type MetricPoint,
-  type MetricPointInput,
-  type MetricPointQuery,
-  type NewEvent,
-  type NewSearchOptions,
-  type NewTrial,
-  SearchNotFoundError,
-  type SearchPatch,
-  StateConflictError,
-  type Store,
-  TrialNotFoundError,
-  TrialNumberTakenError,
-  type TrialPatch,
-  type TrialRef,
-  type TrialWriteCondition,
-  type WriteCondition,
-} from "./store";
+  type Dialect,
+  type NewEventValues,
+  type NewSearchValues,
+  type NewTrialValues,
+  type SearchPick,
+  SharedStore,
+  type StoreClock,
+} from "./shared-store";
+import type { MetricPointInput, MetricPointQuery, Store, TrialRef } from "./store";
 
-export interface SqliteStoreOptions {
+export interface SqliteStoreOptions extends StoreClock {
   /** How long a write waits for another process's lock before failing. Default 5000. */
   busyTimeoutMs?: number;
-  /** Clock in ms, for tests of lease expiry. Default `Date.now`. */
-  now?: () => number;
   /** Default: `migrations/sqlite` beside this file. */
   migrationsFolder?: string;
 }
@@ -208,35 +167,17 @@ function migrate(client: Database.Database, migrations: MigrationMeta[]): void {
     .immediate();
 }
 
-function isUniqueViolation(e: unknown): boolean {
-  const code = driverErrorCode(e);
-  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
-}
+/** NULL stands for NaN in metric_points.value: SQLite turns a bound NaN into NULL anyway. */
+const encodeHandle = (handle: unknown): string | null =>
+  handle === undefined || handle === null ? null : JSON.stringify(handle);
 
-function toSearch(row: SearchRecord): Search {
-  return searchFromRow({ ...row, spec: readJson(row.spec) });
-}
+const decodeSearch = (row: SearchRecord): SearchRow => ({ ...row, spec: readJson(row.spec) });
 
-function toSearchEntry(row: SearchRecord) {
-  return searchEntryFromRow({ ...row, spec: readJson(row.spec) });
-}
-
-function toTrial(row: TrialRecord): Trial {
-  return trialFromRow({
-    ...row,
-    params: readJson(row.params),
-    handle: row.handle === null ? null : readJson(row.handle),
-  });
-}
-
-function encodeHandle(handle: unknown): string | null {
-  return handle === undefined || handle === null ? null : JSON.stringify(handle);
-}
-
-/** NULL stands for NaN in metric_points.value (SQLite turns a bound NaN into NULL anyway). */
-function pointValue(v: number | null): number {
-  return v === null ? Number.NaN : v;
-}
+const decodeTrial = (row: TrialRecord): TrialRow => ({
+  ...row,
+  params: readJson(row.params),
+  handle: row.handle === null ? null : readJson(row.handle),
+});
 
 /**
  * Opens (creating if needed) the database file and brings its schema up to date. A file that is
@@ -264,12 +205,16 @@ export async function openSqliteStore(
     client?.close();
     throw storeError(e, target);
   }
-  const store = new SqliteStore(client, drizzle({ client }), options.now ?? Date.now);
-  return translatingStore(store, target);
+  return translatingStore(new SharedStore(new SqliteDialect(client), options), target);
 }
 
-class SqliteStore implements Store {
-  readonly dialect = "sqlite" as const;
+/**
+ * SQLite's primitives. Every read-then-write runs in `write` (BEGIN IMMEDIATE) and is
+ * synchronous from start to end, so nothing of this process interleaves with it either.
+ */
+class SqliteDialect implements Dialect {
+  readonly name = "sqlite" as const;
+  private readonly db: Db;
 
   /**
    * One prepared statement run per point inside the batch's transaction: with SQLite in-process,
@@ -284,11 +229,9 @@ class SqliteStore implements Store {
   private readonly trialByNumber;
   private readonly bestTrial;
 
-  constructor(
-    private readonly client: Database.Database,
-    private readonly db: Db,
-    private readonly now: () => number,
-  ) {
+  constructor(private readonly client: Database.Database) {
+    const db = drizzle({ client });
+    this.db = db;
     this.searchById = db
       .select()
       .from(searches)
@@ -304,18 +247,12 @@ class SqliteStore implements Store {
         ),
       )
       .prepare();
-    const best = (goal: "minimize" | "maximize") =>
+    const best = (goal: Goal) =>
       db
         .select({ number: trials.number, value: trials.value })
         .from(trials)
-        .where(
-          and(
-            eq(trials.searchId, sql.placeholder("searchId")),
-            eq(trials.status, "complete"),
-            sql`${trials.value} IS NOT NULL`,
-          ),
-        )
-        .orderBy(goal === "minimize" ? asc(trials.value) : desc(trials.value), asc(trials.number))
+        .where(bestCandidatesSql(trials, sql.placeholder("searchId")))
+        .orderBy(...bestOrderSql(trials, goal))
         .limit(1)
         .prepare();
     this.bestTrial = { minimize: best("minimize"), maximize: best("maximize") };
@@ -340,417 +277,152 @@ class SqliteStore implements Store {
     return this.db.transaction((tx) => fn(tx as unknown as Db), { behavior: "immediate" });
   }
 
-  private searchRecord(id: number): SearchRecord {
-    const row = this.searchById.get({ id });
-    if (row === undefined) throw new SearchNotFoundError(id);
-    return row;
+  private findBest(tx: Db, searchId: number, goal: Goal): void {
+    const best = this.bestTrial[goal].get({ searchId });
+    tx.update(searches).set(bestColumns(best)).where(eq(searches.id, searchId)).run();
   }
 
-  private event(
-    tx: Db,
-    searchId: number,
-    kind: string,
-    message: string,
-    time: Date,
-    trialNumber: number | null = null,
-  ): void {
-    tx.insert(events).values({ searchId, trialNumber, time, kind, message }).run();
-  }
-
-  private recomputeBest(tx: Db, searchId: number, goal: string): void {
-    const best = this.bestTrial[goal === "maximize" ? "maximize" : "minimize"].get({ searchId });
-    tx.update(searches)
-      .set({ bestTrialNumber: best?.number ?? null, bestValue: best?.value ?? null })
-      .where(eq(searches.id, searchId))
-      .run();
-  }
-
-  private leaseFree(t: Date): SQL {
-    return or(isNull(searches.leaseOwner), lte(searches.leaseExpiresAt, t))!;
-  }
-
-  async createSearch(spec: SearchSpec, options: NewSearchOptions = {}): Promise<Search> {
-    const checked = checkSpec(spec);
-    const status = options.status ?? "queued";
-    const t = new Date(this.now());
+  insertSearch(values: NewSearchValues, spec: SearchSpec): SearchRow {
     // `.all()`, not `.get()`: outside a transaction an INSERT ... RETURNING commits only when it
     // runs to its end, and `.get()` stops at the first row, so a commit that fails (SQLITE_FULL)
     // would go unreported and the caller would be handed a row that was never stored.
     const [row] = this.db
       .insert(searches)
-      .values({
-        kind: checked.kind,
-        status,
-        goal: checked.goal,
-        spec: JSON.stringify(checked),
-        description: options.description ?? checked.description ?? null,
-        createdAt: t,
-        startedAt: status === "running" ? t : null,
-        ...(options.lease
-          ? {
-              leaseOwner: options.lease.owner,
-              leaseExpiresAt: new Date(t.getTime() + options.lease.ttlMs),
-              heartbeatAt: t,
-            }
-          : {}),
-      })
+      .values({ ...values, spec: JSON.stringify(spec) })
       .returning()
       .all();
-    return toSearch(row!);
+    return decodeSearch(row!);
   }
 
-  async getSearch(id: number): Promise<Search | undefined> {
+  searchRow(id: number): SearchRow | undefined {
     const row = this.searchById.get({ id });
-    return row === undefined ? undefined : toSearch(row);
+    return row && decodeSearch(row);
   }
 
-  listSearches(
-    options?: ListSearchesOptions & { withUnreadable?: false },
-  ): Promise<SearchSummary[]>;
-  listSearches(options: ListSearchesOptions & { withUnreadable: true }): Promise<SearchListEntry[]>;
-  async listSearches(
-    options: ListSearchesOptions & { withUnreadable?: boolean } = {},
-  ): Promise<SearchListEntry[]> {
-    const rows = this.db
+  searchRows(filter: { status?: readonly SearchStatus[]; limit: number; offset: number }) {
+    return this.db
       .select()
       .from(searches)
-      .where(options.status ? inArray(searches.status, [...options.status]) : undefined)
+      .where(filter.status && inArray(searches.status, [...filter.status]))
       .orderBy(desc(searches.id))
-      .limit(options.limit ?? 50)
-      .offset(options.offset ?? 0)
-      .all();
-    if (rows.length === 0) return [];
-    const ids = rows.map((r) => r.id);
-    const counted = this.db
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .all()
+      .map(decodeSearch);
+  }
+
+  countSearches(status?: readonly SearchStatus[]): number {
+    const where = status && inArray(searches.status, [...status]);
+    return this.db.select({ n: count() }).from(searches).where(where).get()?.n ?? 0;
+  }
+
+  trialCounts(searchIds: readonly number[]) {
+    return this.db
       .select({ searchId: trials.searchId, status: trials.status, n: count() })
       .from(trials)
-      .where(inArray(trials.searchId, ids))
+      .where(inArray(trials.searchId, [...searchIds]))
       .groupBy(trials.searchId, trials.status)
       .all();
-    const byId = new Map<number, SearchSummary>();
-    const listed = rows.map((r): SearchListEntry => {
-      const entry = toSearchEntry(r);
-      if ("unreadable" in entry) return entry;
-      const summary = { ...entry, trialCounts: emptyCounts() };
-      byId.set(summary.id, summary);
-      return summary;
-    });
-    for (const c of counted) {
-      const s = byId.get(c.searchId);
-      if (s) addCount(s.trialCounts, c.status, c.n);
-    }
-    return options.withUnreadable ? listed : listed.filter((e) => !("unreadable" in e));
   }
 
-  async countSearches(options: { status?: readonly SearchStatus[] } = {}): Promise<number> {
-    const row = this.db
-      .select({ n: count() })
-      .from(searches)
-      .where(options.status ? inArray(searches.status, [...options.status]) : undefined)
-      .get();
-    return row?.n ?? 0;
-  }
-
-  async updateSearch(
-    id: number,
-    patch: SearchPatch,
-    condition: WriteCondition = {},
-  ): Promise<Search> {
-    checkSearchId(id);
-    const spec = patch.spec === undefined ? undefined : checkSpec(patch.spec);
-    const row = this.write((tx) => {
-      const row = this.searchRecord(id);
-      const { ifStatus, leaseOwner } = condition;
-      if (ifStatus && !ifStatus.includes(row.status as never)) {
-        throw new StateConflictError(describeStatusConflict(`search ${id}`, row.status, ifStatus));
-      }
-      if (leaseOwner !== undefined && row.leaseOwner !== leaseOwner) {
-        throw new StateConflictError(
-          `search ${id} is leased by ${row.leaseOwner ?? "nobody"}, not ${leaseOwner}`,
-        );
-      }
-      const updated = tx
-        .update(searches)
-        .set({
-          status: patch.status,
-          description: patch.description,
-          startedAt: patch.startedAt,
-          endedAt: patch.endedAt,
-          failureReason: patch.failureReason,
-          stopRequested: patch.stopRequested,
-          ...(spec && { spec: JSON.stringify(spec), kind: spec.kind, goal: spec.goal }),
-        })
-        .where(eq(searches.id, id))
-        .returning()
-        .get()!;
-      if (spec && spec.goal !== row.goal) {
-        this.recomputeBest(tx, id, spec.goal);
-        return this.searchRecord(id);
-      }
-      return updated;
-    });
-    return toSearch(row);
-  }
-
-  async requestStop(id: number, mode: "stop" | "kill"): Promise<Search> {
-    checkSearchId(id);
-    const t = new Date(this.now());
-    const row = this.write((tx) => {
-      const row = this.searchRecord(id);
-      if (isFinalSearch(row.status as never)) {
-        throw new StateConflictError(`search ${id} has already ended (${row.status})`);
-      }
-      const live = row.leaseOwner !== null && (row.leaseExpiresAt?.getTime() ?? 0) > t.getTime();
-      if (row.status === "queued" && !live) {
-        this.event(tx, id, "stop", `${mode} requested before the search started`, t);
-        return tx
-          .update(searches)
-          .set({ status: mode === "stop" ? "stopped" : "killed", stopRequested: mode, endedAt: t })
-          .where(eq(searches.id, id))
-          .returning()
-          .get()!;
-      }
-      const stop = strongerStop(row.stopRequested as "none", mode);
-      if (stop !== row.stopRequested) this.event(tx, id, "stop", `${stop} requested`, t);
-      return tx
-        .update(searches)
-        .set({ status: "stopping", stopRequested: stop })
-        .where(eq(searches.id, id))
-        .returning()
-        .get()!;
-    });
-    return toSearch(row);
-  }
-
-  async acquireLease(searchId: number, owner: string, ttlMs: number): Promise<boolean> {
-    checkLease(owner, ttlMs);
-    const t = this.now();
+  changeSearch(pick: SearchPick, decide: (row: SearchRow) => SearchChange | undefined) {
     return this.write((tx) => {
-      const row = this.searchById.get({ id: searchId });
-      if (row === undefined) return false;
-      const expired = row.leaseExpiresAt === null || row.leaseExpiresAt.getTime() <= t;
-      if (row.leaseOwner !== null && row.leaseOwner !== owner && !expired) return false;
-      tx.update(searches)
-        .set({ leaseOwner: owner, leaseExpiresAt: new Date(t + ttlMs), heartbeatAt: new Date(t) })
-        .where(eq(searches.id, searchId))
-        .run();
-      if (row.leaseOwner !== owner) {
-        const message =
-          row.leaseOwner === null
-            ? `leased by ${owner}`
-            : `lease taken over by ${owner} from ${row.leaseOwner} (expired)`;
-        this.event(tx, searchId, "lease", message, new Date(t));
-      }
-      return true;
-    });
-  }
-
-  async renewLease(searchId: number, owner: string, ttlMs: number): Promise<boolean> {
-    checkLease(owner, ttlMs);
-    const t = this.now();
-    const result = this.db
-      .update(searches)
-      .set({ leaseExpiresAt: new Date(t + ttlMs), heartbeatAt: new Date(t) })
-      .where(and(eq(searches.id, searchId), eq(searches.leaseOwner, owner)))
-      .run();
-    return result.changes === 1;
-  }
-
-  async releaseLease(searchId: number, owner: string): Promise<boolean> {
-    const t = new Date(this.now());
-    return this.write((tx) => {
-      const result = tx
-        .update(searches)
-        .set({ leaseOwner: null, leaseExpiresAt: null })
-        .where(and(eq(searches.id, searchId), eq(searches.leaseOwner, owner)))
-        .run();
-      if (result.changes !== 1) return false;
-      this.event(tx, searchId, "lease", `lease released by ${owner}`, t);
-      return true;
-    });
-  }
-
-  async claimNextQueuedSearch(
-    owner: string,
-    ttlMs: number,
-    options: ClaimOptions = {},
-  ): Promise<Search | undefined> {
-    checkLease(owner, ttlMs);
-    const skip = options.skip?.length ? notInArray(searches.id, [...options.skip]) : undefined;
-    const t = new Date(this.now());
-    const row = this.write((tx) => {
-      const pick = (statuses: string[]) => {
-        // A row this version cannot read is passed over, untouched, for a version that can.
-        const unreadable: number[] = [];
-        for (;;) {
-          const row = tx
-            .select()
-            .from(searches)
-            .where(
-              and(
-                inArray(searches.status, statuses),
-                this.leaseFree(t),
-                skip,
-                unreadable.length > 0 ? notInArray(searches.id, unreadable) : undefined,
-              ),
-            )
-            .orderBy(asc(searches.id))
-            .limit(1)
-            .get();
-          if (row === undefined || isReadableSearch({ ...row, spec: readJson(row.spec) }))
-            return row;
-          unreadable.push(row.id);
-        }
-      };
-      const row = pick(["running", "stopping"]) ?? pick(["queued"]);
+      const row =
+        "id" in pick
+          ? this.searchById.get({ id: pick.id })
+          : tx
+              .select()
+              .from(searches)
+              .where(claimableSql(searches, pick.claimableAt, pick.skip))
+              .orderBy(...claimOrderSql(searches))
+              .limit(1)
+              .get();
       if (row === undefined) return undefined;
-      const message =
-        row.status === "queued"
-          ? `claimed by ${owner}`
-          : row.leaseOwner === null
-            ? `resumed by ${owner}`
-            : `lease taken over by ${owner} from ${row.leaseOwner} (expired)`;
-      this.event(tx, row.id, "lease", message, t);
-      return tx
-        .update(searches)
-        .set({
-          leaseOwner: owner,
-          leaseExpiresAt: new Date(t.getTime() + ttlMs),
-          heartbeatAt: t,
-          status: row.status === "queued" ? "running" : row.status,
-          startedAt: row.startedAt ?? t,
-        })
+      const change = decide(decodeSearch(row));
+      if (change === undefined) return { id: row.id };
+      const { set, spec, events: happened, bestBy } = change;
+      tx.update(searches)
+        .set({ ...set, ...(spec && { spec: JSON.stringify(spec) }) })
         .where(eq(searches.id, row.id))
+        .run();
+      for (const e of happened)
+        tx.insert(events)
+          .values({ searchId: row.id, ...e })
+          .run();
+      if (bestBy !== undefined) this.findBest(tx, row.id, bestBy);
+      return { id: row.id, after: decodeSearch(this.searchById.get({ id: row.id })!) };
+    });
+  }
+
+  setLeaseIfOwned(id: number, owner: string, set: LeaseSet, event?: RuleEvent): boolean {
+    const held = and(eq(searches.id, id), eq(searches.leaseOwner, owner));
+    if (event === undefined)
+      return this.db.update(searches).set(set).where(held).run().changes === 1;
+    return this.write((tx) => {
+      if (tx.update(searches).set(set).where(held).run().changes !== 1) return false;
+      tx.insert(events)
+        .values({ searchId: id, ...event })
+        .run();
+      return true;
+    });
+  }
+
+  insertTrial(values: NewTrialValues, check: (search: SearchState | undefined) => void): TrialRow {
+    return this.write((tx) => {
+      check(this.searchById.get({ id: values.searchId }));
+      const row = tx
+        .insert(trials)
+        .values({
+          ...values,
+          params: JSON.stringify(values.params),
+          handle: encodeHandle(values.handle),
+        })
         .returning()
-        .get()!;
+        .get();
+      return decodeTrial(row);
     });
-    return row === undefined ? undefined : toSearch(row);
   }
 
-  private checkLeaseOwner(searchId: number, leaseOwner: string | undefined): SearchRecord {
-    const search = this.searchRecord(searchId);
-    if (leaseOwner !== undefined && search.leaseOwner !== leaseOwner) {
-      throw new StateConflictError(
-        `search ${searchId} is leased by ${search.leaseOwner ?? "nobody"}, not ${leaseOwner}`,
-      );
-    }
-    return search;
-  }
-
-  async createTrial(
-    searchId: number,
-    trial: NewTrial,
-    condition: LeaseCondition = {},
-  ): Promise<Trial> {
-    const { params, status } = checkNewTrial(trial);
-    const t = new Date(this.now());
-    const row = this.write((tx) => {
-      this.checkLeaseOwner(searchId, condition.leaseOwner);
-      try {
-        return tx
-          .insert(trials)
-          .values({
-            searchId,
-            number: trial.number,
-            status,
-            params: JSON.stringify(params),
-            createdAt: t,
-            startedAt: trial.startedAt ?? (status === "running" ? t : null),
-            handle: encodeHandle(trial.handle),
-          })
-          .returning()
-          .get();
-      } catch (e) {
-        if (isUniqueViolation(e))
-          throw new TrialNumberTakenError(searchId, trial.number, { cause: e });
-        throw e;
-      }
-    });
-    return toTrial(row);
-  }
-
-  async updateTrial(
-    searchId: number,
-    number: number,
-    patch: TrialPatch,
-    condition: TrialWriteCondition = {},
-  ): Promise<Trial> {
-    checkTrialNumber(number);
-    const row = this.write((tx) => {
-      const current = this.trialByNumber.get({ searchId, number });
-      if (current === undefined) throw new TrialNotFoundError(searchId, number);
-      const search = this.checkLeaseOwner(searchId, condition.leaseOwner);
-      const { ifStatus } = condition;
-      if (ifStatus && !ifStatus.includes(current.status as never)) {
-        throw new StateConflictError(
-          describeStatusConflict(`trial ${number} of search ${searchId}`, current.status, ifStatus),
-        );
-      }
+  changeTrial(
+    ref: TrialRef,
+    decide: (search: SearchState, trial: TrialState) => TrialChange,
+  ): TrialRow | undefined {
+    return this.write((tx) => {
+      const current = this.trialByNumber.get({ ...ref });
+      if (current === undefined) return undefined;
+      // The trial's foreign key keeps its search there.
+      const { set, handle, bestBy } = decide(this.searchById.get({ id: ref.searchId })!, current);
       const updated = tx
         .update(trials)
-        .set({
-          status: patch.status,
-          value: storedValue(patch.value),
-          startedAt: patch.startedAt,
-          endedAt: patch.endedAt,
-          exitCode: patch.exitCode,
-          signal: patch.signal,
-          reason: patch.reason,
-          ...(patch.handle !== undefined && { handle: encodeHandle(patch.handle) }),
-        })
+        .set({ ...set, ...(handle !== undefined && { handle: encodeHandle(handle) }) })
         .where(eq(trials.id, current.id))
         .returning()
         .get()!;
-      // Only complete trials compete for the best.
-      if (current.status === "complete" || updated.status === "complete") {
-        this.recomputeBest(tx, searchId, search.goal);
-      }
-      return updated;
+      if (bestBy !== undefined) this.findBest(tx, ref.searchId, bestBy);
+      return decodeTrial(updated);
     });
-    return toTrial(row);
   }
 
-  async getTrial(searchId: number, number: number): Promise<Trial | undefined> {
-    const row = this.trialByNumber.get({ searchId, number });
-    return row === undefined ? undefined : toTrial(row);
+  trialRow(ref: TrialRef): TrialRow | undefined {
+    const row = this.trialByNumber.get({ ...ref });
+    return row && decodeTrial(row);
   }
 
-  async listTrials(
-    searchId: number,
-    options: { status?: readonly TrialStatus[] } = {},
-  ): Promise<Trial[]> {
+  trialRows(searchId: number, status?: readonly TrialStatus[]): TrialRow[] {
     return this.db
       .select()
       .from(trials)
-      .where(
-        and(
-          eq(trials.searchId, searchId),
-          options.status ? inArray(trials.status, [...options.status]) : undefined,
-        ),
-      )
+      .where(and(eq(trials.searchId, searchId), status && inArray(trials.status, [...status])))
       .orderBy(asc(trials.number))
       .all()
-      .map(toTrial);
+      .map(decodeTrial);
   }
 
-  async countTrials(searchId: number): Promise<TrialCounts> {
-    const counts = emptyCounts();
-    const rows = this.db
-      .select({ status: trials.status, n: count() })
-      .from(trials)
-      .where(eq(trials.searchId, searchId))
-      .groupBy(trials.status)
-      .all();
-    for (const r of rows) addCount(counts, r.status, r.n);
-    return counts;
-  }
-
-  async addMetricPoints(ref: TrialRef, points: readonly MetricPointInput[]): Promise<number> {
-    const unique = checkMetricPoints(points);
-    this.write(() => {
-      const trial = this.trialByNumber.get({ searchId: ref.searchId, number: ref.number });
-      if (trial === undefined) throw new TrialNotFoundError(ref.searchId, ref.number);
-      for (const p of unique) {
+  upsertPoints(ref: TrialRef, points: readonly MetricPointInput[]): boolean {
+    return this.write(() => {
+      const trial = this.trialByNumber.get({ ...ref });
+      if (trial === undefined) return false;
+      for (const p of points) {
         this.upsertPoint.run({
           trialId: trial.id,
           name: p.name,
@@ -759,11 +431,11 @@ class SqliteStore implements Store {
           time: p.time,
         });
       }
+      return true;
     });
-    return unique.length;
   }
 
-  async listMetricPoints(searchId: number, query: MetricPointQuery = {}): Promise<MetricPoint[]> {
+  pointRows(searchId: number, query: MetricPointQuery) {
     return this.db
       .select({
         trialNumber: trials.number,
@@ -782,11 +454,10 @@ class SqliteStore implements Store {
         ),
       )
       .orderBy(asc(trials.number), asc(metricPoints.name), asc(metricPoints.step))
-      .all()
-      .map((p) => ({ ...p, value: pointValue(p.value) }));
+      .all();
   }
 
-  async listMetricNames(searchId: number): Promise<string[]> {
+  metricNames(searchId: number): string[] {
     return this.db
       .selectDistinct({ name: metricPoints.name })
       .from(metricPoints)
@@ -797,97 +468,60 @@ class SqliteStore implements Store {
       .map((r) => r.name);
   }
 
-  async *exportMetricPoints(
-    searchId: number,
-    options: { batchSize?: number } = {},
-  ): AsyncIterable<MetricPoint[]> {
-    const batchSize = Math.max(1, options.batchSize ?? 5000);
-    const trialKeys = this.db
+  trialKeys(searchId: number) {
+    return this.db
       .select({ id: trials.id, number: trials.number })
       .from(trials)
       .where(eq(trials.searchId, searchId))
       .orderBy(asc(trials.number))
       .all();
-    let batch: MetricPoint[] = [];
-    for (const trial of trialKeys) {
-      // Keyset pages over the primary key: each page is one short statement, so no cursor stays
-      // open on the connection while the consumer awaits.
-      let after: { name: string; step: number } | undefined;
-      for (;;) {
-        const page = this.db
-          .select({
-            name: metricPoints.name,
-            step: metricPoints.step,
-            value: metricPoints.value,
-            time: metricPoints.time,
-          })
-          .from(metricPoints)
-          .where(
-            and(
-              eq(metricPoints.trialId, trial.id),
-              after &&
-                sql`(${metricPoints.name}, ${metricPoints.step}) > (${after.name}, ${after.step})`,
-            ),
-          )
-          .orderBy(asc(metricPoints.name), asc(metricPoints.step))
-          .limit(batchSize - batch.length)
-          .all();
-        for (const p of page) {
-          batch.push({ trialNumber: trial.number, ...p, value: pointValue(p.value) });
-        }
-        const last = page[page.length - 1];
-        if (batch.length >= batchSize) {
-          yield batch;
-          batch = [];
-        }
-        if (last === undefined || page.length === 0) break;
-        after = { name: last.name, step: last.step };
-      }
-    }
-    if (batch.length > 0) yield batch;
   }
 
-  async addEvent(searchId: number, event: NewEvent): Promise<SearchEvent> {
-    checkSearchId(searchId);
-    try {
-      // `.all()`: see createSearch.
-      const [row] = this.db
-        .insert(events)
-        .values({
-          searchId,
-          trialNumber: event.trialNumber ?? null,
-          time: event.time ?? new Date(this.now()),
-          kind: event.kind,
-          message: event.message,
-        })
-        .returning()
-        .all();
-      return eventFromRow(row!);
-    } catch (e) {
-      if (driverErrorCode(e) === "SQLITE_CONSTRAINT_FOREIGNKEY") {
-        throw new SearchNotFoundError(searchId);
-      }
-      throw e;
-    }
+  pointsPage(trialId: number, after: { name: string; step: number } | undefined, limit: number) {
+    const { name, step, value, time } = metricPoints;
+    return this.db
+      .select({ name, step, value, time })
+      .from(metricPoints)
+      .where(
+        and(
+          eq(metricPoints.trialId, trialId),
+          after && sql`(${name}, ${step}) > (${after.name}, ${after.step})`,
+        ),
+      )
+      .orderBy(asc(name), asc(step))
+      .limit(limit)
+      .all();
   }
 
-  async listEvents(searchId: number, options: ListEventsOptions = {}): Promise<SearchEvent[]> {
+  insertEvent(values: NewEventValues): EventRow {
+    // `.all()`: see insertSearch.
+    const [row] = this.db.insert(events).values(values).returning().all();
+    return row!;
+  }
+
+  eventRows(searchId: number, afterId: number | undefined, limit: number): EventRow[] {
     return this.db
       .select()
       .from(events)
       .where(
         and(
           eq(events.searchId, searchId),
-          options.afterId === undefined ? undefined : gt(events.id, options.afterId),
+          afterId === undefined ? undefined : gt(events.id, afterId),
         ),
       )
       .orderBy(asc(events.id))
-      .limit(options.limit ?? 1000)
-      .all()
-      .map(eventFromRow);
+      .limit(limit)
+      .all();
   }
 
-  async close(): Promise<void> {
+  violation(e: unknown): "unique" | "foreign_key" | undefined {
+    const code = driverErrorCode(e);
+    if (code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY")
+      return "unique";
+    return code === "SQLITE_CONSTRAINT_FOREIGNKEY" ? "foreign_key" : undefined;
+  }
+
+  close(): void {
     if (this.client.open) this.client.close();
   }
 }
