@@ -67,7 +67,7 @@ export function SearchHeader({
             <>
               <ConfirmButton
                 label="Stop"
-                question="Let running trials finish and start no more?"
+                question="Stop running trials (SIGTERM: they keep what they reported) and start no more?"
                 confirmLabel="Stop search"
                 disabled={search.stopRequested !== "none"}
                 onConfirm={() => act("stop")}

@@ -1,8 +1,8 @@
 /**
  * The trials table's columns: trial number, status, the aggregated metric, one column per
  * parameter (ids `param_<name>`), duration and start time. Missing values (a metric not known
- * yet, a failed trial) always sort last, whichever the direction; a value that is not a result
- * (what a failed or stopped trial printed) is shown muted.
+ * yet, a failed trial) always sort last, whichever the direction, and so does a value that is
+ * not a result (what a failed or stopped trial printed: shown muted).
  */
 import {
   columnFilteringFeature,
@@ -79,7 +79,10 @@ export function trialColumns(
       filterFn: "equalsString",
       cell: (info) => <StatusBadge of="trial" status={info.getValue()} />,
     }),
-    helper.accessor((row) => row.value ?? undefined, {
+    // Sorted by results only (what may be best), so best-first puts the best trial on top; a
+    // value a trial printed before it failed or was stopped is shown, muted, and sorts with
+    // the trials that have none.
+    helper.accessor((row) => (mayBeBest(row) ? row.value : undefined), {
       id: "value",
       header: metric,
       sortUndefined: "last",
@@ -87,16 +90,14 @@ export function trialColumns(
       meta: { width: WIDTH.value, numeric: true, grow: true },
       cell: (info) => {
         const t = info.row.original;
-        // A value the trial printed before it failed or was stopped is shown, muted: it is not
-        // a result that may be best.
         const partial = t.value !== null && !mayBeBest(t);
         return (
           <span
-            data-value={info.getValue() ?? ""}
+            data-value={t.value ?? ""}
             className={partial ? "muted" : undefined}
             title={partial ? `${t.status}: not a result, never the best` : undefined}
           >
-            {formatMetric(info.getValue())}
+            {formatMetric(t.value)}
           </span>
         );
       },
