@@ -23,7 +23,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { openSqliteStore } from "../db";
-import { Executors, newOwnerId, runSearch, trialDir, type WorkerContext } from "../workers/worker";
+import { trialDir } from "../lib/home";
+import { Executors, newOwnerId, runSearch, type WorkerContext } from "../workers/worker";
 
 const { values } = parseArgs({
   options: {

@@ -10,10 +10,10 @@ import type { ChildProcess } from "node:child_process";
 import { existsSync, type FSWatcher, mkdirSync, readFileSync, watch } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { trialDir } from "../lib/home";
 import { isFinalSearch } from "../lib/search/status";
 import { recordFault, recordTrials } from "../lib/testing/ledger";
 import { makeHome, openTestStore, runCli, startCli } from "../workers/testing/cli";
-import { trialDir } from "../workers/worker";
 
 const TRIALS = 40;
 const PARALLEL = 3;

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sbatchOnPath } from "../lib/executors/slurm";
 import { slurmTrialHandleSchema } from "../lib/executors/types";
+import { trialDir } from "../lib/home";
 import type { SearchExport } from "../lib/search/export";
 import {
   type CliResult,
@@ -23,7 +24,6 @@ import {
   TRIAL,
   trialStdout,
 } from "../workers/testing/cli";
-import { trialDir } from "../workers/worker";
 
 const HAVE_SLURM = sbatchOnPath();
 if (!HAVE_SLURM) {

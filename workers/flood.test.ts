@@ -9,9 +9,9 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LOG_CAP_BYTES } from "../lib/executors/log-cap.mjs";
+import { trialDir } from "../lib/home";
 import { recordFault } from "../lib/testing/ledger";
 import { makeHome, openTestStore, runCli, startCli } from "./testing/cli";
-import { trialDir } from "./worker";
 
 const FLOOD_LINES = 4_000_000; // 37-38 bytes each: 150 MB
 const SHORT_TRIALS = 60;

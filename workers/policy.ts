@@ -6,7 +6,7 @@
  * (lib/search/status.ts): a new status (e.g. `pruned`) is one row there, not a case here.
  */
 import type { Observation } from "../lib/optimizer";
-import { countsAsFailure, TRIAL_STATUS, type TrialStatus } from "../lib/search/status";
+import { countsAsFailure, hasObservedValue, type TrialStatus } from "../lib/search/status";
 import type { StopRequest, Trial } from "../lib/search/types";
 
 /** What the loop sends a running trial: SIGTERM then SIGKILL after a grace, or SIGKILL now. */
@@ -114,11 +114,12 @@ export function searchEnd(p: SearchProgress): SearchEnd | undefined {
 
 /**
  * What the optimizer learns from an ended trial, whether this worker saw it end or an earlier
- * one did: its value when the status table marks the status `observed`, else null (the trial
- * failed to produce a value, and the optimizer treats it as the worst).
+ * one did: its value when the status table marks the status `observed` (lib/search/status.ts
+ * `hasObservedValue`), else null (the trial failed to produce a value, and the optimizer treats
+ * it as the worst).
  */
 export function observedValue(trial: { status: TrialStatus; value: number | null }): number | null {
-  return TRIAL_STATUS[trial.status].observed ? trial.value : null;
+  return hasObservedValue(trial) ? trial.value : null;
 }
 
 /** What the optimizer is told: every ended trial's observed value, in trial-number order. */

@@ -5,10 +5,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll } from "vitest";
 import { openSqliteStore, type Store } from "../../db";
+import { trialDir } from "../../lib/home";
 import { createMetricParser, type MetricPoint } from "../../lib/metrics/stream";
 import type { Trial } from "../../lib/search/types";
 import { OUTPUT_FILES } from "../tail";
-import { trialDir } from "../worker";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const BIN = join(ROOT, "bin/hyperbayes.mjs");
