@@ -91,6 +91,8 @@ export interface FormCheck {
   spec: SearchSpec | undefined;
   errors: FieldMessages;
   warnings: FieldMessages;
+  /** defineSearch's issues, before placing (`errors` holds them by field, in the form's words). */
+  issues: SearchIssue[];
   /** The goal the search will use, and whether it was inferred from the metric's name. */
   goal: { goal: Goal; inferred: boolean } | undefined;
   /** The `hyperbayes` command that queues the same search, quoted for a POSIX shell. */
@@ -204,7 +206,16 @@ export function checkSearchForm(values: SearchFormValues, options: DefineContext
     ? { goal: defined.spec.goal, inferred: defined.goalInferred }
     : defined.goal;
   const command = equivalentCommand(values, split);
-  return { spec, errors, warnings, goal, command: command.line, commandLines: command.lines };
+  const issues = defined.ok ? [] : defined.issues;
+  return {
+    spec,
+    errors,
+    warnings,
+    issues,
+    goal,
+    command: command.line,
+    commandLines: command.lines,
+  };
 }
 
 /** `--param` text for a row that did not read, so the command preview still shows it. */

@@ -333,22 +333,6 @@ export const SETTINGS = {
       maxLength: 20_000,
     },
   },
-  cwd: {
-    ...textSetting(absolutePath),
-    flag: "cwd",
-    arg: "DIR",
-    help: "where each trial starts",
-    otherwise: "the current directory",
-    required: ["bayesian", "grid", "random"],
-    form: {
-      section: "command",
-      label: "Working directory",
-      control: "text",
-      span: 12,
-      mono: true,
-      maxLength: 4096,
-    },
-  },
   metric: {
     ...textSetting(metricNameSchema),
     flag: "metric",
@@ -385,7 +369,7 @@ export const SETTINGS = {
     ...oneOf(goalSchema, { maximize: "maximize", minimize: "minimize" }),
     flag: "goal",
     help: "whether higher or lower is better",
-    otherwise: "inferred from the name (loss, error, mse, ... minimize) and printed",
+    otherwise: "inferred from the metric's name and printed: loss, error, mse... minimize",
     form: {
       section: "objective",
       label: "Goal",
@@ -439,8 +423,8 @@ export const SETTINGS = {
     flag: "machine-type",
     short: "t",
     arg: "NAME",
-    help: "where trials run: cpu, a local GPU model (H100), or a type from hyperbayes.config.json",
-    otherwise: "this machine's first GPU model, else cpu (hyperbayes machines lists them)",
+    help: "where trials run: cpu, a local GPU model (H100), or a type from hyperbayes.config.json; hyperbayes machines lists them",
+    otherwise: "this machine's first GPU model, else cpu",
     form: {
       section: "objective",
       label: "Machine type",
@@ -595,7 +579,7 @@ export const SETTINGS = {
     flag: "kappa",
     arg: "K",
     help: "UCB's exploration weight, fixed",
-    otherwise: "a schedule (docs/decisions/optimizer.md)",
+    otherwise: "a schedule, see docs/decisions/optimizer.md",
     kinds: ["bayesian"],
     form: {
       section: "advanced",
@@ -621,6 +605,22 @@ export const SETTINGS = {
       inputMode: "numeric",
       help: "blank: number of runs",
       maxLength: 40,
+    },
+  },
+  cwd: {
+    ...textSetting(absolutePath),
+    flag: "cwd",
+    arg: "DIR",
+    help: "where each trial starts",
+    otherwise: "the current directory",
+    required: ["bayesian", "grid", "random"],
+    form: {
+      section: "command",
+      label: "Working directory",
+      control: "text",
+      span: 12,
+      mono: true,
+      maxLength: 4096,
     },
   },
 } satisfies Record<string, Setting>;
@@ -680,14 +680,13 @@ export function flagTable(): string {
     if (row.input === "space" || row.input === "argv") continue;
     const flag = `${flagName(row, true)} ${row.arg}`.replaceAll("|", "\\|");
     const notes: string[] = [];
-    const kinds = row.kinds ? `${row.kinds.join(" and ")} only` : undefined;
-    if (kinds) notes.push(kinds);
+    if (row.kinds) notes.push(`${row.kinds.join(" and ")} only`);
+    if (row.required && row.required.length < 3)
+      notes.push(`required in ${row.required.join(" and ")}`);
     if (row.default !== undefined) notes.push(`default \`${row.default}\``);
     else if (typeof row.otherwise === "string") notes.push(`default: ${row.otherwise}`);
     else if (row.otherwise)
       for (const [kind, text] of Object.entries(row.otherwise)) notes.push(`${kind}: ${text}`);
-    if (row.required && row.required.length < 3)
-      notes.push(`required in ${row.required.join(" and ")}`);
     const doc = row.doc ?? row.help;
     lines.push(`| \`${flag}\` | ${doc}${notes.length > 0 ? ` (${notes.join("; ")})` : ""} |`);
   }

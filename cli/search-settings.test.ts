@@ -1,0 +1,101 @@
+/**
+ * The settings table is the one home of a search's settings: every row reaches the CLI's
+ * options and usage, the spec's schema for the kinds it applies to, the form's values and caps,
+ * and README's flag table, with nothing written again by hand. A row added to the table shows up
+ * in all of them, or one of these fails.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { defaultFormValues, searchFormSchema } from "../lib/console/search-form";
+import {
+  appliesTo,
+  defaultText,
+  flagTable,
+  SETTING_ROWS,
+  type SearchKind,
+  searchKindSchema,
+} from "../lib/search/settings";
+import { searchSpecSchema } from "../lib/search/spec";
+import { ROOT } from "../workers/testing/cli";
+import { SEARCH_OPTIONS, searchUsage } from "./_search-flags";
+
+const KINDS = searchKindSchema.options;
+
+/** The spec's object for `kind`: its fields, and which of them may be left out. */
+function specShape(kind: SearchKind) {
+  const variant = searchSpecSchema.options.find((o) => o.shape.kind.value === kind);
+  if (!variant) throw new Error(`no spec object for ${kind}`);
+  return variant.shape as Record<string, { safeParse(v: unknown): { success: boolean } }>;
+}
+
+describe("the settings table", () => {
+  it("gives every setting its CLI flag, and a short one where it has one", () => {
+    for (const [key, row] of SETTING_ROWS) {
+      if (row.input === "argv") continue;
+      expect(SEARCH_OPTIONS[row.flag], key).toBeDefined();
+      if (row.short) expect(SEARCH_OPTIONS[row.flag]?.short, key).toBe(row.short);
+      if (row.input === "space") expect(SEARCH_OPTIONS[row.jsonFlag], key).toBeDefined();
+    }
+    // Flags and short flags are each one setting's.
+    const flags = Object.keys(SEARCH_OPTIONS);
+    const shorts = Object.values(SEARCH_OPTIONS).flatMap((o) => (o.short ? [o.short] : []));
+    expect(new Set(flags).size).toBe(flags.length);
+    expect(new Set(shorts).size).toBe(shorts.length);
+  });
+
+  it("puts each setting in the usage of the kinds it applies to, with its default", () => {
+    for (const kind of KINDS) {
+      const usage = searchUsage(kind);
+      for (const [key, row] of SETTING_ROWS) {
+        if (row.input === "argv" || row.input === "space") continue;
+        const line = usage.split("\n").find((l) => l.includes(`--${row.flag} `));
+        if (!appliesTo(row, kind)) {
+          expect(line, `${kind} ${key}`).toBeUndefined();
+          continue;
+        }
+        expect(line, `${kind} ${key}`).toBeDefined();
+        const fallback = defaultText(row, kind);
+        if (fallback !== undefined) expect(line, `${kind} ${key}`).toContain(fallback);
+      }
+    }
+  });
+
+  it("gives the spec of each kind one field per setting, optional where it does not apply", () => {
+    for (const kind of KINDS) {
+      const shape = specShape(kind);
+      for (const [key, row] of SETTING_ROWS) {
+        expect(shape[key], `${kind} ${key}`).toBeDefined();
+        // A setting that does not apply may be left out; one that always has a value may not.
+        const optional = !appliesTo(row, kind) || (row.input === "text" && row.optional === true);
+        expect(shape[key]?.safeParse(undefined).success, `${kind} ${key}`).toBe(optional);
+      }
+      expect(Object.keys(shape).sort()).toEqual(
+        ["kind", ...SETTING_ROWS.map(([key]) => key)].sort(),
+      );
+    }
+  });
+
+  it("gives the form a value and a cap for every setting", () => {
+    const values = defaultFormValues("/tmp") as Record<string, unknown>;
+    for (const [key, row] of SETTING_ROWS) {
+      expect(values[key], key).toBeDefined();
+      const cap = row.form?.maxLength ?? 0;
+      expect(cap, key).toBeGreaterThan(0);
+      if (typeof values[key] !== "string") continue;
+      const over = { ...values, [key]: "x".repeat(cap + 1) };
+      expect(searchFormSchema.safeParse(over).success, key).toBe(false);
+    }
+    expect(searchFormSchema.safeParse(values).success).toBe(true);
+    // The form starts where the table says: a setting's default, else its suggestion.
+    for (const [key, row] of SETTING_ROWS)
+      if (row.input === "text" && row.default !== undefined && row.form?.initial === undefined)
+        expect(values[key], key).toBe(row.default);
+  });
+
+  it("is README's flag table, word for word", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    // On a mismatch: paste flagTable()'s output into README.md.
+    expect(readme).toContain(flagTable());
+  });
+});
