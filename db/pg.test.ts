@@ -40,11 +40,11 @@ if ("skipped" in server) {
     await admin.end();
   }
 
-  runStoreContract("postgres", async () => {
+  runStoreContract("postgres", async (clock) => {
     const home = mkdtempSync(join(tmpdir(), "hyperbayes-db-"));
     const opened: { close(): Promise<void> }[] = [];
     const open = async () => {
-      const s = await openPgStore(shared.url);
+      const s = await openPgStore(shared.url, clock);
       opened.push(s);
       return s;
     };

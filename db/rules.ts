@@ -104,15 +104,8 @@ export interface SearchChange {
   bestBy?: Goal;
 }
 
-export interface TrialSet {
-  status?: TrialStatus;
-  value?: number | null;
-  startedAt?: Date | null;
-  endedAt?: Date | null;
-  exitCode?: number | null;
-  signal?: string | null;
-  reason?: string | null;
-}
+/** The trials columns a patch writes (the handle apart: each dialect stores it its own way). */
+export type TrialSet = Omit<TrialPatch, "handle">;
 
 export interface TrialChange {
   set: TrialSet;

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { DATABASE_FILE, defaultHome, openStore } from "./index";
@@ -20,12 +21,12 @@ afterEach(() => {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-runStoreContract("sqlite", async () => {
+runStoreContract("sqlite", async (clock) => {
   const home = mkdtempSync(join(tmpdir(), "hyperbayes-db-"));
   const file = join(home, DATABASE_FILE);
   return {
-    store: await openSqliteStore(file),
-    openAnother: () => openSqliteStore(file),
+    store: await openSqliteStore(file, clock),
+    openAnother: () => openSqliteStore(file, clock),
     childEnv: { HYPERBAYES_HOME: home, HYPERBAYES_DATABASE_URL: "" },
     sql: async (statement) => {
       const raw = new Database(file);
@@ -96,7 +97,9 @@ describe("sqlite store setup", () => {
     const file = join(tempHome(), "x.db");
     const store = await openSqliteStore(file);
     const s = await store.createSearch(makeSpec());
-    // Another process takes the write lock, says so, and keeps it for 400 ms.
+    // Another process takes the write lock and says so; told to go, it keeps the lock a moment
+    // longer (we are waiting on it by then), commits, and says when. Nothing here depends on how
+    // long that moment is: our write must end after the holder's commit, however late that was.
     const holder = spawn(
       process.execPath,
       [
@@ -106,15 +109,28 @@ describe("sqlite store setup", () => {
          const db = new Database(process.argv[1]);
          db.exec("BEGIN IMMEDIATE");
          process.stdout.write("locked\\n");
-         setTimeout(() => { db.exec("COMMIT"); db.close(); }, 400);`,
+         process.stdin.once("data", () => setTimeout(() => {
+           db.exec("COMMIT");
+           process.stdout.write("released " + Date.now() + "\\n");
+           db.close();
+         }, 300));`,
         file,
       ],
-      { cwd: process.cwd(), stdio: ["ignore", "pipe", "inherit"] },
+      { cwd: process.cwd(), stdio: ["pipe", "pipe", "inherit"] },
     );
-    await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()));
-    const started = performance.now();
+    const lines = createInterface({ input: holder.stdout });
+    const said = (prefix: string) =>
+      new Promise<string>((resolve) =>
+        lines.on("line", (l) => {
+          if (l.startsWith(prefix)) resolve(l);
+        }),
+      );
+    const released = said("released ");
+    await said("locked");
+    await new Promise<void>((resolve) => holder.stdin.end("go\n", () => resolve()));
     await store.addEvent(s.id, { kind: "x", message: "written after the lock" });
-    expect(performance.now() - started).toBeGreaterThan(200);
+    const wroteAt = Date.now();
+    expect(wroteAt).toBeGreaterThanOrEqual(Number((await released).split(" ")[1]));
     expect((await store.listEvents(s.id)).map((e) => e.message)).toEqual([
       "written after the lock",
     ]);

@@ -5,14 +5,21 @@
  *
  * A fixture gives a fresh, empty database, a way to open a second connection to it (another
  * "process" in this one), and the environment under which `openStore()` in a real child process
- * opens the same database.
+ * opens the same database. Its stores read the contract's clock, which stands still until a test
+ * moves it: a lease expires because the test says time has passed, never because a loaded
+ * machine was slow between two calls (child processes keep the real clock; the contract's starts
+ * at the real time, and their leases are long).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../lib/errors";
+import type { Goal } from "../lib/metrics/schema";
 import { Rng } from "../lib/optimizer/rng";
 import type { SearchSpec } from "../lib/search/spec";
+import { bestTrial, searchStatusSchema, trialStatusSchema } from "../lib/search/status";
 import type { Search } from "../lib/search/types";
 import { recordFault } from "../lib/testing/ledger";
+import { pickClaim, type SearchState } from "./rules";
+import type { StoreClock } from "./shared-store";
 import {
   type MetricPointInput,
   SearchNotFoundError,
@@ -105,8 +112,6 @@ function withoutCounts(s: Search & { trialCounts?: unknown }): Search {
   return search;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 const point = (name: string, step: number, value: number): MetricPointInput => ({
   name,
   step,
@@ -114,14 +119,23 @@ const point = (name: string, step: number, value: number): MetricPointInput => (
   time: new Date(1_700_000_000_000 + step),
 });
 
-export function runStoreContract(name: string, makeStore: () => Promise<StoreFixture>): void {
+export function runStoreContract(
+  name: string,
+  makeStore: (clock: Required<StoreClock>) => Promise<StoreFixture>,
+): void {
   describe(`store contract: ${name}`, () => {
     let fx: StoreFixture;
     let store: Store;
     const extra: Store[] = [];
+    /** The stores' time, in ms; `advance` is the only way it moves. */
+    let now = 0;
+    const advance = (ms: number) => {
+      now += ms;
+    };
 
     beforeEach(async () => {
-      fx = await makeStore();
+      now = Date.now();
+      fx = await makeStore({ now: () => now });
       store = fx.store;
     });
     afterEach(async () => {
@@ -155,14 +169,15 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
     describe("searches", () => {
       it("stores a spec and returns it unchanged, with a small integer id", async () => {
         const spec = makeSpec();
-        const before = Date.now();
+        advance(1234);
         const s = await store.createSearch(spec);
         expect(Number.isSafeInteger(s.id) && s.id > 0).toBe(true);
         expect(s.status).toBe("queued");
         expect(s.kind).toBe("bayesian");
         expect(s.goal).toBe("maximize");
         expect(s.createdAt).toBeInstanceOf(Date);
-        expect(s.createdAt.getTime()).toBeGreaterThanOrEqual(before - 5);
+        // The store's time is its clock's.
+        expect(s.createdAt.getTime()).toBe(now);
         expect(s.startedAt).toBeNull();
         expect(s.lease).toBeNull();
         expect(s.best).toBeNull();
@@ -452,7 +467,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         const first = (await store.getSearch(s.id))?.lease;
         expect(await store.renewLease(s.id, "w2", 60_000)).toBe(false);
         expect(await store.releaseLease(s.id, "w2")).toBe(false);
-        await sleep(5);
+        advance(5);
         expect(await store.renewLease(s.id, "w1", 60_000)).toBe(true);
         const renewed = (await store.getSearch(s.id))?.lease;
         expect(renewed?.expiresAt.getTime()).toBeGreaterThan(
@@ -469,7 +484,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         const s = await store.createSearch(makeSpec());
         expect(await store.acquireLease(s.id, "w1", 60)).toBe(true);
         expect(await store.acquireLease(s.id, "w2", 60_000)).toBe(false);
-        await sleep(120);
+        advance(120);
         expect(await store.acquireLease(s.id, "w2", 60_000)).toBe(true);
         expect(await store.renewLease(s.id, "w1", 60_000)).toBe(false);
         expect((await store.getSearch(s.id))?.lease?.owner).toBe("w2");
@@ -478,6 +493,35 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
           "leased by w1",
           "lease taken over by w2 from w1 (expired)",
         ]);
+      });
+
+      it("holds a lease until the millisecond it expires, then hands it to whoever asks", async () => {
+        // Both ways a lease changes hands: acquiring one search, claiming the other.
+        const s = await store.createSearch(makeSpec());
+        const r = await store.createSearch(makeSpec());
+        expect(await store.acquireLease(s.id, "w1", 1_000)).toBe(true);
+        expect(await store.acquireLease(r.id, "w1", 1_000)).toBe(true);
+        advance(999);
+        expect(await store.acquireLease(s.id, "w2", 60_000)).toBe(false);
+        expect(await store.claimNextQueuedSearch("w2", 60_000)).toBeUndefined();
+        advance(1);
+        expect(await store.acquireLease(s.id, "w2", 60_000)).toBe(true);
+        const claimed = await store.claimNextQueuedSearch("w2", 60_000, { skip: [s.id] });
+        expect(claimed?.id).toBe(r.id);
+        expect(claimed?.lease).toEqual({
+          owner: "w2",
+          expiresAt: new Date(now + 60_000),
+          heartbeatAt: new Date(now),
+        });
+        expect(claimed?.startedAt?.getTime()).toBe(now);
+        expect(await store.acquireLease(r.id, "w1", 1_000)).toBe(false);
+        for (const id of [s.id, r.id]) {
+          const lease = (await store.listEvents(id)).filter((e) => e.kind === "lease");
+          expect(lease.map((e) => [e.message, e.time.getTime()])).toEqual([
+            ["leased by w1", now - 1_000],
+            ["lease taken over by w2 from w1 (expired)", now],
+          ]);
+        }
       });
 
       it("does not lease a search that does not exist", async () => {
@@ -506,7 +550,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         expect(await store.acquireLease(old.id, "dead", 50)).toBe(true);
         // Still leased: the queued search is next.
         expect((await store.claimNextQueuedSearch("w1", 60_000))?.id).toBe(queued.id);
-        await sleep(100);
+        advance(100);
         const resumed = await store.claimNextQueuedSearch("w2", 60_000);
         expect(resumed?.id).toBe(old.id);
         expect(resumed?.status).toBe("running");
@@ -643,6 +687,18 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
         await expect(store.requestStop(s.id, "kill")).rejects.toThrow(/already ended \(stopped\)/);
         const k = await store.createSearch(makeSpec());
         expect((await store.requestStop(k.id, "kill")).status).toBe("killed");
+      });
+
+      it("ends a queued search at once only while no one holds its lease", async () => {
+        const lease = { owner: "cli", ttlMs: 1_000 };
+        const held = await store.createSearch(makeSpec(), { lease });
+        const lapsing = await store.createSearch(makeSpec(), { lease });
+        // Its creator is about to run it: it is asked, like a running search's worker.
+        expect((await store.requestStop(held.id, "stop")).status).toBe("stopping");
+        advance(1_000);
+        const killed = await store.requestStop(lapsing.id, "kill");
+        expect(killed.status).toBe("killed");
+        expect(killed.endedAt?.getTime()).toBe(now);
       });
 
       it("asks the worker of a running search, and kill upgrades stop", async () => {
@@ -810,6 +866,95 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreFix
           );
         }
         expect((await store.listTrials(s.id)).map((t) => t.params.lr)).toHaveLength(3);
+      });
+    });
+
+    describe("the rules' SQL forms, held against their plain forms", () => {
+      /** The searches rows as stored, for `pickClaim` (times come back as numbers or Dates). */
+      async function storedStates(): Promise<SearchState[]> {
+        const rows = await fx.sql(
+          "SELECT id, status, goal, stop_requested, lease_owner, lease_expires_at, started_at FROM searches",
+        );
+        const time = (v: unknown) => (v === null ? null : new Date(v as number | Date));
+        return rows.map((r) => ({
+          id: Number(r.id),
+          status: String(r.status),
+          goal: String(r.goal),
+          stopRequested: String(r.stop_requested),
+          leaseOwner: r.lease_owner === null ? null : String(r.lease_owner),
+          leaseExpiresAt: time(r.lease_expires_at),
+          startedAt: time(r.started_at),
+        }));
+      }
+
+      it("claims the search pickClaim picks, over random statuses, leases, skips and unreadable rows", async () => {
+        const seed = Date.now();
+        const rng = new Rng(seed);
+        const statuses = searchStatusSchema.options;
+        const unreadable = new Set<number>();
+        for (let i = 0; i < 16; i++) {
+          const s = await store.createSearch(makeSpec());
+          // The first two are surely claimable, one to start and one to resume.
+          const status =
+            i < 2 ? (["queued", "running"] as const)[i]! : statuses[rng.int(statuses.length)]!;
+          if (status !== "queued") await store.updateSearch(s.id, { status });
+          if (rng.uniform() < 0.5)
+            await store.acquireLease(s.id, `w${rng.int(3)}`, 1 + rng.int(2_000));
+          if (rng.uniform() < 0.5) await store.releaseLease(s.id, "w0");
+          if (i >= 2 && rng.uniform() < 0.15) {
+            await fx.sql(
+              `UPDATE searches SET ${BAD_SEARCH_ROWS[0]!.set(s.spec)} WHERE id = ${s.id}`,
+            );
+            unreadable.add(s.id);
+          }
+          advance(rng.int(300));
+        }
+        recordFault("random claims past unreadable searches rows");
+        let claims = 0;
+        for (let round = 0; round < 24; round++) {
+          advance(rng.int(700));
+          const all = await storedStates();
+          const skip = all.filter(() => rng.uniform() < 0.2).map((r) => r.id);
+          const expected = pickClaim(all, now, skip, (r) => !unreadable.has(r.id));
+          const claimed = await store.claimNextQueuedSearch(`c${round}`, 1 + rng.int(1_500), {
+            skip,
+          });
+          const context = `seed ${seed}, round ${round}, skip [${skip.join(", ")}]`;
+          expect(claimed?.id, context).toBe(expected?.id);
+          if (claimed) claims++;
+        }
+        expect(claims, `seed ${seed}`).toBeGreaterThanOrEqual(2);
+      });
+
+      it("keeps as best the trial bestTrial names, over random writes and goals", async () => {
+        const seed = Date.now();
+        const rng = new Rng(seed);
+        const s = await store.createSearch(makeSpec(), { status: "running" });
+        const statuses = trialStatusSchema.options;
+        // Two values, so ties are common; null and NaN are "no value".
+        const values = [1, 2, null, Number.NaN];
+        let goal: Goal = "maximize";
+        let created = 0;
+        for (let step = 0; step < 80; step++) {
+          if (created < 12 && (created === 0 || rng.uniform() < 0.2)) {
+            created++;
+            await store.createTrial(s.id, { number: created, params: { lr: 0.1 } });
+          }
+          if (rng.uniform() < 0.08) {
+            goal = goal === "maximize" ? "minimize" : "maximize";
+            await store.updateSearch(s.id, { spec: makeSpec({ goal }) });
+          } else {
+            await store.updateTrial(s.id, 1 + rng.int(created), {
+              // Half the writes complete a trial, the rest draw any status.
+              status: rng.uniform() < 0.5 ? "complete" : statuses[rng.int(statuses.length)]!,
+              ...(rng.uniform() < 0.7 && { value: values[rng.int(values.length)]! }),
+            });
+          }
+          const best = bestTrial(await store.listTrials(s.id), goal);
+          expect((await store.getSearch(s.id))?.best, `seed ${seed}, step ${step}`).toEqual(
+            best === undefined ? null : { trialNumber: best.number, value: best.value },
+          );
+        }
       });
     });
 
