@@ -66,14 +66,52 @@ describe("the settings table", () => {
       const shape = specShape(kind);
       for (const [key, row] of SETTING_ROWS) {
         expect(shape[key], `${kind} ${key}`).toBeDefined();
-        // A setting that does not apply may be left out; one that always has a value may not.
-        const optional = !appliesTo(row, kind) || (row.input === "text" && row.optional === true);
+        // A setting that does not apply may be left out, and one with a default (it fills in);
+        // one whose value is always derived may not.
+        const optional =
+          !appliesTo(row, kind) ||
+          (row.input === "text" && (row.optional === true || row.default !== undefined));
         expect(shape[key]?.safeParse(undefined).success, `${kind} ${key}`).toBe(optional);
       }
       expect(Object.keys(shape).sort()).toEqual(
         ["kind", ...SETTING_ROWS.map(([key]) => key)].sort(),
       );
     }
+  });
+
+  it("reads a stored spec that lacks a setting with a default (one added later) with that default", () => {
+    const spec = {
+      kind: "bayesian",
+      params: [{ kind: "range", name: "x", min: 0, max: 1, scale: "linear", type: "float" }],
+      command: ["run", ":x:"],
+      cwd: "/tmp",
+      numRuns: 3,
+      parallelRuns: 2,
+      metric: "loss",
+      metricAgg: "max",
+      goal: "minimize",
+      machineType: "cpu",
+      env: {},
+      stopConditions: [],
+      labels: [],
+      seed: 1,
+      acquisition: "ei",
+      maxFailures: 3,
+    };
+    expect(searchSpecSchema.safeParse(spec).success).toBe(true);
+    let defaults = 0;
+    for (const [key, row] of SETTING_ROWS) {
+      if (row.input !== "text" || row.default === undefined || !appliesTo(row, "bayesian"))
+        continue;
+      const { [key]: _, ...without } = spec as Record<string, unknown>;
+      const read = searchSpecSchema.safeParse(without);
+      const value = row.read(row.default);
+      expect(read.success && value.ok, key).toBe(true);
+      if (read.success && value.ok)
+        expect((read.data as Record<string, unknown>)[key], key).toEqual(value.value);
+      defaults++;
+    }
+    expect(defaults).toBeGreaterThanOrEqual(3);
   });
 
   it("gives the form a value and a cap for every setting", () => {

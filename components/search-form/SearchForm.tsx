@@ -19,6 +19,7 @@ import {
 } from "../../lib/console/search-form";
 import {
   appliesTo,
+  defaultText,
   type FormField,
   SETTING_ROWS,
   type Setting,
@@ -189,7 +190,7 @@ export function SearchForm({
             help={
               machineProblem ?? (
                 <>
-                  more in <code>hyperbayes.config.json</code>
+                  default: {defaultText(row)}; more in <code>hyperbayes.config.json</code>
                 </>
               )
             }

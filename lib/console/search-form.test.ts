@@ -363,3 +363,24 @@ describe("checkSearchForm: values that would break a search later", () => {
     },
   );
 });
+
+describe("checkSearchForm: the equivalent command", () => {
+  it("writes a value that starts with a dash after = so the CLI reads it as the value", () => {
+    recordBadInput("search form: a value that starts with a dash");
+    const check = checkSearchForm(form({ description: "-n 5 is not a flag", labels: "-x, y" }));
+    expect(check.errors).toEqual({});
+    expect(check.command).toContain("'--description=-n 5 is not a flag'");
+    expect(cliSpec(check.command)).toEqual(check.spec);
+    expect(check.spec?.labels).toEqual(["-x", "y"]);
+  });
+
+  it("leaves out what does not apply to the kind, and what holds its default", () => {
+    const check = checkSearchForm(
+      form({ kind: "random", kappa: "2", acquisition: "ei", parallelRuns: "1", metricAgg: "last" }),
+    );
+    expect(check.errors).toEqual({});
+    expect(check.command).not.toMatch(/--kappa|--acquisition|--parallel-runs|--metric-agg/);
+    expect(check.spec?.kappa).toBeUndefined();
+    expect(cliSpec(check.command)).toEqual(check.spec);
+  });
+});

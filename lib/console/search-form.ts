@@ -238,7 +238,9 @@ function equivalentCommand(
   split: SplitResult,
 ): { line: string; lines: string } {
   const groups: string[][] = [["hyperbayes", values.kind]];
-  const push = (...words: string[]) => groups.push(words);
+  // parseArgs takes `--seed -1` for two flags: a value that starts with a dash goes after `=`.
+  const push = (flag: string, value: string) =>
+    groups.push(value.startsWith("-") ? [`${flag}=${value}`] : [flag, value]);
   for (const [key, row] of SETTING_ROWS) {
     if (!appliesTo(row, values.kind)) continue;
     const flag = `--${row.flag}`;
@@ -267,7 +269,7 @@ function equivalentCommand(
         if (item.trim() !== "") push(flag, row.keepSpaces ? item : item.trim());
     }
   }
-  push("--detach");
+  groups.push(["--detach"]);
   const quoted = groups.map((g) => joinShellWords(g));
   const tail = split.ok
     ? split.argv.length > 0

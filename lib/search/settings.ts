@@ -430,7 +430,6 @@ export const SETTINGS = {
       label: "Machine type",
       control: "machine",
       span: 3,
-      help: "more in hyperbayes.config.json",
       maxLength: 100,
     },
   },

@@ -46,7 +46,9 @@ export const TRIAL_COLUMNS: readonly string[] = [
 type ValueOf<R> = R extends { value: infer S extends z.ZodType }
   ? R extends { optional: true }
     ? z.ZodOptional<S>
-    : S
+    : R extends { default: string }
+      ? z.ZodDefault<S>
+      : S
   : never;
 type Applies<R, K extends SearchKind> = R extends { kinds: readonly (infer A)[] }
   ? K extends A
@@ -63,12 +65,19 @@ function appliesRow(row: Setting, kind: SearchKind): boolean {
   return row.kinds === undefined || row.kinds.includes(kind);
 }
 
-/** The spec's fields for `kind`, from the table. */
+/**
+ * The spec's fields for `kind`, from the table. A setting with a default text takes that default
+ * where a stored spec lacks it, so searches stored before the setting existed still read.
+ */
 function shape<K extends SearchKind>(kind: K): Shape<K> {
   const out: Record<string, z.ZodType> = {};
   for (const [key, row] of SETTING_ROWS) {
     const optional = !appliesRow(row, kind) || (row.input === "text" && row.optional === true);
-    out[key] = optional ? row.value.optional() : row.value;
+    const fallback =
+      row.input === "text" && row.default !== undefined ? row.read(row.default) : undefined;
+    if (optional) out[key] = row.value.optional();
+    else if (fallback?.ok) out[key] = (row.value as z.ZodType).default(fallback.value as never);
+    else out[key] = row.value;
   }
   return out as Shape<K>;
 }
