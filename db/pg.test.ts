@@ -5,6 +5,7 @@ import { readMigrationFiles } from "drizzle-orm/migrator";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { StorageError } from "../lib/errors";
+import { searchStatusSchema, trialStatusSchema } from "../lib/search/status";
 import { recordFault } from "../lib/testing/ledger";
 import { openStore } from "./index";
 import { defaultMigrationsFolder } from "./migrations-folder";
@@ -12,6 +13,7 @@ import { openPgStore } from "./pg";
 import { runStoreContract } from "./store.contract";
 import { raceChildren } from "./testing/children";
 import { makeSpec } from "./testing/fixtures";
+import { earlierMigrations } from "./testing/old-schema";
 import { startPgServer } from "./testing/pg-server";
 
 const server = await startPgServer();
@@ -180,6 +182,73 @@ if ("skipped" in server) {
         rmSync(home, { recursive: true, force: true });
       }
     });
+
+    it("migrates a database the previous version made (text statuses) to enum types, rows intact", async () => {
+      const db = await server.createDatabase();
+      const folder = earlierMigrations("pg", 1);
+      try {
+        const columnTypes = async () => {
+          const c = new pg.Client({ connectionString: db.url });
+          await c.connect();
+          const { rows } = await c.query(
+            `SELECT table_name || '.' || column_name AS col, udt_name FROM information_schema.columns
+              WHERE table_schema = current_schema() AND column_name IN ('status', 'stop_requested')
+              ORDER BY 1`,
+          );
+          await c.end();
+          return Object.fromEntries(rows.map((r) => [r.col, r.udt_name]));
+        };
+        // The previous version's schema and record of migrations, with searches in every state
+        // its rules could leave them in.
+        const old = await openPgStore(db.url, { migrationsFolder: folder });
+        const ids: number[] = [];
+        for (const status of searchStatusSchema.options) {
+          const s = await old.createSearch(makeSpec({ goal: "minimize" }));
+          if (status !== "queued") await old.updateSearch(s.id, { status });
+          ids.push(s.id);
+        }
+        const running = ids[1]!;
+        await old.acquireLease(running, "w1", 60_000);
+        await old.requestStop(running, "kill");
+        for (const [number, status] of trialStatusSchema.options.entries()) {
+          await old.createTrial(running, { number: number + 1, params: { lr: 0.1 } });
+          await old.updateTrial(running, number + 1, { status, value: 10 - number });
+        }
+        const before = await Promise.all(ids.map((id) => old.getSearch(id)));
+        const trialsBefore = await old.listTrials(running);
+        await old.close();
+        expect(await columnTypes()).toEqual({
+          "searches.status": "text",
+          "searches.stop_requested": "text",
+          "trials.status": "text",
+        });
+
+        const store = await openPgStore(db.url);
+        try {
+          expect(await columnTypes()).toEqual({
+            "searches.status": "search_status",
+            "searches.stop_requested": "stop_request",
+            "trials.status": "trial_status",
+          });
+          expect(await Promise.all(ids.map((id) => store.getSearch(id)))).toEqual(before);
+          expect(await store.listTrials(running)).toEqual(trialsBefore);
+          expect((await store.getSearch(running))?.best).toEqual({ trialNumber: 3, value: 8 });
+          // And it goes on: the killed search's worker ends it; claims resume the unleased
+          // stopping search, then start the old queued one, then a new one.
+          await store.updateSearch(running, { status: "killed" }, { leaseOwner: "w1" });
+          const fresh = await store.createSearch(makeSpec());
+          for (const id of [ids[2], ids[0], fresh.id]) {
+            expect((await store.claimNextQueuedSearch("w2", 60_000))?.id).toBe(id);
+          }
+          expect(await store.claimNextQueuedSearch("w2", 60_000)).toBeUndefined();
+        } finally {
+          await store.close();
+        }
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+        await db.drop();
+      }
+    }, 60_000);
 
     it("lets several processes open a fresh database at once", async () => {
       const db = await server.createDatabase();
