@@ -1,8 +1,9 @@
 /**
  * The store: the one interface through which the worker, the CLI and the console read and write
- * searches, trials, metric points and events. Implementations (SQLite in `sqlite.ts`, PostgreSQL in
- * `pg.ts`) are the only code that issues SQL; nothing here mentions drizzle, so callers see plain
- * domain objects and every method is async (PostgreSQL is).
+ * searches, trials, metric points and events. One implementation, `shared-store.ts`, holds every
+ * rule (`rules.ts`) and check once, over each database's primitives (SQLite in `sqlite.ts`,
+ * PostgreSQL in `pg.ts`, the only code that issues SQL); nothing here mentions drizzle, so callers
+ * see plain domain objects and every method is async (PostgreSQL is).
  *
  * Guarantees every implementation keeps (checked by `store.contract.ts`):
  *   - a trial number is created at most once per search (`TrialNumberTakenError` otherwise),
