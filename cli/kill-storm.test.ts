@@ -7,7 +7,7 @@
  * the data directory. Every trial must have started exactly once, and no more than -r at once.
  */
 import type { ChildProcess } from "node:child_process";
-import { existsSync, type FSWatcher, mkdirSync, readFileSync, watch } from "node:fs";
+import { existsSync, type FSWatcher, mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { trialDir } from "../lib/home";
@@ -76,8 +76,14 @@ describe("a storm of SIGKILLs and resumes", () => {
     const random = rng(seed);
     const home = makeHome();
     const log = `${home}-starts.log`;
+    // Trial n may end only once the storm has made about n/TRIALS of its kills, so the search
+    // cannot finish before the storm does, however fast the machine (the count is the test's).
+    const killCount = `${home}-kills`;
+    writeFileSync(killCount, "0");
     const script =
-      `echo "s $HYPERBAYES_TRIAL $$ $(date +%s%N)" >> '${log}'; sleep "$1"; ` +
+      `need=$(( HYPERBAYES_TRIAL * ${KILLS} / ${TRIALS} - 1 )); ` +
+      `echo "s $HYPERBAYES_TRIAL $$ $(date +%s%N)" >> '${log}'; ` +
+      `while [ "$(cat '${killCount}')" -lt "$need" ]; do sleep 0.02; done; sleep "$1"; ` +
       `echo "e $HYPERBAYES_TRIAL $$ $(date +%s%N)" >> '${log}'; echo "loss=$1"`;
     const created = await runCli(home, [
       "random",
@@ -123,6 +129,7 @@ describe("a storm of SIGKILLs and resumes", () => {
         killed = true;
         child.kill("SIGKILL");
         kills.push(how);
+        writeFileSync(killCount, String(kills.length));
       };
       if (random() < 0.35) {
         const ms = Math.floor(random() * 2_500);
