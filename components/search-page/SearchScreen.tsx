@@ -45,6 +45,8 @@ export function SearchScreen({
   const [search, setSearch] = useState(initialSearch);
   const [trials, setTrials] = useState(() => unpackTrials(initialTrials));
   const [stale, setStale] = useState(false);
+  // The trials the insight views (parallel coordinates' brushes) leave in view; null: all.
+  const [visible, setVisible] = useState<ReadonlySet<number> | null>(null);
   const trialsRef = useRef(trials);
   trialsRef.current = trials;
 
@@ -94,6 +96,8 @@ export function SearchScreen({
             goal={search.goal}
             bestTrial={bestTrial}
             now={now}
+            visible={visible}
+            onShowAll={() => setVisible(null)}
           />
         ) : (
           <div className="placeholder" style={{ height: 560 }} />

@@ -38,9 +38,18 @@ export function TrialsTable({
   goal,
   bestTrial,
   now,
+  visible = null,
+  onShowAll,
 }: {
   searchId: number;
   trials: TrialRow[];
+  /**
+   * Only these trial numbers are shown (a brush on the parallel coordinates, say); null: all.
+   * Applied before the table's own filters, and counted in "N of M trials".
+   */
+  visible?: ReadonlySet<number> | null;
+  /** Drops `visible` (the "show all" beside the count); absent: no such button. */
+  onShowAll?: () => void;
   space: ParamSpec[];
   metric: string;
   goal: Goal;
@@ -60,10 +69,14 @@ export function TrialsTable({
     [space, metric, now, withJobs],
   );
 
+  const shown = useMemo(
+    () => (visible === null ? trials : trials.filter((t) => visible.has(t.n))),
+    [trials, visible],
+  );
   const table = useTable({
     features,
     columns,
-    data: trials,
+    data: shown,
     getRowId: (row) => String(row.n),
     state: { sorting, columnFilters, globalFilter },
     onSortingChange: setSorting,
@@ -135,6 +148,16 @@ export function TrialsTable({
             ? `${trials.length} trial${trials.length === 1 ? "" : "s"}`
             : `${rows.length} of ${trials.length} trials`}
         </span>
+        {visible !== null && onShowAll ? (
+          <button
+            type="button"
+            className="linkish"
+            onClick={onShowAll}
+            data-testid="trials-show-all"
+          >
+            show all
+          </button>
+        ) : null}
       </div>
       <div className="vt-scroll" ref={scrollRef}>
         <table
