@@ -49,6 +49,9 @@ export const searches = sqliteTable(
     heartbeatAt: instant("heartbeat_at"),
     bestTrialNumber: integer("best_trial_number"),
     bestValue: real("best_value"),
+    notes: text("notes"),
+    // The search's change sequence: the last number a trial write took (see rules.ts, change).
+    trialSeq: integer("trial_seq").notNull().default(0),
   },
   (t) => [index("searches_status_id").on(t.status, t.id)],
 );
@@ -71,12 +74,17 @@ export const trials = sqliteTable(
     signal: text("signal"),
     reason: text("reason"),
     handle: text("handle"),
+    notes: text("notes"),
+    // The number of the search's change sequence this trial's last write took (0: before it).
+    seq: integer("seq").notNull().default(0),
   },
   (t) => [
     // The guarantee that a trial number is never run twice, even by two workers at once.
     uniqueIndex("trials_search_number").on(t.searchId, t.number),
     // Serves per-status counts and the best-trial lookup (ORDER BY value LIMIT 1).
     index("trials_search_status_value").on(t.searchId, t.status, t.value),
+    // Serves the console's poll: the trials written after a cursor, without reading the rest.
+    index("trials_search_seq").on(t.searchId, t.seq),
   ],
 );
 
