@@ -33,7 +33,8 @@ export class PythonWorker {
   private stderrTail = "";
   private exited: string | undefined;
 
-  constructor(python: string) {
+  /** `script`: another bench's Python half (bench/early-stop/curves.py), same protocol. */
+  constructor(python: string, script = SCRIPT, extraEnv: Record<string, string> = {}) {
     // One thread per process: the bench runs beside others on a shared machine, and BLAS or
     // torch threads would only fight over the same cores.
     const env = {
@@ -42,8 +43,9 @@ export class PythonWorker {
       OPENBLAS_NUM_THREADS: "1",
       MKL_NUM_THREADS: "1",
       PYTHONWARNINGS: "ignore",
+      ...extraEnv,
     };
-    this.child = spawn(python, [SCRIPT], { env, stdio: ["pipe", "pipe", "pipe"] });
+    this.child = spawn(python, [script], { env, stdio: ["pipe", "pipe", "pipe"] });
     createInterface({ input: this.child.stdout }).on("line", (line) => {
       this.waiting.shift()?.(line);
     });

@@ -4,7 +4,9 @@
  * 1. Observations are encoded to the unit cube (snapped, so ints and choices sit on their valid
  *    values) and their values oriented so that lower is better, then warped (transform.ts).
  *    Failed trials are imputed at the worst warped value: a configuration that crashed is bad,
- *    and the model should steer away from its neighbourhood rather than ignore it.
+ *    and the model should steer away from its neighbourhood rather than ignore it. Pruned trials
+ *    (early stopping) enter at their last value, no better than the worst complete trial
+ *    (`BayesOptions.pruned`): the search stays away from a region it stopped.
  * 2. Until the initial design is complete, points come from design.ts: a seeded Sobol sequence
  *    addressed by the number of points already issued (one coherent low-discrepancy set across
  *    asks and in-flight trials), with every choice's values stratified.
@@ -47,6 +49,15 @@ export interface BayesOptions {
   constantMean: boolean;
   /** How failed trials enter the model: imputed at the worst value, or left out. */
   failed: "worst" | "ignore";
+  /**
+   * How pruned trials (early stopping) enter the model, from their last value v at step s
+   * (warped with the other values): "last" = v; "floor" = v, but no better than the worst
+   * complete trial; "worst" = the worst value told (as a failure); "step" = v moved towards the
+   * worst by the fraction of steps it missed (1 - s / the most steps a told trial reached);
+   * "ignore" = left out of the model (still never proposed again). A pruned trial is never the
+   * incumbent while a complete one exists. docs/decisions/early-stopping.md has the measurements.
+   */
+  pruned: "last" | "floor" | "worst" | "step" | "ignore";
   /** Initial design size for d parameters and `parallel` = points asked + in flight. */
   initialDesign: (d: number, parallel: number) => number;
   /** Default UCB κ after t real observations of d parameters (a request's `kappa` wins). */
@@ -111,6 +122,7 @@ export const DEFAULT_OPTIONS: BayesOptions = {
   warp: "yeo-johnson",
   constantMean: true,
   failed: "worst",
+  pruned: "floor",
   initialDesign: defaultInitialDesign,
   kappa: defaultKappa,
   batchKappaScale: 0.75,
@@ -138,8 +150,13 @@ export interface Encoded {
   X: Float64Array;
   y: Float64Array;
   n: number;
-  /** Indices (into X) ordered best first, real observations only. */
+  /**
+   * Indices (into X) ordered best first, real observations only: complete trials first, then
+   * pruned ones (a pruned trial's early value is no final result).
+   */
   ranking: number[];
+  /** How many of `ranking`'s first entries are complete trials. */
+  complete: number;
   /** Fraction of the successful values equal to another one (tiedFraction). */
   ties: number;
 }
@@ -240,8 +257,7 @@ export function suggestBayesian(
 
   const continuous = continuousMask(codec);
   const discrete = codec.layout.some((b) => b.spec.kind === "choice" || b.spec.type === "int");
-  let best = Number.POSITIVE_INFINITY;
-  for (const i of data.ranking) best = Math.min(best, data.y[i]!);
+  const best = incumbent(data);
   const spec: AcquisitionSpec = {
     kind: req.acquisition ?? "ucb",
     kappa:
@@ -310,9 +326,16 @@ function newPenalizer(gp: GpPosterior, data: Encoded, codec: SpaceCodec): Penali
   for (let i = 0; i < data.n; i++) at(data.X.slice(i * D, (i + 1) * D));
   const qr = new QuasiRandom(D, new Rng(0x11b));
   for (let k = 0; k < 256; k++) at(codec.snap(qr.point(k)));
-  let best = Number.POSITIVE_INFINITY;
-  for (const i of data.ranking) best = Math.min(best, data.y[i]!);
+  const best = incumbent(data);
   return { centres: [], mu: [], sigma: [], lipschitz: Math.max(lipschitz, 1e-7), best, w: gp.w };
+}
+
+/** The best modelled value: of the complete trials, or of the pruned ones while none completed. */
+function incumbent(data: Encoded): number {
+  let best = Number.POSITIVE_INFINITY;
+  const upTo = data.complete > 0 ? data.complete : data.ranking.length;
+  for (let k = 0; k < upTo; k++) best = Math.min(best, data.y[data.ranking[k]!]!);
+  return best;
 }
 
 function addCentre(gp: GpPosterior, pen: Penalizer, u: Float64Array): void {
@@ -382,32 +405,73 @@ export function encodeObservations(
   const sign = req.goal === "maximize" ? -1 : 1;
   const okX: Float64Array[] = [];
   const okY: number[] = [];
+  /** Per successful observation: the step a pruned trial stopped at (0 = unknown), or -1. */
+  const prunedAt: number[] = [];
   const failedX: Float64Array[] = [];
+  let maxStep = 0;
   for (const o of req.observations) {
     const u = codec.snap(codec.encode(o.params));
     if (o.value === null || !Number.isFinite(o.value)) failedX.push(u);
+    else if (o.pruned && options.pruned === "ignore") continue;
     else {
       okX.push(u);
       okY.push(sign * o.value);
+      const step = o.step !== undefined && o.step > 0 ? o.step : 0;
+      prunedAt.push(o.pruned ? step : -1);
+      maxStep = Math.max(maxStep, step);
     }
   }
   const warped = warpOutputs(okY, options.warp);
+  let worst = Number.NEGATIVE_INFINITY;
+  let worstComplete = Number.NEGATIVE_INFINITY;
+  warped.forEach((w, i) => {
+    worst = Math.max(worst, w);
+    if (prunedAt[i] === -1) worstComplete = Math.max(worstComplete, w);
+  });
+  const floor = Number.isFinite(worstComplete) ? worstComplete : Number.NEGATIVE_INFINITY;
+  const modelled = (i: number): number => {
+    const w = warped[i]!;
+    const step = prunedAt[i]!;
+    if (step === -1) return w;
+    switch (options.pruned) {
+      case "last":
+      case "ignore":
+        return w;
+      case "floor":
+        return Math.max(w, floor);
+      case "worst":
+        return worst;
+      case "step": {
+        const missed = step > 0 && maxStep > 0 ? 1 - step / maxStep : 1;
+        return w + (worst - w) * missed;
+      }
+    }
+  };
   const useFailed = options.failed === "worst" && okY.length > 0 ? failedX : [];
   const n = okX.length + useFailed.length;
   const X = new Float64Array(n * D);
   const y = new Float64Array(n);
-  let worst = Number.NEGATIVE_INFINITY;
   okX.forEach((u, i) => {
     X.set(u, i * D);
-    y[i] = warped[i]!;
-    worst = Math.max(worst, warped[i]!);
+    y[i] = modelled(i);
   });
   useFailed.forEach((u, j) => {
     X.set(u, (okX.length + j) * D);
     y[okX.length + j] = worst;
   });
-  const ranking = okX.map((_, i) => i).sort((a, b) => y[a]! - y[b]! || a - b);
-  return { X, y, n, ranking, ties: tiedFraction(okY) };
+  const isPruned = (i: number) => (prunedAt[i]! === -1 ? 0 : 1);
+  const ranking = okX
+    .map((_, i) => i)
+    .sort((a, b) => isPruned(a) - isPruned(b) || y[a]! - y[b]! || a - b);
+  const complete = prunedAt.filter((p) => p === -1).length;
+  return {
+    X,
+    y,
+    n,
+    ranking,
+    complete,
+    ties: tiedFraction(okY.filter((_, i) => prunedAt[i] === -1)),
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { UsageError } from "../errors";
 import { makeCodec } from "../space/encode";
 import type { Params, Space } from "../space/schema";
-import { DEFAULT_OPTIONS, tiedFraction } from "./bayesian";
+import { DEFAULT_OPTIONS, encodeObservations, tiedFraction } from "./bayesian";
 import { gridSize, type Observation, type SuggestRequest, suggest } from "./index";
 import { suggestWith } from "./suggest";
 
@@ -169,6 +169,44 @@ describe("suggest (bayesian)", () => {
     expect(Number(ignoring.x)).toBeGreaterThan(0.6);
   });
 
+  it("steers away from the region of pruned trials (not treated as missing)", () => {
+    const line: Space = [
+      { kind: "range", name: "x", min: 0, max: 1, scale: "linear", type: "float" },
+    ];
+    // Complete trials say lower is better towards x = 1; every trial above 0.6 was pruned early,
+    // at a last value better than the worst complete trial's (an early step's value, no final).
+    const obs: Observation[] = [];
+    for (const x of [0.05, 0.15, 0.25, 0.35, 0.45, 0.55]) obs.push({ params: { x }, value: -x });
+    for (const x of [0.65, 0.72, 0.8, 0.9, 0.97]) {
+      obs.push({ params: { x }, value: -0.2, pruned: true, step: 1 });
+    }
+    const req = base({ space: line, observations: obs, kappa: 0.5 });
+    const learning = suggest(req).points[0]!;
+    expect(Number(learning.x)).toBeLessThan(0.62);
+    const missing = suggestWith(req, { ...DEFAULT_OPTIONS, pruned: "ignore" }).points[0]!;
+    expect(Number(missing.x)).toBeGreaterThan(0.6);
+  });
+
+  it("counts a pruned trial as tried and never as the best so far", () => {
+    // A finite space: the pruned points are never proposed again.
+    const obs: Observation[] = [
+      { params: { layers: 1, act: "relu" }, value: 3 },
+      { params: { layers: 2, act: "relu" }, value: 0.1, pruned: true, step: 2 },
+      { params: { layers: 3, act: "tanh" }, value: 0.2, pruned: true },
+    ];
+    const codec = makeCodec(discrete);
+    const told = new Set(obs.map((o) => codec.key(o.params)));
+    const r = suggest(base({ space: discrete, observations: obs, n: 9 }));
+    expect(r.points).toHaveLength(9);
+    for (const p of r.points) expect(told.has(codec.key(p))).toBe(false);
+    // The incumbent (EI's best) is the complete trial's value, not the pruned trial's lower one.
+    const req = base({ space: discrete, observations: obs, acquisition: "ei" });
+    const data = encodeObservations(req, codec, DEFAULT_OPTIONS);
+    expect(data.complete).toBe(1);
+    expect(data.ranking[0]).toBe(0);
+    for (const i of data.ranking.slice(1)) expect(data.y[i]!).toBeGreaterThanOrEqual(data.y[0]!);
+  });
+
   it("never throws on odd histories", () => {
     const line: Space = [
       { kind: "range", name: "x", min: 0, max: 1, scale: "linear", type: "float" },
@@ -176,6 +214,12 @@ describe("suggest (bayesian)", () => {
     const cases: Observation[][] = [
       [],
       [{ params: { x: 0.3 }, value: null }],
+      Array.from({ length: 6 }, (_, i) => ({ params: { x: i / 6 }, value: i, pruned: true })),
+      [
+        { params: { x: 0.1 }, value: null },
+        { params: { x: 0.4 }, value: 2, pruned: true, step: 3 },
+        { params: { x: 0.7 }, value: 1 },
+      ],
       Array.from({ length: 8 }, (_, i) => ({ params: { x: i / 8 }, value: null })),
       Array.from({ length: 8 }, (_, i) => ({ params: { x: i / 8 }, value: 4 })),
       Array.from({ length: 8 }, () => ({ params: { x: 0.5 }, value: 1 })),

@@ -7,10 +7,21 @@ import type { Params, Space } from "../space/schema";
 
 export type Algorithm = "bayesian" | "random" | "grid";
 
-/** A finished trial; value null = the trial failed (no usable metric). */
+/**
+ * A finished trial; value null = the trial failed (no usable metric).
+ *
+ * A trial ended by early stopping (status `pruned`) is told with `pruned: true` and its last
+ * reported value: a value at an early step, not a final one. The optimizer decides how that
+ * enters the model (bayesian.ts `BayesOptions.pruned`, docs/decisions/early-stopping.md); the
+ * caller only says what happened. A pruned trial without a value (it printed none) is told as
+ * failed: value null.
+ */
 export interface Observation {
   params: Params;
   value: number | null;
+  pruned?: boolean;
+  /** The metric step of `value`, where known (pruned trials; informational). */
+  step?: number;
 }
 
 export interface SuggestRequest {
