@@ -57,6 +57,9 @@ const SPEC: SearchSpec = {
   labels: [],
   seed: 1,
   acquisition: "ucb",
+  earlyStop: "none",
+  earlyStopMinSteps: 1,
+  reductionFactor: 3,
   maxFailures: 10_000,
 };
 

@@ -96,6 +96,42 @@ describe("trialOutcome", () => {
     });
   });
 
+  it("a trial pruned by --early-stop is pruned, keeping its value and the rule's reason", () => {
+    const why = {
+      by: "pruning",
+      reason: "ASHA rung 1 at step 3: 0.41 not in the top 1/3",
+    } as const;
+    const o = trialOutcome(
+      exit({ reason: "stopped", exitCode: null, signal: "SIGTERM" }),
+      loss(0.9, 0.41),
+      spec,
+      why,
+    );
+    expect(o).toEqual({ status: "pruned", value: 0.41, reason: why.reason, observed: 0.41 });
+    // a SIGKILL after the grace period: still pruned (the executor reports the stop)
+    expect(
+      trialOutcome(
+        exit({ reason: "stopped", exitCode: null, signal: "SIGKILL" }),
+        loss(1),
+        spec,
+        why,
+      ).status,
+    ).toBe("pruned");
+    // no finite aggregate: pruned all the same, and the reason says what the metric lacked
+    const nan = trialOutcome(exit({ reason: "stopped" }), loss(1, Number.NaN), spec, why);
+    expect(nan).toMatchObject({ status: "pruned", value: null, observed: null });
+    expect(nan.reason).toMatch(/^ASHA rung 1 .*\(metric loss was NaN at step 1\)$/);
+  });
+
+  it("a trial that ended on its own before the worker's stop reached it is judged as any other", () => {
+    const why = { by: "pruning", reason: "median rule at step 2" } as const;
+    expect(trialOutcome(exit(), loss(3, 2), spec, why)).toMatchObject({ status: "complete" });
+    expect(trialOutcome(exit({ exitCode: 1 }), loss(3), spec, why).status).toBe("failed");
+    // a kill or a timeout is stronger than the worker's stop
+    expect(trialOutcome(exit({ reason: "killed" }), loss(3), spec, why).status).toBe("killed");
+    expect(trialOutcome(exit({ reason: "timeout" }), loss(3), spec, why).status).toBe("timeout");
+  });
+
   it("a crash with no words of its own ends its reason with stderr's last line, read only then", () => {
     const rows: [string, TrialExit, readonly MetricPoint[], string | null, boolean][] = [
       ["a non-zero exit", exit({ exitCode: 1 }), loss(1), "exit code 1: ValueError: bad lr", true],

@@ -21,7 +21,7 @@ export interface TrialOutcome {
 }
 
 function assertNever(x: never): never {
-  throw new Error(`unexpected exit reason ${String(x)}`);
+  throw new Error(`unexpected case ${JSON.stringify(x)}`);
 }
 
 function ended(
@@ -33,15 +33,26 @@ function ended(
 }
 
 /**
- * @param earlyStop the stop-condition text when the worker stopped the trial because its metrics
- *   met a --stop-condition: the trial then counts as complete with what it reported.
+ * Why the worker itself stopped a running trial, when it did:
+ *   condition  its metrics met a --stop-condition (`text`): it counts as complete with what it
+ *              reported
+ *   pruning    --early-stop judged it losing (`reason`: the rule or rung and the step,
+ *              lib/pruning): it is `pruned`, keeping its value and series
+ */
+export type WorkerStop = { by: "condition"; text: string } | { by: "pruning"; reason: string };
+
+/**
+ * @param workerStop why the worker stopped the trial, if it did (a stop-condition's text is
+ *   accepted as is, for callers that predate pruning).
  */
 export function trialOutcome(
   exit: TrialExit,
   points: readonly MetricPoint[],
   spec: Pick<SearchSpec, "metric" | "metricAgg" | "timeoutMinutes">,
-  earlyStop?: string,
+  workerStop?: WorkerStop | string,
 ): TrialOutcome {
+  const why: WorkerStop | undefined =
+    typeof workerStop === "string" ? { by: "condition", text: workerStop } : workerStop;
   const result = finalValue(points, spec.metric, spec.metricAgg);
   const value = "value" in result && Number.isFinite(result.value) ? result.value : null;
   const metricProblem =
@@ -52,11 +63,26 @@ export function trialOutcome(
         : null;
   const reason: ExitReason | undefined = exit.reason;
 
-  if (reason === undefined || (reason === "stopped" && earlyStop !== undefined)) {
-    if (earlyStop !== undefined && reason === "stopped") {
-      if (value === null) return ended("failed", null, metricProblem);
-      return ended("complete", value, `stopped early: ${earlyStop}`);
+  if (reason === "stopped" && why !== undefined) {
+    switch (why.by) {
+      case "condition":
+        if (value === null) return ended("failed", null, metricProblem);
+        return ended("complete", value, `stopped early: ${why.text}`);
+      case "pruning":
+        // Its value is what it reached when it was judged losing; a pruned trial with no finite
+        // aggregate (an avg over a NaN) keeps its status and says so.
+        return ended(
+          "pruned",
+          value,
+          value === null ? `${why.reason} (${metricProblem})` : why.reason,
+        );
+      default:
+        return assertNever(why);
     }
+  }
+  // A trial the worker meant to stop that ended on its own first (exit 0 before the SIGTERM
+  // came) ran to its end: it is judged as any other.
+  if (reason === undefined) {
     if (exit.message) return ended("failed", value, exit.message);
     if (exit.exitCode !== 0) {
       const how = exit.signal

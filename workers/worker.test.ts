@@ -47,6 +47,9 @@ function spec(over: Partial<SearchSpec> & { args: string[] }): SearchSpec {
     labels: [],
     seed: 3,
     acquisition: "ucb",
+    earlyStop: "none",
+    earlyStopMinSteps: 1,
+    reductionFactor: 3,
     maxFailures: 4,
     ...rest,
   };

@@ -36,6 +36,7 @@ const search: SearchView = {
     timeout: 1,
     stopped: 4,
     killed: 5,
+    pruned: 0,
     total: 16,
   },
 };

@@ -22,6 +22,9 @@ export function makeSpec(overrides: Partial<SearchSpec> = {}): SearchSpec {
     labels: ["test"],
     seed: 7,
     acquisition: "ucb",
+    earlyStop: "none",
+    earlyStopMinSteps: 1,
+    reductionFactor: 3,
     maxFailures: 3,
     ...overrides,
   };

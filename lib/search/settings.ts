@@ -28,6 +28,7 @@ import {
   stopConditionSchema,
 } from "../metrics/schema";
 import { MAX_STOP_CONDITIONS, parseStopConditions } from "../metrics/stop";
+import { earlyStopRuleSchema } from "../pruning/rules";
 import { readDecimal } from "../space/parse";
 import { spaceSchema } from "../space/schema";
 
@@ -482,6 +483,50 @@ export const SETTINGS = {
       placeholder: "keras/val_acc < 0.2:3",
       maxLength: 500,
       depth: 2,
+    },
+  },
+  earlyStop: {
+    ...oneOf(earlyStopRuleSchema, {
+      none: "none",
+      median: "median rule",
+      asha: "ASHA",
+    }),
+    flag: "early-stop",
+    help: "end losing trials early: the median rule or ASHA (status pruned)",
+    doc: "end losing trials early by the search metric's steps: `median` (worse than the median of the other trials at the step) or `asha` (not in the top 1/η at a rung); a pruned trial ends as a stop does, status `pruned` (docs/decisions/early-stopping.md)",
+    default: "none",
+    form: { section: "stop", label: "Early stopping", control: "select", span: 4, maxLength: 10 },
+  },
+  earlyStopMinSteps: {
+    ...integer(1, 1_000_000),
+    flag: "early-stop-min-steps",
+    arg: "N",
+    help: "no trial is pruned before this step; ASHA's first rung",
+    default: "1",
+    form: {
+      section: "stop",
+      label: "Min steps",
+      control: "text",
+      span: 4,
+      inputMode: "numeric",
+      help: "the grace period, in the metric's steps",
+      maxLength: 40,
+    },
+  },
+  reductionFactor: {
+    ...integer(2, 100),
+    flag: "reduction-factor",
+    arg: "N",
+    help: "ASHA's η: rungs at min-steps·η^k, the top 1/η go on",
+    default: "3",
+    form: {
+      section: "stop",
+      label: "Reduction factor (η)",
+      control: "text",
+      span: 4,
+      inputMode: "numeric",
+      help: "ASHA only",
+      maxLength: 40,
     },
   },
   description: {

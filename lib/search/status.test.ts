@@ -67,6 +67,7 @@ describe("bestTrial", () => {
       t(2, "stopped", 0.1),
       t(3, "failed", 0.01),
       t(4, "complete", 4),
+      t(5, "pruned", 0.001),
     ];
     expect(bestTrial(trials, "minimize")?.number).toBe(4);
     expect(bestTrial(trials, "maximize")?.number).toBe(1);
@@ -95,6 +96,18 @@ describe("the rules the console and the CLI read", () => {
       expect(info.tone === "bad", status).toBe(info.failure);
   });
 
+  it("a pruned trial: ended, learned from, never best, no failure, a tone of its own", () => {
+    expect(TRIAL_STATUS.pruned).toMatchObject({
+      final: true,
+      best: false,
+      observed: true,
+      failure: false,
+      tone: "pruned",
+    });
+    const tones = Object.entries(TRIAL_STATUS).filter(([, i]) => i.tone === "pruned");
+    expect(tones.map(([s]) => s)).toEqual(["pruned"]);
+  });
+
   it("counts by property: ended, failed (a kill is not a failure)", () => {
     const counts = {
       queued: 1,
@@ -104,9 +117,10 @@ describe("the rules the console and the CLI read", () => {
       timeout: 5,
       stopped: 6,
       killed: 7,
-      total: 28,
+      pruned: 8,
+      total: 36,
     };
-    expect(countWhere(counts, (s) => s.final)).toBe(3 + 4 + 5 + 6 + 7);
+    expect(countWhere(counts, (s) => s.final)).toBe(3 + 4 + 5 + 6 + 7 + 8);
     expect(countWhere(counts, (s) => s.failure)).toBe(4 + 5);
     expect(countWhere(counts, () => true)).toBe(counts.total);
   });

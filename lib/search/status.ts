@@ -14,7 +14,7 @@
  * "Better" is `compareByGoal`: a comparator on values that puts the better first, with ties
  * broken by the lower trial number where trials are compared (`rankTrials`, `bestTrial`).
  *
- * A new status (say `pruned`) is one entry in `trialStatusSchema` and one row of `TRIAL_STATUS`
+ * A new status (as `pruned` was) is one entry in `trialStatusSchema` and one row of `TRIAL_STATUS`
  * (the compiler asks for it); every reader, its tone and the counts follow. The stores' status
  * enums (db/) list the names too.
  */
@@ -29,6 +29,7 @@ export const trialStatusSchema = z.enum([
   "timeout",
   "stopped",
   "killed",
+  "pruned",
 ]);
 export type TrialStatus = z.infer<typeof trialStatusSchema>;
 
@@ -43,7 +44,8 @@ export const searchStatusSchema = z.enum([
 ]);
 export type SearchStatus = z.infer<typeof searchStatusSchema>;
 
-export type Tone = "wait" | "live" | "good" | "bad" | "muted";
+/** `pruned`: ended on purpose, like a stop, but the search's own choice: shown apart from both. */
+export type Tone = "wait" | "live" | "good" | "bad" | "muted" | "pruned";
 
 export interface TrialStatusInfo {
   final: boolean;
@@ -111,6 +113,17 @@ export const TRIAL_STATUS: Readonly<Record<TrialStatus, TrialStatusInfo>> = {
     failure: false,
     tone: "muted",
     meaning: "killed by request (SIGKILL)",
+  },
+  pruned: {
+    // Ended early by --early-stop because it was losing: its value is a partial result (not a
+    // result to report as best) that the optimizer learns from; the search chose to end it, so
+    // it is no failure of the trial's own.
+    final: true,
+    best: false,
+    observed: true,
+    failure: false,
+    tone: "pruned",
+    meaning: "ended early by --early-stop (SIGTERM): losing at a rung or to the median",
   },
 };
 

@@ -1,0 +1,1 @@
+ALTER TYPE "public"."trial_status" ADD VALUE 'pruned';
