@@ -1,0 +1,257 @@
+/**
+ * bench/early-stop: early stopping on learning curves that cross (problems.ts), on the protocol
+ * of issue 12: 24 trials, 4 at once, asynchronous (simulate.ts), 8 seeds. Strategies
+ * (strategies.ts):
+ *
+ *   none, median, asha           our optimizer (bayesian, as the worker asks it) with no early
+ *                                stopping, or lib/pruning's median rule or ASHA
+ *   optuna-median, optuna-sha    our optimizer's points, pruned by Optuna's MedianPruner or
+ *                                SuccessiveHalvingPruner (the same sampler: only the rule differs)
+ *   tpe-none, tpe-median, tpe-sha  Optuna alone: TPESampler (constant liar) and its pruner
+ *   RULE@AS                      our RULE with pruned trials told to the GP as AS (last, floor,
+ *                                worst, step, ignore: lib/optimizer/bayesian.ts BayesOptions.pruned);
+ *                                plain median / asha use the optimizer's default
+ *
+ * Rules run with min steps 1 and η 3 (the flags' defaults; rungs at 1, 3, 9 of 27 steps), Optuna's
+ * with the same (n_warmup_steps = min steps − 1; min_resource = min steps, reduction_factor = η;
+ * MedianPruner keeps its default of 5 completed trials before it prunes).
+ *
+ *   node bin/run-ts.mjs bench/early-stop/index.ts [--problems mlp,synth] [--seeds 0-7]
+ *     [--strategies none,asha,...] [--trials 24] [--parallel 4] [--min-steps 1] [--eta 3]
+ *     [--variants]   adds median@X and asha@X for every X (what the GP learns from pruned trials)
+ *
+ * The Python side (curves.py: the MLP trainings, Optuna 3.1+) runs in HB_BENCH_PYTHON, default
+ * /usr/bin/python3 with Debian's python3-sklearn and python3-optuna. MLP curves are cached in
+ * bench/early-stop/.cache/ (gitignored; delete it to retrain everything: about 0.5 s per
+ * configuration's 27 epochs).
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { DEFAULT_OPTIONS } from "../../lib/optimizer/bayesian";
+import type { Params } from "../../lib/space/schema";
+import { fmt } from "../optimizer";
+import { PYTHON_ENV, PythonWorker } from "../tuning/python";
+import { type CurveProblem, PROBLEMS, type SynthProblem, synthCurve } from "./problems";
+import { type Controller, type Curve, type RunResult, simulate } from "./simulate";
+import {
+  gpController,
+  optunaController,
+  type PrunedAs,
+  type Rule,
+  type RuleConfig,
+} from "./strategies";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const VARIANTS: PrunedAs[] = ["last", "floor", "worst", "step", "ignore"];
+const DEFAULT_STRATEGIES = [
+  "none",
+  "median",
+  "asha",
+  "optuna-median",
+  "optuna-sha",
+  "tpe-none",
+  "tpe-median",
+  "tpe-sha",
+];
+
+function parseSeeds(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(",")) {
+    const m = /^(\d+)-(\d+)$/.exec(part.trim());
+    if (m) for (let s = Number(m[1]); s <= Number(m[2]); s++) out.push(s);
+    else if (part.trim() !== "") out.push(Number(part));
+  }
+  return out;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: number[]) => {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+};
+
+async function controllerFor(
+  name: string,
+  problem: CurveProblem,
+  seed: number,
+  config: RuleConfig,
+  worker: () => PythonWorker,
+): Promise<Controller> {
+  const space = problem.space;
+  if (name.startsWith("tpe-")) {
+    const pruner = name.slice(4) as "none" | "median" | "sha";
+    return optunaController({ worker: worker(), pruner, space, seed, config });
+  }
+  const prunedAs = DEFAULT_OPTIONS.pruned;
+  if (name.startsWith("optuna-")) {
+    const pruner = name.slice(7) as "median" | "sha";
+    return gpController({
+      space,
+      seed,
+      prunedAs,
+      rule: "none",
+      config,
+      optuna: { worker: worker(), pruner },
+    });
+  }
+  const [rule, as] = name.split("@") as [Rule, PrunedAs | undefined];
+  if (!["none", "median", "asha"].includes(rule) || (as && !VARIANTS.includes(as))) {
+    throw new Error(`unknown strategy ${name}`);
+  }
+  return gpController({ space, seed, prunedAs: as ?? prunedAs, rule, config });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      problems: { type: "string", default: PROBLEMS.map((p) => p.name).join(",") },
+      seeds: { type: "string", default: "0-7" },
+      strategies: { type: "string", default: DEFAULT_STRATEGIES.join(",") },
+      variants: { type: "boolean", default: false },
+      trials: { type: "string", default: "24" },
+      parallel: { type: "string", default: "4" },
+      "min-steps": { type: "string", default: "1" },
+      eta: { type: "string", default: "3" },
+    },
+  });
+  const wanted = values.problems.split(",").map((s) => s.trim().toLowerCase());
+  const problems = PROBLEMS.filter((p) => wanted.some((w) => p.name.startsWith(w)));
+  const seeds = parseSeeds(values.seeds);
+  const strategies = values.strategies.split(",").filter((s) => s !== "");
+  if (values.variants) {
+    for (const rule of ["median", "asha"]) {
+      for (const v of VARIANTS) strategies.push(`${rule}@${v}`);
+    }
+  }
+  const trials = Number(values.trials);
+  const parallel = Number(values.parallel);
+  const config: RuleConfig = { minSteps: Number(values["min-steps"]), eta: Number(values.eta) };
+
+  const python = process.env[PYTHON_ENV] ?? "/usr/bin/python3";
+  let py: PythonWorker | undefined;
+  const worker = () => {
+    if (!py) {
+      if (!existsSync(python)) {
+        throw new Error(
+          `${PYTHON_ENV}=${python} does not exist: bench/early-stop needs Python 3 with ` +
+            "scikit-learn and Optuna (Debian: apt-get install python3-sklearn python3-optuna)",
+        );
+      }
+      py = new PythonWorker(python, join(HERE, "curves.py"), {
+        HB_EARLY_STOP_CACHE: join(HERE, ".cache", "mlp-curves.jsonl"),
+      });
+    }
+    return py;
+  };
+
+  console.log(
+    `bench/early-stop: ${trials} trials, ${parallel} at once, seeds ${values.seeds}, ` +
+      `min steps ${config.minSteps}, η ${config.eta}; optimizer's pruned default: ${DEFAULT_OPTIONS.pruned}`,
+  );
+  const results = new Map<string, Map<string, RunResult[]>>();
+  for (const problem of problems) {
+    const curve: Curve = problem.python
+      ? async (p: Params, step: number) =>
+          (await worker().request<{ value: number }>({ op: "mlp", params: p, step })).value
+      : async (p: Params, step: number) => synthCurve((problem as SynthProblem).crossing, p, step);
+    const release = problem.python
+      ? async (p: Params) => {
+          await worker().request({ op: "mlp-drop", params: p });
+        }
+      : undefined;
+    const byStrategy = new Map<string, RunResult[]>();
+    results.set(problem.name, byStrategy);
+    for (const name of strategies) {
+      const runs: RunResult[] = [];
+      const t0 = performance.now();
+      for (const seed of seeds) {
+        const controller = await controllerFor(name, problem, seed, config, worker);
+        runs.push(
+          await simulate({
+            controller,
+            curve,
+            release,
+            trials,
+            parallel,
+            maxSteps: problem.maxSteps,
+            seed,
+          }),
+        );
+      }
+      byStrategy.set(name, runs);
+      process.stderr.write(
+        `  ${problem.name} ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+      );
+    }
+    printTable(problem, byStrategy, trials);
+  }
+  printTargets(results);
+  py?.close();
+}
+
+function printTable(problem: CurveProblem, by: Map<string, RunResult[]>, trials: number): void {
+  const full = trials * problem.maxSteps;
+  const none = by.get("none");
+  const noneBest = none ? mean(none.map((r) => r.best)) : undefined;
+  console.log(
+    `\n${problem.name} (minimize the value at step ${problem.maxSteps}; every trial to the end = ${full} steps)`,
+  );
+  const header = ["strategy", "trial-steps", "% of none", "pruned", "best final", "vs none"];
+  const rows = [...by.entries()].map(([name, runs]) => {
+    const steps = runs.map((r) => r.steps);
+    const bests = runs.map((r) => r.best);
+    const pruned = mean(runs.map((r) => r.trials.filter((t) => t.pruned).length));
+    const noneSteps = none ? mean(none.map((r) => r.steps)) : full;
+    return [
+      name,
+      `${mean(steps).toFixed(0)} ± ${sd(steps).toFixed(0)}`,
+      `${((100 * mean(steps)) / noneSteps).toFixed(0)}%`,
+      pruned.toFixed(1),
+      `${fmt(mean(bests))} ± ${fmt(sd(bests))}`,
+      noneBest === undefined ? "" : `${(100 * (mean(bests) / noneBest - 1)).toFixed(1)}%`,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+}
+
+function printTargets(results: Map<string, Map<string, RunResult[]>>): void {
+  console.log("\nTargets (mean over seeds; best final: lower is better)");
+  for (const [problem, by] of results) {
+    const stat = (name: string) => {
+      const runs = by.get(name);
+      if (!runs) return undefined;
+      return { steps: mean(runs.map((r) => r.steps)), best: mean(runs.map((r) => r.best)) };
+    };
+    const asha = stat("asha");
+    const none = stat("none");
+    if (!asha) continue;
+    if (none) {
+      const share = asha.steps / none.steps;
+      const gap = asha.best / none.best - 1;
+      const ok = share <= 0.4 && gap <= 0.01;
+      console.log(
+        `${problem}: ASHA ${(100 * share).toFixed(0)}% of none's steps (target <= 40%), best ` +
+          `${fmt(asha.best)} vs ${fmt(none.best)} (${(100 * gap).toFixed(1)}%, target <= +1%): ${ok ? "MET" : "NOT MET"}`,
+      );
+    }
+    for (const other of ["optuna-median", "optuna-sha", "tpe-median", "tpe-sha"]) {
+      const o = stat(other);
+      if (!o) continue;
+      const ok = asha.steps <= o.steps && asha.best <= o.best;
+      console.log(
+        `${problem}: ASHA ${asha.steps.toFixed(0)} steps, best ${fmt(asha.best)} vs ${other} ` +
+          `${o.steps.toFixed(0)} steps, best ${fmt(o.best)} (target: no more steps, equal or ` +
+          `better best): ${ok ? "MET" : "NOT MET"}`,
+      );
+    }
+  }
+}
+
+await main();

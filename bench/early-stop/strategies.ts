@@ -1,0 +1,223 @@
+/**
+ * The strategies of bench/early-stop, each a Controller (simulate.ts): a sampler that proposes
+ * trials and a pruning rule that ends them.
+ *
+ * - Our sampler is the optimizer the worker uses (lib/optimizer `suggest`, bayesian, through
+ *   suggestWith for the pruned-trial variants): the ended trials are told as the worker tells
+ *   them (a complete trial with its last value; a pruned one with its last value, `pruned: true`
+ *   and its step), the trials in flight as pending, the previous ask's GP state as warm start.
+ * - Our rules are lib/pruning's decidePruning, fed every trial's series (running and ended) and
+ *   the step each trial was last judged at, as the worker feeds it.
+ * - Optuna's MedianPruner and SuccessiveHalvingPruner run in curves.py on a study that holds the
+ *   same trials: either our sampler's points, enqueued (sampler "given": the same sampler for
+ *   every rule, so the rules alone differ), or Optuna's own TPESampler (constant liar for the
+ *   trials in flight: what an Optuna user gets).
+ */
+import { type BayesOptions, DEFAULT_OPTIONS } from "../../lib/optimizer/bayesian";
+import type { ModelState, Observation } from "../../lib/optimizer/index";
+import { suggestWith } from "../../lib/optimizer/suggest";
+import {
+  decidePruning,
+  type EarlyStop,
+  type SeriesPoint,
+  type TrialSeries,
+} from "../../lib/pruning/rules";
+import type { Params, Space } from "../../lib/space/schema";
+import type { PythonWorker } from "../tuning/python";
+import type { Controller, Ended } from "./simulate";
+
+export type Rule = "none" | "median" | "asha";
+export type PrunedAs = BayesOptions["pruned"];
+
+export interface RuleConfig {
+  minSteps: number;
+  eta: number;
+}
+
+interface Pruner {
+  started(id: number, params: Params): Promise<void>;
+  report(id: number, step: number, value: number): Promise<boolean>;
+  end(id: number, ended: Ended): Promise<void>;
+}
+
+/** lib/pruning's rules, as the worker applies them. */
+function ourPruner(rule: Rule, config: RuleConfig): Pruner {
+  const series = new Map<number, SeriesPoint[]>();
+  const since = new Map<number, number>();
+  const es: EarlyStop | undefined =
+    rule === "none"
+      ? undefined
+      : { rule, minSteps: config.minSteps, reductionFactor: config.eta, goal: "minimize" };
+  return {
+    async started(id) {
+      series.set(id, []);
+    },
+    async report(id, step, value) {
+      series.get(id)!.push({ step, value });
+      if (!es) return false;
+      const all: TrialSeries[] = [...series.entries()].map(([trial, points]) => ({
+        trial,
+        points,
+      }));
+      const d = decidePruning(es, { trial: id, points: series.get(id)! }, all, since.get(id));
+      since.set(id, step);
+      return d.prune;
+    },
+    async end() {},
+  };
+}
+
+let studies = 0;
+
+/** Optuna's pruner on a study whose trials are given (enqueued) by our sampler. */
+async function optunaPruner(
+  worker: PythonWorker,
+  pruner: "median" | "sha",
+  space: Space,
+  seed: number,
+  config: RuleConfig,
+): Promise<Pruner> {
+  const id = `given-${pruner}-${seed}-${studies++}`;
+  await worker.request({
+    op: "study",
+    id,
+    pruner,
+    sampler: "given",
+    seed,
+    space,
+    minSteps: config.minSteps,
+    eta: config.eta,
+  });
+  const number = new Map<number, number>();
+  return {
+    async started(trial, params) {
+      const r = await worker.request<{ trial: number }>({ op: "ask", id, params });
+      number.set(trial, r.trial);
+    },
+    async report(trial, step, value) {
+      const r = await worker.request<{ prune: boolean }>({
+        op: "report",
+        id,
+        trial: number.get(trial),
+        step,
+        value,
+      });
+      return r.prune;
+    },
+    async end(trial, ended) {
+      await worker.request({
+        op: "tell",
+        id,
+        trial: number.get(trial),
+        value: ended.value,
+        pruned: ended.pruned,
+      });
+    },
+  };
+}
+
+/** Our sampler (the worker's optimizer) with a pruner: ours, or Optuna's on given trials. */
+export async function gpController(opts: {
+  space: Space;
+  seed: number;
+  prunedAs: PrunedAs;
+  rule: Rule;
+  config: RuleConfig;
+  optuna?: { worker: PythonWorker; pruner: "median" | "sha" };
+}): Promise<Controller> {
+  const { space, seed } = opts;
+  const pruner = opts.optuna
+    ? await optunaPruner(opts.optuna.worker, opts.optuna.pruner, space, seed, opts.config)
+    : ourPruner(opts.rule, opts.config);
+  const options: BayesOptions = { ...DEFAULT_OPTIONS, pruned: opts.prunedAs };
+  const told: { id: number; o: Observation }[] = [];
+  const paramsOf = new Map<number, Params>();
+  let warm: ModelState | undefined;
+  let next = 0;
+  return {
+    async ask(n, running) {
+      const res = suggestWith(
+        {
+          algorithm: "bayesian",
+          space,
+          goal: "minimize",
+          observations: told.map((t) => t.o),
+          pending: running,
+          n,
+          seed,
+          warm,
+        },
+        options,
+      );
+      warm = res.state ?? warm;
+      for (const p of res.points) {
+        const id = next++;
+        paramsOf.set(id, p);
+        await pruner.started(id, p);
+      }
+      return res.points;
+    },
+    report: (id, step, value) => pruner.report(id, step, value),
+    async end(id, ended) {
+      await pruner.end(id, ended);
+      const o: Observation = { params: paramsOf.get(id)!, value: ended.value, step: ended.step };
+      if (ended.pruned) o.pruned = true;
+      told.push({ id, o });
+      told.sort((a, b) => a.id - b.id);
+    },
+  };
+}
+
+/** Optuna alone: TPESampler (constant liar) with no pruner, MedianPruner or SuccessiveHalvingPruner. */
+export async function optunaController(opts: {
+  worker: PythonWorker;
+  pruner: "none" | "median" | "sha";
+  space: Space;
+  seed: number;
+  config: RuleConfig;
+}): Promise<Controller> {
+  const { worker, seed } = opts;
+  const id = `tpe-${opts.pruner}-${seed}-${studies++}`;
+  await worker.request({
+    op: "study",
+    id,
+    pruner: opts.pruner,
+    sampler: "tpe",
+    seed,
+    space: opts.space,
+    minSteps: opts.config.minSteps,
+    eta: opts.config.eta,
+  });
+  const number = new Map<number, number>();
+  let next = 0;
+  return {
+    async ask(n) {
+      const out: Params[] = [];
+      for (let i = 0; i < n; i++) {
+        const r = await worker.request<{ trial: number; params: Params }>({ op: "ask", id });
+        number.set(next++, r.trial);
+        out.push(r.params);
+      }
+      return out;
+    },
+    async report(trial, step, value) {
+      const r = await worker.request<{ prune: boolean }>({
+        op: "report",
+        id,
+        trial: number.get(trial),
+        step,
+        value,
+      });
+      return r.prune;
+    },
+    async end(trial, ended) {
+      await worker.request({
+        op: "tell",
+        id,
+        trial: number.get(trial),
+        value: ended.value,
+        pruned: ended.pruned,
+      });
+    },
+  };
+}
