@@ -28,6 +28,7 @@ import {
 } from "../lib/executors/types";
 import { trialDir } from "../lib/home";
 import { type MachineType, resolveMachineType } from "../lib/machines/types";
+import { sameMetric } from "../lib/metrics/names";
 import { createStopWatcher, formatStopCondition, type StopWatcher } from "../lib/metrics/stop";
 import type { MetricPoint } from "../lib/metrics/stream";
 import { type ModelState, suggest } from "../lib/optimizer";
@@ -37,7 +38,7 @@ import type { Search, Trial } from "../lib/search/types";
 import type { Params } from "../lib/space/schema";
 import type { Executors } from "./executors";
 import { HeldLease, LeaseLost, leaseTtlMs } from "./lease";
-import { reasonWithStderr, trialOutcome } from "./outcome";
+import { reasonWithStderr, trialOutcome, type WorkerStop } from "./outcome";
 import {
   freeSlots,
   observationsOf,
@@ -49,6 +50,7 @@ import {
   signalToSend,
   windDown,
 } from "./policy";
+import { PruningJudge } from "./pruning";
 import { patientStore, storeFault } from "./store-faults";
 import { TrialOutput } from "./tail";
 
@@ -87,8 +89,12 @@ interface LiveTrial {
   output: TrialOutput;
   points: MetricPoint[];
   watcher: StopWatcher;
-  /** Set once the trial's metrics met a stop condition and it was asked to stop. */
-  earlyStop?: string;
+  /**
+   * Set once the worker asked the trial to stop: its metrics met a stop condition, or
+   * --early-stop pruned it. A pruning's reason is also written to the running trial's row (the
+   * only reason a running trial has), so a worker that adopts it knows it was pruned.
+   */
+  workerStop?: WorkerStop;
   /** stop() or kill() already sent as the search winds down. */
   signalled?: StopMode;
 }
@@ -155,6 +161,8 @@ class SearchRun {
   private readonly lease: HeldLease;
   private readonly wakeup = new Wakeup();
   private readonly unsubscribe: () => void;
+  /** --early-stop: every trial's series of the search metric, and the rules' judgement. */
+  private readonly pruning: PruningJudge;
 
   /** As last read (stop requests come through it). */
   private search: Search;
@@ -194,6 +202,7 @@ class SearchRun {
     this.search = search;
     this.id = search.id;
     this.spec = search.spec;
+    this.pruning = new PruningJudge(search.spec);
     this.guard = { leaseOwner: ctx.owner };
     this.store = patientStore(ctx.store, {
       ...(signal ? { signal } : {}),
@@ -241,6 +250,7 @@ class SearchRun {
   private async recover(): Promise<void> {
     const found = await this.store.listTrials(this.id);
     this.emit({ type: "search-started", search: this.search, resumed: found.length > 0 });
+    await this.recoverSeries(found);
     for (const trial of found) {
       if (isFinalTrial(trial.status)) {
         this.ended.push(trial);
@@ -253,6 +263,18 @@ class SearchRun {
       else this.waiting.push(trial);
     }
     this.nextNumber = Math.max(0, ...found.map((t) => t.number)) + 1;
+  }
+
+  /** The ended trials' series of the search metric, which --early-stop judges the others by. */
+  private async recoverSeries(found: readonly Trial[]): Promise<void> {
+    if (!this.pruning.enabled || found.length === 0) return;
+    const names = (await this.store.listMetricNames(this.id)).filter((n) =>
+      sameMetric(n, this.spec.metric),
+    );
+    const ended = new Set(found.filter((t) => isFinalTrial(t.status)).map((t) => t.number));
+    for (const name of names)
+      for (const p of await this.store.listMetricPoints(this.id, { name }))
+        if (ended.has(p.trialNumber)) this.pruning.add(p.trialNumber, [p]);
   }
 
   private async adopt(trial: Trial, handle: TrialHandle): Promise<void> {
@@ -271,6 +293,9 @@ class SearchRun {
     const earlier = await this.store.listMetricPoints(this.id, { trial: trial.number });
     for (const p of earlier) entry.points.push(p);
     entry.output.alreadyStored(earlier);
+    this.pruning.add(trial.number, earlier);
+    this.pruning.judgedSoFar(trial.number);
+    if (current.reason) entry.workerStop = { by: "pruning", reason: current.reason };
     const state = await this.executor.adopt(handle);
     this.notice(`trial ${trial.number}: adopted (${state.state})`);
     if (state.state === "exited") await this.finish(entry, state);
@@ -468,19 +493,51 @@ class SearchRun {
       { searchId: this.id, number: entry.trial.number },
       points.map((p) => ({ ...p, time })),
     );
+    this.pruning.add(entry.trial.number, points);
+    if (final || entry.workerStop) return;
     const conditions = this.spec.stopConditions;
-    if (final || entry.earlyStop || conditions.length === 0 || !entry.watcher.observe(points))
+    if (conditions.length > 0 && entry.watcher.observe(points)) {
+      const text = entry.watcher.reason ?? conditions.map(formatStopCondition).join(" && ");
+      await this.stopByWorker(entry, { by: "condition", text }, text);
       return;
-    entry.earlyStop = entry.watcher.reason ?? conditions.map(formatStopCondition).join(" && ");
+    }
+    // A trial the search is already stopping is not judged: it ends as the search asked.
+    if (entry.signalled) return;
+    const decision = this.pruning.judge(entry.trial.number);
+    if (decision.prune)
+      await this.stopByWorker(entry, { by: "pruning", reason: decision.reason }, decision.reason);
+  }
+
+  /**
+   * Ends a running trial as a stop does (the executor's stop: SIGTERM, the grace period,
+   * SIGKILL; scancel on Slurm), for a stop condition or a pruning; `finish` then reads why.
+   */
+  private async stopByWorker(entry: LiveTrial, why: WorkerStop, words: string): Promise<void> {
+    entry.workerStop = why;
     await this.lease.ensure();
+    if (why.by === "pruning") {
+      entry.trial = await this.store.updateTrial(
+        this.id,
+        entry.trial.number,
+        { reason: why.reason },
+        this.guard,
+      );
+      await this.store.addEvent(this.id, {
+        trialNumber: entry.trial.number,
+        kind: "pruned",
+        message: why.reason,
+      });
+    }
     await this.executor.stop(entry.handle);
-    this.notice(`trial ${entry.trial.number}: ${entry.earlyStop}, stopping it`);
+    this.notice(
+      `trial ${entry.trial.number}: ${why.by === "pruning" ? `pruned (${words})` : words}, stopping it`,
+    );
   }
 
   /** A trial's end: its last output, its outcome (outcome.ts) in the store, and the event. */
   private async finish(entry: LiveTrial, exit: TrialExit): Promise<void> {
     await this.readOutput(entry, true);
-    const outcome = trialOutcome(exit, entry.points, this.spec, entry.earlyStop);
+    const outcome = trialOutcome(exit, entry.points, this.spec, entry.workerStop);
     const trial = await this.store.updateTrial(
       this.id,
       entry.trial.number,

@@ -9,6 +9,11 @@
 //   steps    prints loss=<value>/(step+1) for --steps N steps, --step-ms apart
 //   wait     prints --steps N steps as `steps` does, then waits until the file --go names
 //            exists, then prints loss=<value> and exits 0
+//   curve    a learning curve that crosses the others': `epoch=E loss=L` for E = 1..--epochs,
+//            --step-ms apart, L = floor + (start - floor)·exp(-0.5·E) with start 1 + value and
+//            floor 0.9·(1 - value) for --value in [0, 1] (a high value starts worse, ends better);
+//            with --ignore-term-above T, a trial whose value is above T ignores SIGTERM (only
+//            SIGKILL ends it)
 // --record FILE appends one JSON line to FILE as it starts: the trial's own word that it ran,
 // with the pid of the process that launched its launcher (the worker that started it).
 import { spawn } from "node:child_process";
@@ -95,6 +100,19 @@ switch (mode) {
       const go = flag("--go") ?? "";
       while (!existsSync(go)) await sleep(50);
       console.log(`loss=${value}`);
+    }
+    break;
+  }
+  case "curve": {
+    const epochs = Number(flag("--epochs") ?? "10");
+    const stepMs = Number(flag("--step-ms") ?? "100");
+    const stubborn = flag("--ignore-term-above");
+    if (stubborn !== undefined && value > Number(stubborn)) process.on("SIGTERM", () => {});
+    const start = 1 + value;
+    const floor = 0.9 * (1 - value);
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      await sleep(stepMs);
+      console.log(`epoch=${epoch} loss=${floor + (start - floor) * Math.exp(-0.5 * epoch)}`);
     }
     break;
   }

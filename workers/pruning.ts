@@ -1,0 +1,85 @@
+/**
+ * The search loop's early stopping: the series of the search metric of every trial of the search
+ * (running and ended), fed as metric lines arrive, and the judgement of a running trial after
+ * its new points, by the pure rules of lib/pruning. The loop (search-run.ts) ends a trial judged
+ * losing as a stop does. docs/decisions/early-stopping.md has the rules.
+ *
+ * Each trial remembers the step it was last judged at, so ASHA judges each rung once, when the
+ * trial crosses it. A trial adopted from an earlier worker starts as judged up to the step its
+ * stored series reached: the rungs it passed under that worker are not judged again with later
+ * data.
+ */
+import { sameMetric } from "../lib/metrics/names";
+import {
+  decidePruning,
+  type EarlyStop,
+  type PruneDecision,
+  type SeriesPoint,
+} from "../lib/pruning/rules";
+import type { SearchSpec } from "../lib/search/spec";
+
+type Named = { name: string; step: number; value: number };
+
+export class PruningJudge {
+  private readonly config: EarlyStop | undefined;
+  private readonly series = new Map<number, SeriesPoint[]>();
+  private readonly judgedTo = new Map<number, number>();
+
+  constructor(
+    private readonly spec: Pick<
+      SearchSpec,
+      "metric" | "goal" | "earlyStop" | "earlyStopMinSteps" | "reductionFactor"
+    >,
+  ) {
+    this.config =
+      spec.earlyStop === "none"
+        ? undefined
+        : {
+            rule: spec.earlyStop,
+            minSteps: spec.earlyStopMinSteps,
+            reductionFactor: spec.reductionFactor,
+            goal: spec.goal,
+          };
+  }
+
+  get enabled(): boolean {
+    return this.config !== undefined;
+  }
+
+  /** Adds a trial's points (any metric: only the search metric's are kept). */
+  add(trial: number, points: readonly Named[]): void {
+    if (!this.config) return;
+    const s = this.series.get(trial) ?? [];
+    this.series.set(trial, s);
+    for (const p of points)
+      if (sameMetric(p.name, this.spec.metric)) s.push({ step: p.step, value: p.value });
+  }
+
+  /** The trial counts as judged up to the latest step it has (an adopted trial). */
+  judgedSoFar(trial: number): void {
+    const latest = this.latestStep(trial);
+    if (latest !== undefined) this.judgedTo.set(trial, latest);
+  }
+
+  /** Whether the running trial should be pruned now, after its new points. Never throws. */
+  judge(trial: number): PruneDecision {
+    if (!this.config) return { prune: false };
+    const points = this.series.get(trial) ?? [];
+    const others = [...this.series].map(([number, pts]) => ({ trial: number, points: pts }));
+    const decision = decidePruning(
+      this.config,
+      { trial, points },
+      others,
+      this.judgedTo.get(trial),
+    );
+    this.judgedSoFar(trial);
+    return decision;
+  }
+
+  private latestStep(trial: number): number | undefined {
+    let latest: number | undefined;
+    for (const p of this.series.get(trial) ?? [])
+      if (Number.isFinite(p.value) && (latest === undefined || p.step > latest)) latest = p.step;
+    return latest;
+  }
+}
