@@ -27,7 +27,7 @@ import {
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ALLOWED_HOSTS_ENV, consoleHosts, type HostName } from "../app/_server/guard";
 import {
@@ -39,6 +39,7 @@ import {
 } from "../app/_server/identity";
 import { errnoCode, HyperbayesError } from "../lib/errors";
 import { type HyperbayesPaths, pathsEnvironment, resolvePaths } from "../lib/home";
+import { materializeExternals } from "./_build-externals";
 
 /** The repository root: the console's app lives there, whatever the caller's cwd. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -74,6 +75,14 @@ function newestMtime(path: string): number {
     }
   }
   return newest;
+}
+
+/**
+ * True for a copy npm installed (a folder under node_modules): its build came in the package
+ * (bin/prepack.ts) and it cannot build another (no devDependencies), so it is used as it is.
+ */
+export function isInstalledCopy(root = REPO_ROOT): boolean {
+  return root.split(sep).includes("node_modules");
 }
 
 /** True when `.next/BUILD_ID` exists and no source is newer than it. */
@@ -126,12 +135,20 @@ export async function ensureBuilt(
   options: { root?: string; quiet?: boolean; log?: (line: string) => void } = {},
 ): Promise<boolean> {
   const root = options.root ?? REPO_ROOT;
+  if (isInstalledCopy(root)) {
+    if (existsSync(join(root, ".next", "BUILD_ID"))) return false;
+    throw new HyperbayesError(
+      "internal",
+      `the console's build is missing from ${root}: install Hyperbayes from a package made by npm pack, which ships it`,
+    );
+  }
   if (buildIsCurrent(root)) return false;
   const release = await buildLock(root, options.log);
   try {
     if (buildIsCurrent(root)) return false;
     options.log?.("Building the console (next build; once per change of the sources)...");
     await buildConsole(options);
+    materializeExternals(root);
     return true;
   } finally {
     release();
