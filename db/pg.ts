@@ -11,7 +11,7 @@
  * Lease times come from this process's clock, as with SQLite: machines sharing a database must
  * keep their clocks in sync (NTP) to within a small fraction of the lease ttl.
  */
-import { and, asc, count, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
@@ -19,7 +19,7 @@ import pg from "pg";
 import { StorageError, UsageError } from "../lib/errors";
 import type { Goal } from "../lib/metrics/schema";
 import type { SearchSpec } from "../lib/search/spec";
-import type { SearchStatus, TrialStatus } from "../lib/search/status";
+import type { TrialStatus } from "../lib/search/status";
 import { describePgUrl, storeError, translatingStore } from "./errors";
 import { checkAppliedMigrations, defaultMigrationsFolder, STORE_TABLES } from "./migrations-folder";
 import { driverErrorCode, type EventRow, type SearchRow, type TrialRow } from "./rows";
@@ -46,7 +46,16 @@ import {
   SharedStore,
   type StoreClock,
 } from "./shared-store";
-import type { MetricPointInput, MetricPointQuery, Store, TrialRef } from "./store";
+import type { MetricPointInput, MetricPointQuery, SearchFilter, Store, TrialRef } from "./store";
+
+/** A list's filter in SQL: its statuses, and its label among the spec's `labels` (jsonb). */
+function searchFilterSql(filter: SearchFilter): SQL | undefined {
+  const labelled =
+    filter.label === undefined
+      ? undefined
+      : sql`(${searches.spec} -> 'labels') @> jsonb_build_array(${filter.label}::text)`;
+  return and(filter.status && inArray(searches.status, [...filter.status]), labelled);
+}
 
 export interface PgStoreOptions extends StoreClock {
   /** Connections kept by this process. Default 4. */
@@ -203,19 +212,21 @@ class PgDialect implements Dialect {
     return row;
   }
 
-  searchRows(filter: { status?: readonly SearchStatus[]; limit: number; offset: number }) {
+  searchRows(filter: SearchFilter & { limit: number; offset: number }) {
     return this.db
       .select()
       .from(searches)
-      .where(filter.status && inArray(searches.status, [...filter.status]))
+      .where(searchFilterSql(filter))
       .orderBy(desc(searches.id))
       .limit(filter.limit)
       .offset(filter.offset);
   }
 
-  async countSearches(status?: readonly SearchStatus[]): Promise<number> {
-    const where = status && inArray(searches.status, [...status]);
-    const [row] = await this.db.select({ n: count() }).from(searches).where(where);
+  async countSearches(filter: SearchFilter): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(searches)
+      .where(searchFilterSql(filter));
     return row?.n ?? 0;
   }
 
@@ -254,6 +265,16 @@ class PgDialect implements Dialect {
       if (bestBy !== undefined) await this.findBest(tx, row.id, bestBy);
       const [after] = await tx.select().from(searches).where(where);
       return { id: row.id, after: after! };
+    });
+  }
+
+  deleteSearchRow(id: number, check: (row: SearchRow) => void): Promise<boolean> {
+    return this.write(async (tx) => {
+      const [row] = await tx.select().from(searches).where(eq(searches.id, id)).for("update");
+      if (row === undefined) return false;
+      check(row);
+      await tx.delete(searches).where(eq(searches.id, id));
+      return true;
     });
   }
 

@@ -313,6 +313,25 @@ export function stopChange(row: SearchState, mode: "stop" | "kill", t: number): 
   };
 }
 
+// --- delete ------------------------------------------------------------------------------------
+
+/**
+ * `deleteSearch`: a search may be deleted once it has ended, or while it is queued and nobody
+ * holds it (no trial of it can have started: a claim makes it running in the same write as it
+ * leases it). Any other is refused, nothing deleted: its worker, or a trial it adopted, would go
+ * on writing to rows and a folder that are gone. The refusal says how to end it first.
+ */
+export function deletionCheck(row: SearchState, t: number): void {
+  const status = searchStatusOf(row);
+  if (isFinalSearch(status)) return;
+  if (status === "queued" && !leaseHeld(row, t)) return;
+  const how =
+    status === "stopping"
+      ? "it is ending: delete it once its running trials have ended"
+      : "stop it first, then delete it once it has ended";
+  throw new StateConflictError(`search ${row.id} is ${status}: ${how}`);
+}
+
 // --- conditions --------------------------------------------------------------------------------
 
 function oneOf(value: string, allowed: readonly string[]): boolean {

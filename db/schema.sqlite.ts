@@ -7,7 +7,8 @@
  *   *_at      instants; integer milliseconds since the epoch here (drizzle maps them to Date)
  *   spec, params, handle
  *             JSON text: documents owned by other modules (validated by zod where read), never
- *             queried by field
+ *             queried by field, but for the spec's `labels` (a list's label filter, in each
+ *             dialect's own JSON operators: sqlite.ts, pg.ts)
  *   value     metric values; NULL in metric_points.value stands for NaN (SQLite stores NaN as NULL)
  *   kind, status, goal
  *             copies of fields of the spec or enums, kept as columns so SQL can filter and rank

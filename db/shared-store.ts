@@ -11,7 +11,7 @@
  * 32-bit columns and SQLite's 64-bit ones answer alike.
  */
 import type { SearchSpec } from "../lib/search/spec";
-import type { SearchStatus, TrialStatus } from "../lib/search/status";
+import type { TrialStatus } from "../lib/search/status";
 import type {
   Search,
   SearchEvent,
@@ -45,6 +45,7 @@ import {
   checkLeaseCondition,
   claimChange,
   creation,
+  deletionCheck,
   type LeaseSet,
   patchChange,
   type RuleEvent,
@@ -68,6 +69,7 @@ import {
   type NewEvent,
   type NewSearchOptions,
   type NewTrial,
+  type SearchFilter,
   SearchNotFoundError,
   type SearchPatch,
   type Store,
@@ -127,12 +129,9 @@ export interface Dialect {
   readonly name: Store["dialect"];
   insertSearch(values: NewSearchValues, spec: SearchSpec): Awaitable<SearchRow>;
   searchRow(id: number): Awaitable<SearchRow | undefined>;
-  searchRows(filter: {
-    status?: readonly SearchStatus[];
-    limit: number;
-    offset: number;
-  }): Awaitable<SearchRow[]>;
-  countSearches(status?: readonly SearchStatus[]): Awaitable<number>;
+  /** The filter's label is matched against the spec's `labels`, exactly. */
+  searchRows(filter: SearchFilter & { limit: number; offset: number }): Awaitable<SearchRow[]>;
+  countSearches(filter: SearchFilter): Awaitable<number>;
   trialCounts(
     searchIds: readonly number[],
   ): Awaitable<{ searchId: number; status: string; n: number }[]>;
@@ -145,6 +144,11 @@ export interface Dialect {
     pick: SearchPick,
     decide: (row: SearchRow) => SearchChange | undefined,
   ): Awaitable<{ id: number; after?: SearchRow } | undefined>;
+  /**
+   * Holds the search row, lets `check` refuse (it throws), then deletes the row; its trials,
+   * points and events go with it (ON DELETE CASCADE). False when there is no such search.
+   */
+  deleteSearchRow(id: number, check: (row: SearchRow) => void): Awaitable<boolean>;
   /** Writes `set` only while `owner` holds the lease, with `event` in the same transaction. */
   setLeaseIfOwned(id: number, owner: string, set: LeaseSet, event?: RuleEvent): Awaitable<boolean>;
   /** `check` sees the search (undefined: none) and throws to refuse; then the trial is inserted. */
@@ -221,6 +225,7 @@ export class SharedStore implements Store {
   ): Promise<SearchListEntry[]> {
     const rows = await this.d.searchRows({
       status: options.status,
+      label: options.label,
       limit: options.limit ?? 50,
       offset: options.offset ?? 0,
     });
@@ -241,8 +246,8 @@ export class SharedStore implements Store {
     return options.withUnreadable ? listed : listed.filter((e) => !("unreadable" in e));
   }
 
-  async countSearches(options: { status?: readonly SearchStatus[] } = {}): Promise<number> {
-    return this.d.countSearches(options.status);
+  async countSearches(options: SearchFilter = {}): Promise<number> {
+    return this.d.countSearches({ status: options.status, label: options.label });
   }
 
   /** A change the rule always makes to an existing search: its row as written. */
@@ -264,6 +269,12 @@ export class SharedStore implements Store {
   async requestStop(id: number, mode: "stop" | "kill"): Promise<Search> {
     const t = this.now();
     return this.changed(id, (row) => stopChange(row, mode, t));
+  }
+
+  async deleteSearch(id: number): Promise<void> {
+    checkSearchId(id);
+    const t = this.now();
+    if (!(await this.d.deleteSearchRow(id, (row) => deletionCheck(row, t)))) notFound(id);
   }
 
   async acquireLease(searchId: number, owner: string, ttlMs: number): Promise<boolean> {

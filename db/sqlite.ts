@@ -13,13 +13,13 @@
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
-import { and, asc, count, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { type MigrationMeta, readMigrationFiles } from "drizzle-orm/migrator";
 import { StorageError } from "../lib/errors";
 import type { Goal } from "../lib/metrics/schema";
 import type { SearchSpec } from "../lib/search/spec";
-import type { SearchStatus, TrialStatus } from "../lib/search/status";
+import type { TrialStatus } from "../lib/search/status";
 import { databaseIsFolder, storeError, translatingStore } from "./errors";
 import { checkAppliedMigrations, defaultMigrationsFolder, STORE_TABLES } from "./migrations-folder";
 import { driverErrorCode, type EventRow, readJson, type SearchRow, type TrialRow } from "./rows";
@@ -46,7 +46,20 @@ import {
   SharedStore,
   type StoreClock,
 } from "./shared-store";
-import type { MetricPointInput, MetricPointQuery, Store, TrialRef } from "./store";
+import type { MetricPointInput, MetricPointQuery, SearchFilter, Store, TrialRef } from "./store";
+
+/**
+ * A list's filter in SQL: its statuses, and its label among the spec's `labels` (the JSON text,
+ * read by json_each; a row whose spec is not JSON at all matches no label, and is still listed,
+ * flagged, without one).
+ */
+function searchFilterSql(filter: SearchFilter): SQL | undefined {
+  const labelled =
+    filter.label === undefined
+      ? undefined
+      : sql`case when json_valid(${searches.spec}) then exists (select 1 from json_each(${searches.spec}, '$.labels') where value = ${filter.label}) else 0 end`;
+  return and(filter.status && inArray(searches.status, [...filter.status]), labelled);
+}
 
 export interface SqliteStoreOptions extends StoreClock {
   /** How long a write waits for another process's lock before failing. Default 5000. */
@@ -299,11 +312,11 @@ class SqliteDialect implements Dialect {
     return row && decodeSearch(row);
   }
 
-  searchRows(filter: { status?: readonly SearchStatus[]; limit: number; offset: number }) {
+  searchRows(filter: SearchFilter & { limit: number; offset: number }) {
     return this.db
       .select()
       .from(searches)
-      .where(filter.status && inArray(searches.status, [...filter.status]))
+      .where(searchFilterSql(filter))
       .orderBy(desc(searches.id))
       .limit(filter.limit)
       .offset(filter.offset)
@@ -311,9 +324,10 @@ class SqliteDialect implements Dialect {
       .map(decodeSearch);
   }
 
-  countSearches(status?: readonly SearchStatus[]): number {
-    const where = status && inArray(searches.status, [...status]);
-    return this.db.select({ n: count() }).from(searches).where(where).get()?.n ?? 0;
+  countSearches(filter: SearchFilter): number {
+    return (
+      this.db.select({ n: count() }).from(searches).where(searchFilterSql(filter)).get()?.n ?? 0
+    );
   }
 
   trialCounts(searchIds: readonly number[]) {
@@ -351,6 +365,16 @@ class SqliteDialect implements Dialect {
           .run();
       if (bestBy !== undefined) this.findBest(tx, row.id, bestBy);
       return { id: row.id, after: decodeSearch(this.searchById.get({ id: row.id })!) };
+    });
+  }
+
+  deleteSearchRow(id: number, check: (row: SearchRow) => void): boolean {
+    return this.write((tx) => {
+      const row = this.searchById.get({ id });
+      if (row === undefined) return false;
+      check(decodeSearch(row));
+      tx.delete(searches).where(eq(searches.id, id)).run();
+      return true;
     });
   }
 

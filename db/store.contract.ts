@@ -247,6 +247,87 @@ export function runStoreContract(
         expect(await store.countTrials(first)).toEqual(counts);
       });
 
+      it("lists and counts by label, exactly, with a status filter beside it", async () => {
+        const a = await store.createSearch(makeSpec({ labels: ["cifar", "team-a"] }));
+        const b = await store.createSearch(makeSpec({ labels: ["cifar"] }));
+        const c = await store.createSearch(makeSpec({ labels: ["Cifar", "cifar10", "a'b\"c"] }));
+        await store.createSearch(makeSpec({ labels: [] }));
+        await store.updateSearch(b.id, { status: "running" });
+        const ids = async (o: { label?: string; status?: ("queued" | "running")[] }) =>
+          (await store.listSearches(o)).map((s) => s.id);
+        expect(await ids({ label: "cifar" })).toEqual([b.id, a.id]);
+        expect(await ids({ label: "team-a" })).toEqual([a.id]);
+        // No prefix, case or substring matches; quotes are data.
+        expect(await ids({ label: "cifa" })).toEqual([]);
+        expect(await ids({ label: "Cifar" })).toEqual([c.id]);
+        expect(await ids({ label: "a'b\"c" })).toEqual([c.id]);
+        expect(await ids({ label: "cifar", status: ["queued"] })).toEqual([a.id]);
+        expect(await store.countSearches({ label: "cifar" })).toBe(2);
+        expect(await store.countSearches({ label: "cifar", status: ["running"] })).toBe(1);
+        expect(await store.countSearches({ label: "nothing" })).toBe(0);
+      });
+
+      it("deletes an ended search with its trials, points and events; refuses one that may run", async () => {
+        const id = await searchWithResults(makeSpec(), [0.3, 0.9]);
+        await store.addMetricPoints({ searchId: id, number: 1 }, [point("loss", 0, 1)]);
+        await store.addEvent(id, { kind: "note", message: "x" });
+        const kept = await searchWithResults(makeSpec(), [0.5]);
+        await store.addMetricPoints({ searchId: kept, number: 1 }, [point("loss", 0, 2)]);
+        // Running (its creator holds it), stopping: refused, nothing deleted.
+        await expect(store.deleteSearch(id)).rejects.toThrow(
+          /search \d+ is running: stop it first/,
+        );
+        await store.requestStop(id, "stop");
+        await expect(store.deleteSearch(id)).rejects.toThrow(/is stopping: .*once its running/);
+        expect((await store.listTrials(id)).length).toBe(2);
+        await store.updateSearch(id, { status: "stopped", endedAt: new Date(now) });
+        await store.deleteSearch(id);
+        expect(await store.getSearch(id)).toBeUndefined();
+        expect(await store.listTrials(id)).toEqual([]);
+        expect(await store.listMetricPoints(id)).toEqual([]);
+        expect(await store.listEvents(id)).toEqual([]);
+        expect(await store.getTrial(id, 1)).toBeUndefined();
+        await expect(store.deleteSearch(id)).rejects.toThrow(SearchNotFoundError);
+        await expect(store.deleteSearch(0)).rejects.toThrow(SearchNotFoundError);
+        // The other search is untouched; an id is never handed out again.
+        expect((await store.listMetricPoints(kept)).length).toBe(1);
+        expect((await store.getSearch(kept))?.best?.value).toBe(0.5);
+        const next = await store.createSearch(makeSpec());
+        expect(next.id).toBeGreaterThan(kept);
+      });
+
+      it("deletes a queued search nobody holds; refuses one its creator holds until the lease lapses", async () => {
+        const free = await store.createSearch(makeSpec());
+        await store.deleteSearch(free.id);
+        expect(await store.getSearch(free.id)).toBeUndefined();
+        const held = await store.createSearch(makeSpec(), {
+          lease: { owner: "cli", ttlMs: 1_000 },
+        });
+        await expect(store.deleteSearch(held.id)).rejects.toThrow(StateConflictError);
+        advance(1_000);
+        await store.deleteSearch(held.id);
+        expect(await store.claimNextQueuedSearch("w1", 60_000)).toBeUndefined();
+      });
+
+      it("a delete and a claim of one queued search: exactly one of them happens", async () => {
+        for (let round = 0; round < 6; round++) {
+          const s = await store.createSearch(makeSpec());
+          const other = await another();
+          const [claimed, deleted] = await Promise.allSettled([
+            other.claimNextQueuedSearch("w1", 60_000),
+            store.deleteSearch(s.id),
+          ]);
+          const claimedIt = claimed.status === "fulfilled" && claimed.value?.id === s.id;
+          const deletedIt = deleted.status === "fulfilled";
+          expect(claimedIt !== deletedIt, `round ${round}`).toBe(true);
+          expect((await store.getSearch(s.id)) === undefined).toBe(deletedIt);
+          if (claimedIt) {
+            await store.requestStop(s.id, "kill");
+            await store.updateSearch(s.id, { status: "killed" });
+          }
+        }
+      });
+
       it("keeps the best trial for a maximize goal (ties: lowest number)", async () => {
         const id = await searchWithResults(makeSpec({ goal: "maximize" }), [
           0.3,

@@ -80,7 +80,12 @@ export interface ListSearchesOptions {
   limit?: number;
   offset?: number;
   status?: readonly SearchStatus[];
+  /** Only searches given this label (`--label`), exactly. */
+  label?: string;
 }
+
+/** Which searches a count or a list takes. */
+export type SearchFilter = Pick<ListSearchesOptions, "status" | "label">;
 
 export interface NewTrial {
   number: number;
@@ -162,7 +167,7 @@ export interface Store {
     options?: ListSearchesOptions & { withUnreadable?: false },
   ): Promise<SearchSummary[]>;
   listSearches(options: ListSearchesOptions & { withUnreadable: true }): Promise<SearchListEntry[]>;
-  countSearches(options?: { status?: readonly SearchStatus[] }): Promise<number>;
+  countSearches(options?: SearchFilter): Promise<number>;
   /**
    * Throws `SearchNotFoundError`, or `StateConflictError` when a condition does not hold
    * (nothing is written then).
@@ -175,6 +180,14 @@ export interface Store {
    * the reverse. Throws `StateConflictError` for a search that has already ended.
    */
   requestStop(id: number, mode: "stop" | "kill"): Promise<Search>;
+
+  /**
+   * Deletes an ended search (or a queued one nobody holds) with its trials, metric points and
+   * events, in one transaction; the rule is `deletionCheck` (rules.ts). Throws
+   * `SearchNotFoundError`, or `StateConflictError` for a search that may still run (nothing is
+   * deleted then). The trial folders under the data directory are the caller's to remove.
+   */
+  deleteSearch(id: number): Promise<void>;
 
   /** True when `owner` now holds the lease (it was free, expired, or already ours). */
   acquireLease(searchId: number, owner: string, ttlMs: number): Promise<boolean>;
