@@ -5,6 +5,7 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { UsageError } from "../lib/errors";
 import { readDecimal } from "../lib/space/parse";
+import { spellFlagHint } from "./_spell-flags";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -34,6 +35,9 @@ export function parseFlags<O extends Options>(argv: string[], options: O, usage:
     });
     return { values, positionals, tokens, rest, hasDash: dash >= 0 };
   } catch (e) {
+    const unknown = e instanceof Error ? /^Unknown option '([^']+)'/.exec(e.message) : null;
+    const hint = unknown?.[1] === undefined ? undefined : spellFlagHint(unknown[1]);
+    if (hint !== undefined) throw new UsageError(hint);
     const message =
       e instanceof Error ? e.message.replace(/\. To specify a positional.*$/s, "") : String(e);
     throw new CliUsageError(message, usage);

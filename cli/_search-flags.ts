@@ -6,8 +6,10 @@
  */
 import { resolve } from "node:path";
 import { joinShellWords } from "../lib/console/shell-words";
+import { UsageError } from "../lib/errors";
 import { workingDirectory } from "../lib/home";
 import { defineSearch, type SearchInput } from "../lib/search/define";
+import { maskedEnvIssues, overlay, specInput } from "../lib/search/rerun";
 import {
   appliesTo,
   defaultText,
@@ -16,6 +18,7 @@ import {
   type SearchIssue,
   type SearchKind,
   type Setting,
+  type SettingKey,
   settingOf,
 } from "../lib/search/settings";
 import type { SearchSpec } from "../lib/search/spec";
@@ -43,6 +46,7 @@ function optionsOf(row: Setting): [string, Option][] {
 export const SEARCH_OPTIONS: Record<string, Option> = {
   ...Object.fromEntries(SETTING_ROWS.flatMap(([, row]) => optionsOf(row))),
   detach: { type: "boolean" },
+  from: { type: "string" },
   help: { type: "boolean", short: "h" },
 };
 
@@ -67,6 +71,12 @@ export function searchUsage(kind: SearchKind): string {
     lines.push(pad(`${flagName(row, true)} ${row.arg}`, `${row.help}${note}`));
   }
   lines.push(pad("--detach", "queue the search for a running worker and return"));
+  lines.push(
+    pad(
+      "--from FILE",
+      "a search's JSON export (hyperbayes export ID): its spec, the flags given beside it override",
+    ),
+  );
   const runs = kind === "grid" ? "[-n N]" : "-n N";
   return `usage: hyperbayes ${kind} --param SPEC [--param SPEC ...] ${runs} --metric NAME [options] -- COMMAND...
 
@@ -153,6 +163,49 @@ export function issueLine(issue: SearchIssue, input: SearchInput): string {
   return issue.code === "value" ? `${about} ${issue.message}` : `${about}: ${issue.message}`;
 }
 
+/** The search a definition starts from: an export's spec, or a stored search's (`rerun`). */
+export interface SearchBase {
+  /** How issues name it: the file's name, or `search 3`. */
+  source: string;
+  spec: Record<string, unknown>;
+  /** Env values are masked (an export): each must be given again with -e. */
+  masked: boolean;
+}
+
+/** The settings the user typed on the command line, by the settings table's keys. */
+function givenSettings(flags: SearchFlags): Set<SettingKey> {
+  const byFlag = new Map<string, SettingKey>();
+  for (const [key, row] of SETTING_ROWS) {
+    if (row.input === "space") {
+      byFlag.set(row.flag, key);
+      byFlag.set(row.jsonFlag, key);
+    } else if (row.input !== "argv") byFlag.set(row.flag, key);
+  }
+  const given = new Set<SettingKey>();
+  for (const token of flags.tokens) {
+    const key = token.kind === "option" ? byFlag.get(token.name) : undefined;
+    if (key !== undefined) given.add(key);
+  }
+  if (flags.hasDash) given.add("command");
+  return given;
+}
+
+/** `params[2].min`, `env FOO`: where in the base's spec an issue is. */
+function specPath(issue: SearchIssue, input: SearchInput): string {
+  const [key, at, ...rest] = issue.path;
+  if (key === "env" && typeof at === "number") {
+    const item = input.env?.[at] ?? "";
+    const eq = item.indexOf("=");
+    return `env ${JSON.stringify(eq > 0 ? item.slice(0, eq) : item)}`;
+  }
+  let out = String(key ?? "spec");
+  for (const k of [at, ...rest]) {
+    if (k === undefined) continue;
+    out += typeof k === "number" ? `[${k}]` : `.${k}`;
+  }
+  return out;
+}
+
 export interface ResolvedSearch {
   spec: SearchSpec;
   /** The goal was inferred from the metric name (print it so the user can correct it). */
@@ -165,9 +218,12 @@ export interface ResolvedSearch {
 export function resolveSearch(
   kind: SearchKind,
   flags: SearchFlags,
-  opts: { randomSeed: () => number; machineType?: string },
+  opts: { randomSeed: () => number; machineType?: string; base?: SearchBase },
 ): ResolvedSearch {
-  const input = searchInput(kind, flags);
+  const typed = searchInput(kind, flags);
+  const { base } = opts;
+  const given = base ? givenSettings(flags) : new Set<SettingKey>();
+  const input = base ? overlay(specInput(kind, base.spec), { input: typed, given }) : typed;
   const problems: string[] = [];
   if (flags.positionals.length > 0)
     problems.push(
@@ -178,12 +234,23 @@ export function resolveSearch(
     workingDirectoryProblem,
     ...(opts.machineType !== undefined ? { machineType: opts.machineType } : {}),
   });
-  const lines = (issues: readonly SearchIssue[]) => [
-    ...new Set(issues.map((i) => issueLine(i, input))),
-  ];
-  if (!defined.ok || problems.length > 0) {
-    const issues = defined.ok ? [] : defined.issues;
-    throw new CliUsageError([...problems, ...lines(issues)].join("\n"), searchUsage(kind));
+  // An issue of a setting the base gave is the base's: named by its place in the spec.
+  const fromBase = (i: SearchIssue) =>
+    base !== undefined && !given.has(i.path[0] as SettingKey) && settingOf(i.path[0]) !== undefined;
+  const line = (i: SearchIssue) => {
+    if (base === undefined || !(fromBase(i) || isMaskedIssue(i))) return issueLine(i, input);
+    const where = `${base.source}: ${specPath(i, input)}`;
+    if (i.code === "missing") return `${where} is missing${i.message ? ` (${i.message})` : ""}`;
+    return i.code === "value" ? `${where} ${i.message}` : `${where}: ${i.message}`;
+  };
+  const isMaskedIssue = (i: SearchIssue) => masked.includes(i);
+  const masked = base?.masked ? maskedEnvIssues(input) : [];
+  const lines = (issues: readonly SearchIssue[]) => [...new Set(issues.map(line))];
+  if (!defined.ok || problems.length > 0 || masked.length > 0) {
+    const issues = [...(defined.ok ? [] : defined.issues), ...masked];
+    const message = [...problems, ...lines(issues)].join("\n");
+    // The usage helps with typed flags; a file's mistakes are in the file.
+    throw base ? new UsageError(message) : new CliUsageError(message, searchUsage(kind));
   }
   return {
     spec: defined.spec,

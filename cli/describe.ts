@@ -3,6 +3,9 @@
  * line and cell goes through `printable`: descriptions, values, reasons and names may hold
  * terminal controls that a trial printed or a user typed.
  */
+import { formatStopCondition } from "../lib/metrics/stop";
+import { maskedEnvItems } from "../lib/search/rerun";
+import type { SearchSpec } from "../lib/search/spec";
 import { isFinalTrial } from "../lib/search/status";
 import { formatSpace } from "../lib/space/parse";
 import { printable } from "../lib/terminal-text";
@@ -17,7 +20,14 @@ import {
   withStore,
 } from "./_common";
 
-const USAGE = "usage: hyperbayes describe ID\n";
+const USAGE =
+  "usage: hyperbayes describe ID\n  the whole definition (env values masked), the best trial, every trial\n";
+
+/** The acquisition and kappa of a Bayesian search, after its seed. */
+function optimizerNote(s: SearchSpec): string {
+  if (s.kind !== "bayesian") return "";
+  return `, ${s.acquisition}${s.kappa !== undefined ? ` kappa ${s.kappa}` : ""}`;
+}
 
 export async function run(argv: string[]): Promise<number> {
   return withSearchId(argv, USAGE, (id) =>
@@ -34,6 +44,16 @@ export async function run(argv: string[]): Promise<number> {
         `  params     ${formatSpace(s.params).join(" ")}`,
         `  command    ${s.command.map((a) => (/[\s'"\\$`;&|<>]/.test(a) || a === "" ? JSON.stringify(a) : a)).join(" ")}`,
         `  cwd        ${s.cwd}`,
+        ...(s.labels.length > 0 ? [`  labels     ${s.labels.join(", ")}`] : []),
+        ...(Object.keys(s.env).length > 0
+          ? [`  env        ${maskedEnvItems(s.env).join(" ")}`]
+          : []),
+        `  seed       ${s.seed}${optimizerNote(s)}`,
+        ...(s.timeoutMinutes !== undefined ? [`  timeout    ${s.timeoutMinutes} min`] : []),
+        ...(s.stopConditions.length > 0
+          ? [`  stop when  ${s.stopConditions.map(formatStopCondition).join(" or ")}`]
+          : []),
+        `  failures   the search fails after ${s.maxFailures}`,
         `  created    ${search.createdAt.toISOString()}`,
       ];
       if (search.best) {

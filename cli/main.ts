@@ -45,6 +45,15 @@ const COMMANDS: Record<string, Command> = {
     summary: "kill a search and its running trials now",
     load: () => import("./stop").then((m) => ({ run: m.runKill })),
   },
+  rerun: {
+    summary: "run a search again: its spec, with the flags given overriding it",
+    load: () => import("./rerun"),
+  },
+  logs: { summary: "print a trial's output (-f: follow it)", load: () => import("./logs") },
+  delete: {
+    summary: "delete an ended search, its trials and their files (asks first)",
+    load: () => import("./delete"),
+  },
   resume: {
     summary: "take over a search whose worker died and finish it",
     load: () => import("./resume"),

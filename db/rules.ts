@@ -40,7 +40,7 @@ import {
   type TrialStatus,
   trialStatusesWhere,
 } from "../lib/search/status";
-import type { StopRequest } from "../lib/search/types";
+import type { Search, StopRequest } from "../lib/search/types";
 import { goalOf, searchStatusOf, storedValue } from "./rows";
 import {
   type LeaseCondition,
@@ -322,14 +322,36 @@ export function stopChange(row: SearchState, mode: "stop" | "kill", t: number): 
  * on writing to rows and a folder that are gone. The refusal says how to end it first.
  */
 export function deletionCheck(row: SearchState, t: number): void {
+  const problem = deletionProblem(row, t);
+  if (problem !== undefined) throw new StateConflictError(problem);
+}
+
+/** Why `deletionCheck` would refuse, or undefined: for a caller that asks before it deletes. */
+export function deletionProblem(
+  row: Pick<SearchState, "id" | "status" | "leaseOwner" | "leaseExpiresAt">,
+  t: number,
+): string | undefined {
   const status = searchStatusOf(row);
-  if (isFinalSearch(status)) return;
-  if (status === "queued" && !leaseHeld(row, t)) return;
+  if (isFinalSearch(status)) return undefined;
+  if (status === "queued" && !leaseHeld(row, t)) return undefined;
   const how =
     status === "stopping"
       ? "it is ending: delete it once its running trials have ended"
       : "stop it first, then delete it once it has ended";
-  throw new StateConflictError(`search ${row.id} is ${status}: ${how}`);
+  return `search ${row.id} is ${status}: ${how}`;
+}
+
+/** `deletionProblem` of a search as the store returned it. */
+export function searchDeletionProblem(search: Search, t: number): string | undefined {
+  return deletionProblem(
+    {
+      id: search.id,
+      status: search.status,
+      leaseOwner: search.lease?.owner ?? null,
+      leaseExpiresAt: search.lease?.expiresAt ?? null,
+    },
+    t,
+  );
 }
 
 // --- conditions --------------------------------------------------------------------------------

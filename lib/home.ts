@@ -90,7 +90,12 @@ export function pathsEnvironment(paths: HyperbayesPaths): Record<string, string>
  * taken from a request or a stored row can lead anywhere else.
  */
 export function trialDir(home: string, searchId: number, trialNumber: number): string {
-  if (!Number.isSafeInteger(searchId) || searchId < 1) throw new Error("bad search id");
   if (!Number.isSafeInteger(trialNumber) || trialNumber < 1) throw new Error("bad trial number");
-  return join(home, "searches", String(searchId), "trials", String(trialNumber));
+  return join(searchDir(home, searchId), "trials", String(trialNumber));
+}
+
+/** A search's directory, `<home>/searches/<id>/`: every trial directory of it is inside. */
+export function searchDir(home: string, searchId: number): string {
+  if (!Number.isSafeInteger(searchId) || searchId < 1) throw new Error("bad search id");
+  return join(home, "searches", String(searchId));
 }

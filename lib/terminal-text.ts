@@ -46,3 +46,20 @@ const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u20
 export function printableJson(json: string): string {
   return json.replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
+
+// SGR sequences (colours, bold): ESC [ params m. Scripts colour their logs (tqdm, rich, Keras);
+// shown as escapes they would bury the text, and they can do nothing but recolour.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC is what this finds
+const SGR = /\u001b\[[0-9;:]*m/g;
+
+/**
+ * One line of a trial's log, for `hyperbayes logs`: colours dropped, a progress bar's `\r`
+ * rewrites shown as their last state (as the console shows them), tabs kept (XGBoost's lines are
+ * tab-separated), and every other control shown as an escape, as `printable` does.
+ */
+export function printableLogLine(line: string): string {
+  let text = line.endsWith("\r") ? line.slice(0, -1) : line;
+  const cr = text.lastIndexOf("\r");
+  if (cr >= 0) text = text.slice(cr + 1);
+  return text.replace(SGR, "").split("\t").map(printable).join("\t");
+}

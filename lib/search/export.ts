@@ -5,6 +5,8 @@
  */
 import { formatValue } from "../command";
 import { HyperbayesError } from "../errors";
+import { maskedSpec } from "./rerun";
+import type { SearchSpec } from "./spec";
 import type { Search, Trial } from "./types";
 
 /** What an export reads: three of the store's reads (db/store.ts's Store has them), named here
@@ -55,6 +57,12 @@ export interface SearchExport {
     startedAt: string | null;
     endedAt: string | null;
     best: Search["best"];
+    labels: string[];
+    /**
+     * The whole spec, seed included, env values masked (`***`): what `--from FILE` reads back,
+     * with the masked values given again (lib/search/rerun.ts).
+     */
+    spec: SearchSpec;
   };
   trials: TrialExport[];
 }
@@ -116,6 +124,8 @@ export async function exportSearchJson(store: ExportSource, id: number): Promise
       startedAt: iso(search.startedAt),
       endedAt: iso(search.endedAt),
       best: search.best,
+      labels: s.labels,
+      spec: maskedSpec(s),
     },
     trials: trials.map(trialExport),
   };
