@@ -228,8 +228,9 @@ describe("export -> --from: the same spec", () => {
 /** JSON paths of every value in `v`. */
 function paths(v: unknown, at: (string | number)[] = []): (string | number)[][] {
   const out = [at];
-  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...at, i])));
-  else if (v !== null && typeof v === "object")
+  if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) out.push(...paths(x, [...at, i]));
+  } else if (v !== null && typeof v === "object")
     for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...at, k]));
   return out;
 }
