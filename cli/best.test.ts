@@ -178,7 +178,7 @@ describe("the best trial", () => {
       expect(bestSoFarLine(rows2, goal).points.at(-1)?.best).toBe(expected?.value);
       expect(curveTrials(rows2, goal).best[0]).toBe(n);
       expect(page?.curves.curves[0]?.trial).toBe(n);
-      const poll = await data.pollSearch(id, 0, new Set());
+      const poll = await data.pollSearch(id, 0);
       expect(poll?.search.best?.trialNumber).toBe(n);
       const list = await data.loadSearchList();
       const item = list.items.find((s) => s.id === id);

@@ -48,6 +48,7 @@ async function exportText(spec: SearchSpec): Promise<string> {
     stopRequested: "none",
     lease: null,
     best: null,
+    notes: "",
   };
   const store = {
     getSearch: async () => search,

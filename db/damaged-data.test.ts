@@ -29,6 +29,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordFault } from "../lib/testing/ledger";
 import { DATABASE_FILE } from "./index";
+import { defaultMigrationsFolder } from "./migrations-folder";
 import { openSqliteStore } from "./sqlite";
 import { makeSpec } from "./testing/fixtures";
 import { hyperbayes, type Run, tempDir, unprivileged } from "./testing/user-cli";
@@ -107,6 +108,13 @@ function rootPage(file: string, table: string): number {
 const PAGE = 4096;
 
 /** Each way a database file can be damaged or foreign, and what the one line must say. */
+/** Migrations this version has: a database that records one more is a newer version's. */
+const SQLITE_MIGRATIONS = (
+  JSON.parse(
+    readFileSync(join(defaultMigrationsFolder("sqlite"), "meta", "_journal.json"), "utf8"),
+  ) as { entries: unknown[] }
+).entries.length;
+
 const DAMAGED: { name: string; damage: (file: string) => void; says: RegExp }[] = [
   {
     name: "cut to 1 byte",
@@ -152,7 +160,9 @@ const DAMAGED: { name: string; damage: (file: string) => void; says: RegExp }[] 
         .run("from-the-future", 4_102_444_800_000);
       raw.close();
     },
-    says: /hyperbayes\.db was written by a newer Hyperbayes \(schema 2 > 1\): upgrade Hyperbayes/,
+    says: new RegExp(
+      `hyperbayes\\.db was written by a newer Hyperbayes \\(schema ${SQLITE_MIGRATIONS + 1} > ${SQLITE_MIGRATIONS}\\): upgrade Hyperbayes`,
+    ),
   },
   {
     name: "another program's SQLite database",

@@ -200,7 +200,20 @@ if ("skipped" in server) {
         };
         // The previous version's schema and record of migrations, with searches in every state
         // its rules could leave them in.
+        // Today's code writes the rows; the columns later migrations add are there only while
+        // it does (holding their defaults) and dropped before the upgrade, as the previous
+        // version left its tables.
+        const laterColumns = async (sql: string) => {
+          const c = new pg.Client({ connectionString: db.url });
+          await c.connect();
+          await c.query(sql);
+          await c.end();
+        };
         const old = await openPgStore(db.url, { migrationsFolder: folder });
+        await laterColumns(
+          `ALTER TABLE searches ADD COLUMN notes text, ADD COLUMN trial_seq integer NOT NULL DEFAULT 0;
+           ALTER TABLE trials ADD COLUMN notes text, ADD COLUMN seq integer NOT NULL DEFAULT 0`,
+        );
         const ids: number[] = [];
         for (const status of searchStatusSchema.options) {
           const s = await old.createSearch(makeSpec({ goal: "minimize" }));
@@ -217,6 +230,10 @@ if ("skipped" in server) {
         const before = await Promise.all(ids.map((id) => old.getSearch(id)));
         const trialsBefore = await old.listTrials(running);
         await old.close();
+        await laterColumns(
+          `ALTER TABLE searches DROP COLUMN notes, DROP COLUMN trial_seq;
+           ALTER TABLE trials DROP COLUMN notes, DROP COLUMN seq`,
+        );
         expect(await columnTypes()).toEqual({
           "searches.status": "text",
           "searches.stop_requested": "text",

@@ -27,11 +27,14 @@ import {
   bestCandidatesSql,
   bestColumns,
   bestOrderSql,
+  changedAfterSql,
   claimableSql,
   claimOrderSql,
   type LeaseSet,
+  nextChange,
   type RuleEvent,
   type SearchChange,
+  type SearchChanges,
   type SearchState,
   type TrialChange,
   type TrialState,
@@ -306,14 +309,20 @@ class PgDialect implements Dialect {
         .where(eq(searches.id, values.searchId))
         .for("update");
       check(search);
-      const [row] = await tx.insert(trials).values(values).returning();
+      // check refused a missing search.
+      const seq = nextChange(search!);
+      const [row] = await tx
+        .insert(trials)
+        .values({ ...values, seq })
+        .returning();
+      await tx.update(searches).set({ trialSeq: seq }).where(eq(searches.id, values.searchId));
       return row!;
     });
   }
 
   changeTrial(
     ref: TrialRef,
-    decide: (search: SearchState, trial: TrialState) => TrialChange,
+    decide: (search: SearchChanges, trial: TrialState) => TrialChange,
   ): Promise<TrialRow | undefined> {
     return this.write(async (tx) => {
       // The search row first: concurrent writers of one search's best trial must not interleave.
@@ -325,12 +334,13 @@ class PgDialect implements Dialect {
       const where = and(eq(trials.searchId, ref.searchId), eq(trials.number, ref.number));
       const [current] = await tx.select().from(trials).where(where).for("update");
       if (search === undefined || current === undefined) return undefined;
-      const { set, handle, bestBy } = decide(search, current);
+      const { set, handle, bestBy, seq } = decide(search, current);
       const [updated] = await tx
         .update(trials)
-        .set({ ...set, ...(handle !== undefined && { handle }) })
+        .set({ ...set, seq, ...(handle !== undefined && { handle }) })
         .where(where)
         .returning();
+      await tx.update(searches).set({ trialSeq: seq }).where(eq(searches.id, ref.searchId));
       if (bestBy !== undefined) await this.findBest(tx, ref.searchId, bestBy);
       return updated!;
     });
@@ -350,6 +360,13 @@ class PgDialect implements Dialect {
       .from(trials)
       .where(and(eq(trials.searchId, searchId), status && inArray(trials.status, [...status])))
       .orderBy(asc(trials.number));
+  }
+
+  changedTrialRows(searchId: number, cursor: number): Promise<TrialRow[]> {
+    return this.db
+      .select()
+      .from(trials)
+      .where(changedAfterSql(trials, searchId, cursor));
   }
 
   /** Takes no search lock: points are the hot path and touch only their trial's rows. */

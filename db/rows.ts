@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { HyperbayesError, UsageError } from "../lib/errors";
 import { type Goal, goalSchema } from "../lib/metrics/schema";
+import { notesSchema } from "../lib/search/notes";
 import { type SearchSpec, searchKindSchema, searchSpecSchema } from "../lib/search/spec";
 import { type SearchStatus, searchStatusSchema, trialStatusSchema } from "../lib/search/status";
 import type {
@@ -46,6 +47,8 @@ export interface SearchRow {
   heartbeatAt: Date | null;
   bestTrialNumber: number | null;
   bestValue: number | null;
+  notes: string | null;
+  trialSeq: number;
 }
 
 /** A trials row with JSON already decoded. */
@@ -62,6 +65,8 @@ export interface TrialRow {
   signal: string | null;
   reason: string | null;
   handle: unknown;
+  notes: string | null;
+  seq: number;
 }
 
 export interface EventRow {
@@ -247,6 +252,7 @@ export function searchFromRow(row: SearchRow): Search {
       row.bestTrialNumber !== null && row.bestValue !== null
         ? { trialNumber: row.bestTrialNumber, value: row.bestValue }
         : null,
+    notes: row.notes ?? "",
   };
 }
 
@@ -316,6 +322,7 @@ export function trialFromRow(row: TrialRow): Trial {
     signal: row.signal,
     reason: row.reason,
     handle: row.handle ?? null,
+    notes: row.notes ?? "",
   };
 }
 
@@ -377,6 +384,17 @@ export function checkLease(owner: string, ttlMs: number): void {
 }
 
 /** NaN or infinite aggregates are never results: they are stored as "no value". */
+/**
+ * Notes as stored: checked (UsageError naming the limit), "" and whitespace alone as none.
+ * Undefined leaves the column as it is.
+ */
+export function storedNotes(notes: string | undefined): string | null | undefined {
+  if (notes === undefined) return undefined;
+  const parsed = notesSchema.safeParse(notes);
+  if (!parsed.success) throw new UsageError(z.prettifyError(parsed.error), { cause: parsed.error });
+  return parsed.data.trim() === "" ? null : parsed.data;
+}
+
 export function storedValue(value: number | null | undefined): number | null | undefined {
   if (value === undefined || value === null) return value;
   return Number.isFinite(value) ? value : null;

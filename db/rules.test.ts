@@ -19,7 +19,7 @@ import {
   checkSearchCondition,
   checkTrialCondition,
   pickClaim,
-  type SearchState,
+  type SearchChanges,
   stopChange,
   trialChange,
 } from "./rules";
@@ -27,8 +27,9 @@ import { StateConflictError, UnreadableRowError } from "./store";
 
 const T = 1_800_000_000_000;
 
-function search(overrides: Partial<SearchState> = {}): SearchState {
+function search(overrides: Partial<SearchChanges> = {}): SearchChanges {
   return {
+    trialSeq: 0,
     id: 7,
     status: "running",
     goal: "minimize",

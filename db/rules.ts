@@ -8,6 +8,8 @@
  *   stop       what a stop or kill request does to a search in each status
  *   condition  whether a conditional write's condition holds, and the conflict's words if not
  *   best       which trial is the search's best (the rule of `bestTrial` in lib/search/status.ts)
+ *   change     which number of its search's change sequence a trial write takes, and which
+ *              trials a reader holding a cursor has not seen (the console's poll)
  * Where SQL must select by a rule (free leases, the claim's pick, the best trial), its SQL form
  * stands beside it, built from the same definitions with drizzle's dialect-neutral operators;
  * `rules.test.ts` holds each SQL form against its plain form on both databases. Applying a
@@ -20,6 +22,7 @@ import {
   type Column,
   desc,
   eq,
+  gt,
   inArray,
   isNotNull,
   isNull,
@@ -41,7 +44,7 @@ import {
   trialStatusesWhere,
 } from "../lib/search/status";
 import type { Search, StopRequest } from "../lib/search/types";
-import { goalOf, searchStatusOf, storedValue } from "./rows";
+import { goalOf, searchStatusOf, storedNotes, storedValue } from "./rows";
 import {
   type LeaseCondition,
   type NewSearchOptions,
@@ -64,6 +67,11 @@ export interface SearchState {
   startedAt: Date | null;
 }
 
+/** A search as a trial write reads it: with the last number of its change sequence taken. */
+export interface SearchChanges extends SearchState {
+  trialSeq: number;
+}
+
 export interface TrialState {
   searchId: number;
   number: number;
@@ -84,6 +92,7 @@ export interface SearchSet extends Partial<LeaseSet> {
   startedAt?: Date | null;
   endedAt?: Date | null;
   failureReason?: string | null;
+  notes?: string | null;
   kind?: SearchKind;
   goal?: Goal;
 }
@@ -105,13 +114,15 @@ export interface SearchChange {
 }
 
 /** The trials columns a patch writes (the handle apart: each dialect stores it its own way). */
-export type TrialSet = Omit<TrialPatch, "handle">;
+export type TrialSet = Omit<TrialPatch, "handle" | "notes"> & { notes?: string | null };
 
 export interface TrialChange {
   set: TrialSet;
   /** The executor's handle to store (null clears it); undefined leaves it. */
   handle: unknown;
   bestBy?: Goal;
+  /** The change number this write takes (`nextChange`), for the trial and its search. */
+  seq: number;
 }
 
 /** Columns of either dialect's tables that the SQL forms below select by. */
@@ -412,6 +423,7 @@ export function patchChange(
       endedAt: patch.endedAt,
       failureReason: patch.failureReason,
       stopRequested: patch.stopRequested,
+      notes: storedNotes(patch.notes),
       ...(spec && { kind: spec.kind, goal: spec.goal }),
     },
     ...(spec && { spec }),
@@ -431,7 +443,7 @@ function mayBeBest(status: string): boolean {
 
 /** `updateTrial`: the patch, once its condition holds; the best is found again when it may move. */
 export function trialChange(
-  search: SearchState,
+  search: SearchChanges,
   trial: TrialState,
   patch: TrialPatch,
   condition: TrialWriteCondition,
@@ -447,8 +459,10 @@ export function trialChange(
       exitCode: patch.exitCode,
       signal: patch.signal,
       reason: patch.reason,
+      notes: storedNotes(patch.notes),
     },
     handle: patch.handle,
+    seq: nextChange(search),
     // Only a trial that was or becomes a candidate can move the best.
     ...((mayBeBest(trial.status) || mayBeBest(after)) && { bestBy: goalOf(search) }),
   };
@@ -478,4 +492,42 @@ export function bestColumns(best: { number: number; value: number | null } | und
   bestValue: number | null;
 } {
   return { bestTrialNumber: best?.number ?? null, bestValue: best?.value ?? null };
+}
+
+// --- change ------------------------------------------------------------------------------------
+
+/**
+ * Every write of a trial (its creation, each update) takes the next number of its search's
+ * change sequence: the adapter writes it to the trial (`seq`) and to the search (`trial_seq`) in
+ * the transaction that holds the search's row (SQLite's write lock; PostgreSQL's FOR UPDATE,
+ * taken before the trial's). Writers of one search thus commit their numbers in order, so a
+ * reader always sees the numbers 1..K with no gap: a cursor of K has seen every change up to K,
+ * and the trials after it are exactly those changed since. (A database sequence or a clock would
+ * let a later number commit before an earlier one, and a reader pass over the earlier for good.)
+ */
+export function nextChange(search: { trialSeq: number }): number {
+  return search.trialSeq + 1;
+}
+
+/** A trial the reader holding `cursor` has not seen as it is now; cursor 0: every trial. */
+export function changedAfter(trial: { seq: number }, cursor: number): boolean {
+  return cursor <= 0 || trial.seq > cursor;
+}
+
+/** `changedAfter` in SQL, for one search's trials (served by the index trials_search_seq). */
+export function changedAfterSql(
+  cols: { searchId: Column; seq: Column },
+  searchId: number,
+  cursor: number,
+): SQL {
+  return cursor <= 0
+    ? eq(cols.searchId, searchId)
+    : and(eq(cols.searchId, searchId), gt(cols.seq, cursor))!;
+}
+
+/** The cursor a reader holds after reading `trials` (the changes after `cursor`). */
+export function cursorAfter(trials: readonly { seq: number }[], cursor: number): number {
+  let next = Math.max(0, cursor);
+  for (const t of trials) if (t.seq > next) next = t.seq;
+  return next;
 }

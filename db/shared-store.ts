@@ -45,6 +45,7 @@ import {
   checkLeaseCondition,
   claimChange,
   creation,
+  cursorAfter,
   deletionCheck,
   type LeaseSet,
   patchChange,
@@ -52,6 +53,7 @@ import {
   release,
   renewal,
   type SearchChange,
+  type SearchChanges,
   type SearchState,
   stopChange,
   type TrialChange,
@@ -73,6 +75,7 @@ import {
   SearchNotFoundError,
   type SearchPatch,
   type Store,
+  type TrialChanges,
   TrialNotFoundError,
   TrialNumberTakenError,
   type TrialPatch,
@@ -159,10 +162,12 @@ export interface Dialect {
   /** Undefined when there is no such trial. */
   changeTrial(
     ref: TrialRef,
-    decide: (search: SearchState, trial: TrialState) => TrialChange,
+    decide: (search: SearchChanges, trial: TrialState) => TrialChange,
   ): Awaitable<TrialRow | undefined>;
   trialRow(ref: TrialRef): Awaitable<TrialRow | undefined>;
   trialRows(searchId: number, status?: readonly TrialStatus[]): Awaitable<TrialRow[]>;
+  /** The search's trials `changedAfter` the cursor, in any order. */
+  changedTrialRows(searchId: number, cursor: number): Awaitable<TrialRow[]>;
   /** Upserts the points in one transaction; false (nothing written) when there is no such trial. */
   upsertPoints(ref: TrialRef, points: readonly MetricPointInput[]): Awaitable<boolean>;
   pointRows(
@@ -377,6 +382,16 @@ export class SharedStore implements Store {
   ): Promise<Trial[]> {
     if (!isId(searchId)) return [];
     return (await this.d.trialRows(searchId, options.status)).map(trialFromRow);
+  }
+
+  async listTrialChanges(searchId: number, cursor: number): Promise<TrialChanges> {
+    const from = Number.isSafeInteger(cursor) && cursor > 0 ? cursor : 0;
+    // A cursor past any number a store hands out (ids and change numbers share the bound) has
+    // seen everything; PostgreSQL's 32-bit columns could not even compare it.
+    if (!isId(searchId) || from > MAX_ID) return { trials: [], cursor: from };
+    const rows = await this.d.changedTrialRows(searchId, from);
+    rows.sort((a, b) => a.number - b.number);
+    return { trials: rows.map(trialFromRow), cursor: cursorAfter(rows, from) };
   }
 
   async countTrials(searchId: number): Promise<TrialCounts> {

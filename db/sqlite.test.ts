@@ -163,3 +163,38 @@ describe("openStore", () => {
     await store.close();
   });
 });
+
+describe("the console's poll on a running search of 10,000 trials", () => {
+  it("reads only the changed trials, through the index trials_search_seq", async () => {
+    const home = tempHome();
+    const file = join(home, DATABASE_FILE);
+    const store = await openSqliteStore(file);
+    try {
+      const s = await store.createSearch(makeSpec(), { status: "running" });
+      for (let n = 1; n <= 10_000; n++) {
+        await store.createTrial(s.id, { number: n, params: { lr: n / 10_000 }, status: "running" });
+      }
+      const { cursor } = await store.listTrialChanges(s.id, 0);
+      await store.updateTrial(s.id, 17, { status: "complete", value: 0.5 });
+      await store.updateTrial(s.id, 9_999, { status: "failed" });
+      await store.createTrial(s.id, { number: 10_001, params: { lr: 1 } });
+      const answer = await store.listTrialChanges(s.id, cursor);
+      expect(answer.trials.map((t) => t.number)).toEqual([17, 9_999, 10_001]);
+      expect(answer.cursor).toBe(cursor + 3);
+      // The cost: SQLite searches the index for the cursor's range, it does not scan the trials.
+      const raw = new Database(file, { readonly: true });
+      try {
+        const plan = raw
+          .prepare("EXPLAIN QUERY PLAN SELECT * FROM trials WHERE search_id = ? AND seq > ?")
+          .all(s.id, cursor) as { detail: string }[];
+        expect(plan.map((p) => p.detail).join("\n")).toMatch(
+          /SEARCH trials USING INDEX trials_search_seq \(search_id=\? AND seq>\?\)/,
+        );
+      } finally {
+        raw.close();
+      }
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+});

@@ -27,11 +27,14 @@ import {
   bestCandidatesSql,
   bestColumns,
   bestOrderSql,
+  changedAfterSql,
   claimableSql,
   claimOrderSql,
   type LeaseSet,
+  nextChange,
   type RuleEvent,
   type SearchChange,
+  type SearchChanges,
   type SearchState,
   type TrialChange,
   type TrialState,
@@ -393,35 +396,44 @@ class SqliteDialect implements Dialect {
 
   insertTrial(values: NewTrialValues, check: (search: SearchState | undefined) => void): TrialRow {
     return this.write((tx) => {
-      check(this.searchById.get({ id: values.searchId }));
+      const search = this.searchById.get({ id: values.searchId });
+      check(search);
+      // check refused a missing search.
+      const seq = nextChange(search!);
       const row = tx
         .insert(trials)
         .values({
           ...values,
           params: JSON.stringify(values.params),
           handle: encodeHandle(values.handle),
+          seq,
         })
         .returning()
         .get();
+      tx.update(searches).set({ trialSeq: seq }).where(eq(searches.id, values.searchId)).run();
       return decodeTrial(row);
     });
   }
 
   changeTrial(
     ref: TrialRef,
-    decide: (search: SearchState, trial: TrialState) => TrialChange,
+    decide: (search: SearchChanges, trial: TrialState) => TrialChange,
   ): TrialRow | undefined {
     return this.write((tx) => {
       const current = this.trialByNumber.get({ ...ref });
       if (current === undefined) return undefined;
       // The trial's foreign key keeps its search there.
-      const { set, handle, bestBy } = decide(this.searchById.get({ id: ref.searchId })!, current);
+      const { set, handle, bestBy, seq } = decide(
+        this.searchById.get({ id: ref.searchId })!,
+        current,
+      );
       const updated = tx
         .update(trials)
-        .set({ ...set, ...(handle !== undefined && { handle: encodeHandle(handle) }) })
+        .set({ ...set, seq, ...(handle !== undefined && { handle: encodeHandle(handle) }) })
         .where(eq(trials.id, current.id))
         .returning()
         .get()!;
+      tx.update(searches).set({ trialSeq: seq }).where(eq(searches.id, ref.searchId)).run();
       if (bestBy !== undefined) this.findBest(tx, ref.searchId, bestBy);
       return decodeTrial(updated);
     });
@@ -438,6 +450,15 @@ class SqliteDialect implements Dialect {
       .from(trials)
       .where(and(eq(trials.searchId, searchId), status && inArray(trials.status, [...status])))
       .orderBy(asc(trials.number))
+      .all()
+      .map(decodeTrial);
+  }
+
+  changedTrialRows(searchId: number, cursor: number): TrialRow[] {
+    return this.db
+      .select()
+      .from(trials)
+      .where(changedAfterSql(trials, searchId, cursor))
       .all()
       .map(decodeTrial);
   }

@@ -14,11 +14,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../lib/errors";
 import type { Goal } from "../lib/metrics/schema";
 import { Rng } from "../lib/optimizer/rng";
+import { NOTES_MAX_CHARS } from "../lib/search/notes";
 import type { SearchSpec } from "../lib/search/spec";
 import { bestTrial, searchStatusSchema, trialStatusSchema } from "../lib/search/status";
-import type { Search } from "../lib/search/types";
+import type { Search, Trial } from "../lib/search/types";
 import { recordFault } from "../lib/testing/ledger";
-import { pickClaim, type SearchState } from "./rules";
+import { changedAfter, pickClaim, type SearchState } from "./rules";
 import type { StoreClock } from "./shared-store";
 import {
   type MetricPointInput,
@@ -508,6 +509,129 @@ export function runStoreContract(
         expect((await store.listTrials(s.id, { status: ["queued"] })).map((t) => t.number)).toEqual(
           [1, 3],
         );
+      });
+    });
+
+    describe("trial changes (the console's poll)", () => {
+      it("answers a cursor with exactly the trials written since, over random writes", async () => {
+        const rng = new Rng(13);
+        const rand = () => rng.uniform();
+        const s = await store.createSearch(makeSpec(), { status: "running" });
+        const other = await store.createSearch(makeSpec(), { status: "running" });
+        const first = await store.listTrialChanges(s.id, 0);
+        expect(first).toEqual({ trials: [], cursor: 0 });
+        let cursor = first.cursor;
+        /** What the reader holds, by number, merged from every answer. */
+        const held = new Map<number, Trial>();
+        let written = new Set<number>();
+        let created = 0;
+        for (let step = 0; step < 120; step++) {
+          const r = rand();
+          if (r < 0.3 || created === 0) {
+            created += 1;
+            await store.createTrial(s.id, { number: created, params: { lr: rand() } });
+            written.add(created);
+          } else if (r < 0.75) {
+            const n = 1 + Math.floor(rand() * created);
+            await store.updateTrial(s.id, n, {
+              status: rand() < 0.5 ? "running" : "complete",
+              value: rand(),
+              ...(rand() < 0.2 && { notes: `note ${step}` }),
+            });
+            written.add(n);
+          } else if (r < 0.85) {
+            // Another search's writes are not this search's changes.
+            await store.createTrial(other.id, { number: step + 1, params: {} });
+          } else {
+            const answer = await store.listTrialChanges(s.id, cursor);
+            expect(answer.trials.map((t) => t.number)).toEqual([...written].sort((a, b) => a - b));
+            // The SQL form picks what the plain rule picks from the stored rows.
+            const stored = await fx.sql(`SELECT number, seq FROM trials WHERE search_id = ${s.id}`);
+            expect(
+              stored
+                .filter((row) => changedAfter({ seq: Number(row.seq) }, cursor))
+                .map((row) => Number(row.number))
+                .sort((a, b) => a - b),
+            ).toEqual(answer.trials.map((t) => t.number));
+            expect(answer.cursor).toBeGreaterThanOrEqual(cursor);
+            for (const t of answer.trials) held.set(t.number, t);
+            cursor = answer.cursor;
+            written = new Set();
+          }
+        }
+        for (const t of (await store.listTrialChanges(s.id, cursor)).trials) held.set(t.number, t);
+        // Merged, the answers are the search as it is: nothing missed, nothing stale.
+        expect([...held.values()].sort((a, b) => a.number - b.number)).toEqual(
+          await store.listTrials(s.id),
+        );
+        // Nothing changed since: an empty answer, the same cursor.
+        const last = await store.listTrialChanges(s.id, cursor);
+        const again = await store.listTrialChanges(s.id, last.cursor);
+        expect(again).toEqual({ trials: [], cursor: last.cursor });
+        // A cursor that is not one (negative, fractional, huge) reads as 0 or finds nothing.
+        expect((await store.listTrialChanges(s.id, -5)).trials).toHaveLength(created);
+        expect((await store.listTrialChanges(s.id, Number.NaN)).trials).toHaveLength(created);
+        expect((await store.listTrialChanges(s.id, 2 ** 31)).trials).toEqual([]);
+        expect(await store.listTrialChanges(31337, 0)).toEqual({ trials: [], cursor: 0 });
+      });
+
+      it("never lets a reader pass over a change two connections write at once", async () => {
+        const s = await store.createSearch(makeSpec(), { status: "running" });
+        const second = await another();
+        const held = new Map<number, Trial>();
+        let cursor = 0;
+        const read = async () => {
+          const answer = await store.listTrialChanges(s.id, cursor);
+          for (const t of answer.trials) held.set(t.number, t);
+          cursor = answer.cursor;
+        };
+        const writer = async (w: Store, numbers: number[]) => {
+          for (const n of numbers) {
+            await w.createTrial(s.id, { number: n, params: { n } });
+            await w.updateTrial(s.id, n, { status: "complete", value: n });
+          }
+        };
+        const reading = (async () => {
+          for (let i = 0; i < 25; i++) await read();
+        })();
+        await Promise.all([
+          writer(store, [1, 3, 5, 7, 9, 11, 13, 15]),
+          writer(second, [2, 4, 6, 8, 10, 12, 14, 16]),
+          reading,
+        ]);
+        await read();
+        expect([...held.values()].sort((a, b) => a.number - b.number)).toEqual(
+          await store.listTrials(s.id),
+        );
+        expect(held.size).toBe(16);
+      });
+    });
+
+    describe("notes", () => {
+      it("keeps notes on a search and a trial, clears them, and refuses notes over the limit", async () => {
+        const s = await store.createSearch(makeSpec(), { status: "running" });
+        expect(s.notes).toBe("");
+        await store.createTrial(s.id, { number: 1, params: { lr: 0.1 } });
+        await store.updateTrial(s.id, 1, { status: "complete", value: 0.5 });
+        const text = "# Findings\n\n**dropout** hurt; <script>alert(1)</script> stays text.\n";
+        expect((await store.updateSearch(s.id, { notes: text })).notes).toBe(text);
+        expect((await store.getSearch(s.id))?.notes).toBe(text);
+        const trial = await store.updateTrial(s.id, 1, { notes: "try `lr` lower" });
+        // Notes change nothing else of the trial, nor the best.
+        expect(trial).toMatchObject({ status: "complete", value: 0.5, notes: "try `lr` lower" });
+        expect((await store.getSearch(s.id))?.best).toEqual({ trialNumber: 1, value: 0.5 });
+        expect((await store.listTrials(s.id))[0]?.notes).toBe("try `lr` lower");
+        expect((await store.updateSearch(s.id, { notes: "  \n" })).notes).toBe("");
+        await expect(
+          store.updateTrial(s.id, 1, { notes: "x".repeat(NOTES_MAX_CHARS + 1) }),
+        ).rejects.toThrow(UsageError);
+        await expect(
+          store.updateSearch(s.id, { notes: "x".repeat(NOTES_MAX_CHARS + 1) }),
+        ).rejects.toThrow(/longer than/);
+        expect((await store.getTrial(s.id, 1))?.notes).toBe("try `lr` lower");
+        // Unicode and a full page survive as written.
+        const page = `ünïcödé ✓ ${"y".repeat(NOTES_MAX_CHARS - 12)}`;
+        expect((await store.updateTrial(s.id, 1, { notes: page })).notes).toBe(page);
       });
     });
 

@@ -53,6 +53,8 @@ export interface SearchPatch {
   endedAt?: Date | null;
   failureReason?: string | null;
   stopRequested?: StopRequest;
+  /** The search's notes (markdown, at most NOTES_MAX_CHARS); "" clears them. */
+  notes?: string;
   /** Replaces the spec (validated); `kind` and `goal` follow it and `best` is recomputed. */
   spec?: SearchSpec;
 }
@@ -106,6 +108,14 @@ export interface TrialPatch {
   signal?: string | null;
   reason?: string | null;
   handle?: unknown;
+  /** The trial's notes (markdown, at most NOTES_MAX_CHARS); "" clears them. */
+  notes?: string;
+}
+
+export interface TrialChanges {
+  trials: Trial[];
+  /** Ask with this next: every change up to it is in `trials` or an earlier answer. */
+  cursor: number;
 }
 
 export interface TrialWriteCondition extends LeaseCondition {
@@ -225,6 +235,12 @@ export interface Store {
   /** Ordered by trial number. Throws `UnreadableRowError` when one of them cannot be read. */
   listTrials(searchId: number, options?: { status?: readonly TrialStatus[] }): Promise<Trial[]>;
   countTrials(searchId: number): Promise<TrialCounts>;
+  /**
+   * The trials written (created or updated) after `cursor`, ordered by number, and the cursor to
+   * ask with next; cursor 0 gives every trial. Reads only the changed trials' index entries, so
+   * a reader polling a search of 10,000 trials pays for what changed (see rules.ts, change).
+   */
+  listTrialChanges(searchId: number, cursor: number): Promise<TrialChanges>;
 
   /**
    * Writes the points in one transaction and returns how many distinct (metric, step) points that

@@ -11,6 +11,7 @@ import { thinSeries } from "../../lib/console/downsample";
 import { type PackedTrials, packTrials } from "../../lib/console/pack";
 import type {
   Curve,
+  SearchHead,
   SearchListItem,
   SearchPoll,
   SearchView,
@@ -22,7 +23,7 @@ import { trialHandleSchema } from "../../lib/executors/types";
 import { sameMetric } from "../../lib/metrics/names";
 import { formatStopCondition } from "../../lib/metrics/stop";
 import { executorSummary } from "../../lib/search/export";
-import { countWhere, isFinalTrial } from "../../lib/search/status";
+import { countWhere } from "../../lib/search/status";
 import type { Search, SearchSummary, Trial, TrialCounts } from "../../lib/search/types";
 import { getStore } from "./store";
 import { readLogTail } from "./trial-files";
@@ -51,6 +52,11 @@ export function trialRow(t: Trial): TrialRow {
 }
 
 export function searchView(s: Search, counts: TrialCounts): SearchView {
+  return { ...searchHead(s), counts };
+}
+
+/** The search view without its trial counts (which cost a pass over the trials). */
+export function searchHead(s: Search): SearchHead {
   return {
     id: s.id,
     kind: s.kind,
@@ -71,7 +77,7 @@ export function searchView(s: Search, counts: TrialCounts): SearchView {
     failureReason: s.failureReason,
     stopRequested: s.stopRequested,
     best: s.best,
-    counts,
+    notes: s.notes,
   };
 }
 
@@ -119,6 +125,8 @@ async function viewOf(store: Store, id: number): Promise<SearchView | undefined>
 export interface SearchPageData {
   search: SearchView;
   trials: PackedTrials;
+  /** The poll's cursor after these trials (see `pollSearch`). */
+  cursor: number;
   /** The curves the page draws first (see curveTrials), so it need not ask for them. */
   curves: { key: string; curves: Curve[] };
 }
@@ -127,7 +135,8 @@ export async function loadSearchPage(id: number): Promise<SearchPageData | undef
   const store = await getStore();
   const search = await viewOf(store, id);
   if (!search) return undefined;
-  const rows = (await store.listTrials(id)).map(trialRow);
+  const changes = await store.listTrialChanges(id, 0);
+  const rows = changes.trials.map(trialRow);
   const picked = curveTrials(rows, search.goal);
   return {
     search,
@@ -135,6 +144,7 @@ export async function loadSearchPage(id: number): Promise<SearchPageData | undef
       rows,
       search.space.map((p) => p.name),
     ),
+    cursor: changes.cursor,
     curves: {
       key: curveKey(picked),
       curves: await curvesOf(store, id, search.metric, [...picked.best, ...picked.running]),
@@ -143,23 +153,21 @@ export async function loadSearchPage(id: number): Promise<SearchPageData | undef
 }
 
 /**
- * What changed since the browser's last poll: trials numbered above `after` (new ones) and the
- * trials it still holds as live (`live`: queued or running then), whatever their status now.
- * Finished trials never change, so a search of 10,000 trials costs a few rows per poll.
+ * What changed since the browser's cursor: the search (one row) and the trials written after
+ * the cursor (the store's change sequence), with the cursor to ask with next. Its cost and size
+ * follow the changed trials, not the search's: no trial list, no counts (the page counts the
+ * trials it holds; see lib/console/trial-changes).
  */
-export async function pollSearch(
-  id: number,
-  after: number,
-  live: ReadonlySet<number>,
-): Promise<SearchPoll | undefined> {
+export async function pollSearch(id: number, cursor: number): Promise<SearchPoll | undefined> {
   const store = await getStore();
-  const search = await viewOf(store, id);
+  const search = await store.getSearch(id);
   if (!search) return undefined;
-  const trials = await store.listTrials(id);
-  const changed = trials.filter(
-    (t) => t.number > after || live.has(t.number) || !isFinalTrial(t.status),
-  );
-  return { search, trials: changed.map(trialRow) };
+  const changes = await store.listTrialChanges(id, cursor);
+  return {
+    search: searchHead(search),
+    trials: changes.trials.map(trialRow),
+    cursor: changes.cursor,
+  };
 }
 
 /**

@@ -26,6 +26,7 @@ const search: SearchView = {
   startedAt: 0,
   endedAt: 1000,
   failureReason: null,
+  notes: "",
   stopRequested: "kill",
   best: { trialNumber: 1, value: 0.5 },
   counts: {

@@ -2,13 +2,15 @@
 /**
  * The search page: header, trials table, facet charts, curves, convergence and exports. It owns
  * the page's copy of the search and its trials and keeps it current by polling every second
- * while the search is live: the poll brings the search and only the trials that are new or were
- * still running (see `pollSearch`), so the page is never more than about a second behind.
+ * while the search is live: each poll sends the page's cursor and brings the search and only the
+ * trials written since (see `pollSearch`), which `mergeTrials` puts in place. Counts come from
+ * the trials the page holds.
  */
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { type PackedTrials, unpackTrials } from "../../lib/console/pack";
-import type { Curve, SearchPoll, SearchView, TrialRow } from "../../lib/console/views";
-import { isFinalSearch, isFinalTrial } from "../../lib/search/status";
+import { countByStatus, mergeTrials } from "../../lib/console/trial-changes";
+import type { Curve, SearchHead, SearchPoll, SearchView } from "../../lib/console/views";
+import { isFinalSearch } from "../../lib/search/status";
 import { FacetCharts } from "../facet-charts/FacetCharts";
 import { BestSoFarChart } from "../metric-charts/BestSoFarChart";
 import { MetricCurves } from "../metric-charts/MetricCurves";
@@ -16,59 +18,59 @@ import { TrialsTable } from "../trials-table/TrialsTable";
 import { usePoll } from "../ui/use-poll";
 import { SearchHeader, type StopAction } from "./SearchHeader";
 
-function merge(current: TrialRow[], changed: readonly TrialRow[]): TrialRow[] {
-  if (changed.length === 0) return current;
-  const byNumber = new Map(current.map((t) => [t.n, t]));
-  let differs = false;
-  for (const t of changed) {
-    const old = byNumber.get(t.n);
-    if (!old || JSON.stringify(old) !== JSON.stringify(t)) {
-      byNumber.set(t.n, t);
-      differs = true;
-    }
-  }
-  if (!differs) return current;
-  return [...byNumber.values()].sort((a, b) => a.n - b.n);
+/** `next` unless it says the same as `prev`: a poll that changed nothing re-renders nothing. */
+function unlessSame<T>(prev: T, next: T): T {
+  return JSON.stringify(prev) === JSON.stringify(next) ? prev : next;
 }
 
 export function SearchScreen({
   initialSearch,
   initialTrials,
+  initialCursor,
   initialCurves,
+  renderedAt,
   stopAction,
 }: {
   initialSearch: SearchView;
   initialTrials: PackedTrials;
+  /** The poll cursor the page's trials were read at. */
+  initialCursor: number;
   initialCurves: { key: string; curves: Curve[] };
+  /** The server's clock when it rendered the page (see usePoll). */
+  renderedAt: number;
   stopAction: StopAction;
 }) {
-  const [search, setSearch] = useState(initialSearch);
+  const [head, setHead] = useState<SearchHead>(initialSearch);
   const [trials, setTrials] = useState(() => unpackTrials(initialTrials));
   const [stale, setStale] = useState(false);
+  const cursor = useRef(initialCursor);
   // The trials the insight views (parallel coordinates' brushes) leave in view; null: all.
   const [visible, setVisible] = useState<ReadonlySet<number> | null>(null);
-  const trialsRef = useRef(trials);
-  trialsRef.current = trials;
+  const counts = useMemo(() => countByStatus(trials), [trials]);
+  const search: SearchView = useMemo(() => ({ ...head, counts }), [head, counts]);
+  // The space only changes with the search's spec: kept as one object, so the table's columns
+  // and the charts' scales are built once, not on every poll.
+  const spaceKey = JSON.stringify(head.space);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the space is its JSON, see above
+  const space = useMemo(() => head.space, [spaceKey]);
 
   const live = !isFinalSearch(search.status);
   // The table and charts render in the browser only: the server would sort and lay out every
   // trial once more just to produce markup the browser redraws at its own size anyway.
   const [mounted, setMounted] = useState(false);
   useEffect(() => setMounted(true), []);
-  const now = usePoll(live, String(search.id), async (signal) => {
-    const held = trialsRef.current;
-    const after = held.reduce((m, t) => Math.max(m, t.n), 0);
-    const liveNumbers = held.filter((t) => !isFinalTrial(t.status)).map((t) => t.n);
+  const now = usePoll(live, String(search.id), renderedAt, async (signal) => {
     try {
-      const r = await fetch(
-        `/api/searches/${search.id}/poll?after=${after}&live=${liveNumbers.join(",")}`,
-        { signal, cache: "no-store" },
-      );
+      const r = await fetch(`/api/searches/${search.id}/poll?cursor=${cursor.current}`, {
+        signal,
+        cache: "no-store",
+      });
       if (!r.ok) throw new Error(String(r.status));
       const poll = (await r.json()) as SearchPoll;
       if (signal.aborted) return;
-      setSearch(poll.search);
-      setTrials((current) => merge(current, poll.trials));
+      cursor.current = poll.cursor;
+      setHead((prev) => unlessSame(prev, poll.search));
+      setTrials((current) => mergeTrials(current, poll.trials));
       setStale(false);
     } catch {
       if (!signal.aborted) setStale(true);
@@ -91,7 +93,7 @@ export function SearchScreen({
           <TrialsTable
             searchId={search.id}
             trials={trials}
-            space={search.space}
+            space={space}
             metric={search.metric}
             goal={search.goal}
             bestTrial={bestTrial}
@@ -126,7 +128,7 @@ export function SearchScreen({
           {mounted ? (
             <FacetCharts
               searchId={search.id}
-              space={search.space}
+              space={space}
               trials={trials}
               metric={search.metric}
               goal={search.goal}

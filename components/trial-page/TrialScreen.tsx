@@ -87,7 +87,14 @@ function LogView({ log }: { log: LogTail }) {
   );
 }
 
-export function TrialScreen({ initial }: { initial: TrialDetail }) {
+export function TrialScreen({
+  initial,
+  renderedAt,
+}: {
+  initial: TrialDetail;
+  /** The server's clock when it rendered the page (see usePoll). */
+  renderedAt: number;
+}) {
   const [detail, setDetail] = useState(initial);
   const [stream, setStream] = useState<"stdout" | "stderr">(
     initial.logs[0]?.text === "" && (initial.logs[1]?.text ?? "") !== "" ? "stderr" : "stdout",
@@ -95,7 +102,7 @@ export function TrialScreen({ initial }: { initial: TrialDetail }) {
   const { search, trial } = detail;
   const live = !isFinalTrial(trial.status);
 
-  const now = usePoll(live, `${search.id}/${trial.n}`, async (signal) => {
+  const now = usePoll(live, `${search.id}/${trial.n}`, renderedAt, async (signal) => {
     const r = await fetch(`/api/searches/${search.id}/trials/${trial.n}`, {
       signal,
       cache: "no-store",

@@ -62,11 +62,15 @@ export function TrialsTable({
   ]);
   const [columnFilters, setColumnFilters] = useState<ColumnFiltersState>([]);
   const [globalFilter, setGlobalFilter] = useState("");
-  // Durations of running trials tick with `now`; finished rows do not depend on it.
+  // Durations of running trials tick with `now`, read through a ref: the columns are built once
+  // per space and metric, not on every poll (a new set of columns makes the table read and sort
+  // every row again). The cells in view are drawn again on each render anyway.
+  const clock = useRef(now);
+  clock.current = now;
   const withJobs = useMemo(() => trials.some((t) => t.jobId !== null), [trials]);
   const columns = useMemo(
-    () => trialColumns(space, metric, now, withJobs),
-    [space, metric, now, withJobs],
+    () => trialColumns(space, metric, () => clock.current, withJobs),
+    [space, metric, withJobs],
   );
 
   const shown = useMemo(

@@ -58,11 +58,14 @@ export const WIDTH = {
   started: 96,
 };
 
-/** `withJobs`: add the Slurm job id column (the search's trials run as cluster jobs). */
+/**
+ * `now`: the clock running trials' durations are measured with (read when a cell is drawn or
+ * sorted). `withJobs`: add the Slurm job id column (the search's trials run as cluster jobs).
+ */
 export function trialColumns(
   space: readonly ParamSpec[],
   metric: string,
-  now: number,
+  now: () => number,
   withJobs = false,
 ) {
   return helper.columns([
@@ -128,19 +131,15 @@ export function trialColumns(
           }),
         ]
       : []),
-    helper.accessor(
-      (row) =>
-        row.startedAt === null
-          ? undefined
-          : (row.endedAt ?? Math.max(now, row.startedAt)) - row.startedAt,
-      {
-        id: "duration",
-        header: "Duration",
-        sortUndefined: "last",
-        meta: { width: WIDTH.duration, numeric: true },
-        cell: (info) => formatDuration(info.getValue()),
-      },
-    ),
+    helper.accessor((row) => durationOf(row, now()), {
+      id: "duration",
+      header: "Duration",
+      sortUndefined: "last",
+      meta: { width: WIDTH.duration, numeric: true },
+      // From the clock, not the table's cached value: a running trial's duration grows while
+      // its row stays the same.
+      cell: (info) => formatDuration(durationOf(info.row.original, now())),
+    }),
     helper.accessor((row) => row.startedAt ?? undefined, {
       id: "started",
       header: "Started",
@@ -149,6 +148,12 @@ export function trialColumns(
       cell: (info) => <span suppressHydrationWarning>{formatClock(info.getValue())}</span>,
     }),
   ]);
+}
+
+function durationOf(row: TrialRow, now: number): number | undefined {
+  return row.startedAt === null
+    ? undefined
+    : (row.endedAt ?? Math.max(now, row.startedAt)) - row.startedAt;
 }
 
 /** The text a trial matches in the table's search box: number, status, values, reason. */

@@ -45,8 +45,13 @@ export interface SearchView {
   failureReason: string | null;
   stopRequested: "none" | "stop" | "kill";
   best: { trialNumber: number; value: number } | null;
+  /** A person's markdown about the search ("" when none); shown by the safe renderer. */
+  notes: string;
   counts: TrialCounts;
 }
+
+/** The search without its trial counts: what a poll sends (the page counts its own trials). */
+export type SearchHead = Omit<SearchView, "counts">;
 
 export type { TrialCounts };
 
@@ -83,10 +88,11 @@ export interface Curve {
   total: number;
 }
 
-/** Polled by the search page: the search, plus the trials that are new or may have changed. */
+/** Polled by the search page: the search, the trials written after its cursor, the next cursor. */
 export interface SearchPoll {
-  search: SearchView;
+  search: SearchHead;
   trials: TrialRow[];
+  cursor: number;
 }
 
 export interface LogTail {

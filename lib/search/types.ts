@@ -36,6 +36,8 @@ export interface Search {
   stopRequested: StopRequest;
   lease: Lease | null;
   best: BestTrial | null;
+  /** A person's markdown about the search ("" when none). */
+  notes: string;
 }
 
 /** Number of trials in each status, plus `total` (all trials created so far). */
@@ -76,6 +78,8 @@ export interface Trial {
   reason: string | null;
   /** The executor's handle (JSON), owned and validated by the executor; null before start. */
   handle: unknown;
+  /** A person's markdown about the trial ("" when none). */
+  notes: string;
 }
 
 export interface SearchEvent {

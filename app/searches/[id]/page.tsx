@@ -20,7 +20,9 @@ export default async function SearchPage({ params }: Props) {
     <SearchScreen
       initialSearch={page.search}
       initialTrials={page.trials}
+      initialCursor={page.cursor}
       initialCurves={page.curves}
+      renderedAt={Date.now()}
       stopAction={stopSearch}
     />
   );

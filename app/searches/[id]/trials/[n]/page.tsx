@@ -18,5 +18,5 @@ export default async function TrialPage({ params }: Props) {
   const n = idParam(p.n);
   const detail = id !== undefined && n !== undefined ? await loadTrialDetail(id, n) : undefined;
   if (!detail) notFound();
-  return <TrialScreen initial={detail} />;
+  return <TrialScreen initial={detail} renderedAt={Date.now()} />;
 }
