@@ -38,8 +38,8 @@ import { readJson, tryWriteJsonAtomic } from "../lib/executors/trial-files";
 import {
   createMetricParser,
   type MetricParser,
-  type MetricParserState,
   type MetricPoint,
+  metricParserStateSchema,
 } from "../lib/metrics/stream";
 
 export const OUTPUT_FILES = ["stdout.log", "stderr.log", "metrics.jsonl"] as const;
@@ -64,15 +64,7 @@ const checkpointSchema = z.object({
     z.object({
       pos: z.number().int().nonnegative(),
       gen: z.number().int().nonnegative(),
-      parser: z.object({
-        steps: z.array(z.tuple([z.string(), z.number()])),
-        epoch: z.number().optional(),
-        recorded: z.array(z.string()),
-        pendingKeras: z
-          .array(z.object({ name: z.string(), value: z.number(), step: z.number().optional() }))
-          .optional(),
-        skipping: z.boolean(),
-      }),
+      parser: metricParserStateSchema,
     }),
   ),
 });
@@ -122,7 +114,7 @@ export class TrialOutput {
         name,
         path: join(dir, name),
         cursor: at ? { pos: at.pos, gen: at.gen } : { pos: 0, gen: 0 },
-        parser: createMetricParser(at ? { state: at.parser as MetricParserState } : {}),
+        parser: createMetricParser(at ? { state: at.parser } : {}),
       };
     });
   }

@@ -7,6 +7,13 @@
  *   Keras `fit`  `Epoch 3/25` sets the epoch; a progress line `782/782 [====] - 12s 15ms/step -
  *                loss: 1.23 - val_loss: 1.1` (Keras 2) or `782/782 ━━━━ 12s 15ms/step - loss: ...`
  *                (Keras 3) yields `keras/<name>`. Only an epoch's final line counts (see `final`).
+ *   boosting     XGBoost's `[9]\tvalidation_0-logloss:0.1234\tvalidation_1-logloss:0.2` yields
+ *   rounds       `validation_0-logloss` and `validation_1-logloss` at step 9; LightGBM's
+ *                `[20]\tvalid_0's binary_logloss: 0.234` yields `valid_0/binary_logloss` at step 20
+ *                (the round as printed: XGBoost counts from 0, LightGBM from 1).
+ *   Lightning    PyTorch Lightning's progress bar `Epoch 3: 100%|███| 50/50 [00:01<00:00, 30.1it/s,
+ *                v_num=0, val_loss=0.123]` yields `val_loss` at step 3 (the epoch, not the batch
+ *                counter); the latest line of an epoch counts (see `progress`).
  *   JSON lines   `{"val_acc": 0.82, "step": 3}`: every numeric field (nested objects flattened
  *                with `/`) except step keys, timestamp-like keys and keys starting with `_`; or
  *                `{"name": "val_acc", "value": 0.82, "step": 3}`. Python's bare `NaN`/`Infinity`
@@ -44,6 +51,12 @@ export type MetricLine =
    * N/N without an ETA). `totalKnown`: false for `782/Unknown`, where no line can be known final.
    */
   | { kind: "keras"; final: boolean; totalKnown: boolean; samples: MetricSample[] }
+  /**
+   * A PyTorch Lightning progress line of epoch `epoch` (0-based, as printed). tqdm redraws it
+   * after every batch and once more after validation, with the metrics so far: the latest line
+   * of an epoch holds its values, so the stream parser records that one, at the epoch.
+   */
+  | { kind: "progress"; epoch: number; samples: MetricSample[] }
   | { kind: "samples"; samples: MetricSample[] };
 
 /** Keys that give the step of a line's metrics, by priority. Never metrics themselves. */
@@ -82,6 +95,20 @@ const KERAS_V22_VERBOSE2 = /^\s*-\s+\d+s(?=\s|$)/;
 const KERAS_BAR = /\[[=>.]*\]|━/;
 const KERAS_ETA = /\bETA:/;
 const KERAS_PAIR = new RegExp(String.raw`(?:^|\s)-\s+(${NAME}):\s+(${NUM})(?=\s|$)`, "gi");
+
+// `[9]` then the round's results; a line that is not all results is not a boosting round.
+const BOOSTING_ROUND = /^\s*\[(\d+)\]\s+(\S.*?)\s*$/;
+// XGBoost: `validation_0-logloss:0.1234`; xgb.cv adds the standard deviation, `:0.48+0.01`.
+const XGBOOST_RESULT = new RegExp(String.raw`^([^\s:]+-[^\s:]+):(${NUM})(?:\+${NUM})?$`, "i");
+// LightGBM: `valid_0's binary_logloss: 0.234`; lgb.cv: `cv_agg's valid binary_logloss: 0.2 + 0.01`.
+const LIGHTGBM_RESULT = new RegExp(
+  String.raw`\s*(\S+)'s\s+([^:]+?):\s*(${NUM})(?:\s*\+\s*${NUM})?(?=\s|$)`,
+  "iy",
+);
+// Lightning's tqdm bar: `Epoch 3: 100%|` (`Epoch 3: 50it [` when the length is unknown).
+const LIGHTNING_EPOCH = /^\s*Epoch\s+(\d+)(?:\/\d+)?:\s+(?:\d+%\||\d+it\s+\[)/;
+// Lightning's logger version in the bar's postfix: not a metric.
+const LIGHTNING_IGNORED = "v_num";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escapes are what this removes
 const TERMINAL_ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?/g;
@@ -153,6 +180,51 @@ function classifyKeras(line: string): MetricLine | undefined {
     if (samples.length > 0) return { kind: "keras", final: true, totalKnown: true, samples };
   }
   return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boosting rounds (XGBoost, LightGBM) and Lightning's progress bar
+
+function xgboostSamples(results: string, step: number): MetricSample[] | undefined {
+  const samples: MetricSample[] = [];
+  for (const token of results.split(/\s+/)) {
+    const m = XGBOOST_RESULT.exec(token);
+    if (!m) return undefined;
+    samples.push({ name: m[1]!, value: parseNumber(m[2]!), step });
+  }
+  return samples;
+}
+
+function lightgbmSamples(results: string, step: number): MetricSample[] | undefined {
+  const samples: MetricSample[] = [];
+  LIGHTGBM_RESULT.lastIndex = 0;
+  while (LIGHTGBM_RESULT.lastIndex < results.length) {
+    const m = LIGHTGBM_RESULT.exec(results);
+    if (!m) return undefined;
+    // `valid binary_logloss` (lgb.cv) has a space: every blank becomes a `/`.
+    const name = `${m[1]}/${m[2]!.trim().replace(/\s+/g, "/")}`;
+    samples.push({ name, value: parseNumber(m[3]!), step });
+  }
+  return samples;
+}
+
+function classifyBoostingRound(line: string): MetricLine | undefined {
+  const round = BOOSTING_ROUND.exec(line);
+  if (!round) return undefined;
+  const step = Number(round[1]);
+  if (!Number.isSafeInteger(step)) return undefined;
+  const samples = xgboostSamples(round[2]!, step) ?? lightgbmSamples(round[2]!, step);
+  if (!samples) return undefined;
+  return { kind: "samples", samples: samples.filter((s) => isMetricName(s.name)) };
+}
+
+function classifyLightning(line: string): MetricLine | undefined {
+  const epoch = LIGHTNING_EPOCH.exec(line);
+  if (!epoch) return undefined;
+  const samples = pairSamples(line)
+    .filter((s) => s.name !== LIGHTNING_IGNORED)
+    .map(({ name, value }) => ({ name, value }));
+  return { kind: "progress", epoch: Number(epoch[1]), samples };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,8 +376,8 @@ function pairSamples(line: string): MetricSample[] {
 /** Classifies one line (without its line break). Never throws. */
 export function classifyMetricLine(rawLine: string): MetricLine {
   const line = cleanLine(rawLine);
-  const keras = classifyKeras(line);
-  if (keras) return keras;
+  const framework = classifyKeras(line) ?? classifyBoostingRound(line) ?? classifyLightning(line);
+  if (framework) return framework;
 
   const trimmed = line.trim();
   if (trimmed.startsWith("{") && trimmed.endsWith("}")) {
@@ -318,7 +390,8 @@ export function classifyMetricLine(rawLine: string): MetricLine {
 
 /**
  * The metrics one line reports, without state: a Keras progress line counts only when it is
- * final and then has no step (the stream parser supplies the epoch). Never throws.
+ * final and then has no step (the stream parser supplies the epoch); a Lightning progress line
+ * gives its values at its epoch (the stream parser keeps only an epoch's latest). Never throws.
  */
 export function parseMetricLine(line: string): MetricSample[] {
   const parsed = classifyMetricLine(line);
@@ -327,6 +400,8 @@ export function parseMetricLine(line: string): MetricSample[] {
       return [];
     case "keras":
       return parsed.final ? parsed.samples : [];
+    case "progress":
+      return parsed.samples.map((sample) => ({ ...sample, step: parsed.epoch }));
     case "samples":
       return parsed.samples;
   }

@@ -19,6 +19,11 @@
  *     `evaluate()` line printed after the last epoch under the same names). With an unknown
  *     total (`782/Unknown`) no line can be known final, so the latest one is kept and recorded
  *     when the next epoch starts or the stream ends.
+ *   - PyTorch Lightning: tqdm redraws an epoch's bar after every batch and once more after
+ *     validation, each time with the metrics so far, so an epoch's values are those of its latest
+ *     line. They are held (merged by name) and recorded at the epoch when a line of another epoch
+ *     arrives or the stream ends; an epoch's validation metric is therefore seen when the next
+ *     epoch's first line is, not at each of its hundreds of redraws.
  *   - The metrics file goes through the same parser with every format: a script that writes
  *     `loss=0.3` there instead of JSON is understood rather than silently ignored.
  *   - A line without any of `=`, `:`, `{` and `/` cannot hold a metric in any format (pairs need
@@ -31,6 +36,7 @@
  *     be fed from `pendingBytes` before the offset it was taken at, so that a reader that
  *     takes over a stream mid-way numbers steps as the first one would have.
  */
+import { z } from "zod";
 import { classifyMetricLine, type MetricSample } from "./parse";
 
 /** One recorded metric value. `step` is always set (explicit or automatic). */
@@ -43,18 +49,27 @@ export type MetricParserOptions = {
   state?: MetricParserState;
 };
 
+const sampleSchema = z.object({
+  name: z.string(),
+  value: z.number(),
+  step: z.number().optional(),
+});
+
 /** What a parser carries from one line to the next, bar the unterminated line (JSON-able). */
-export type MetricParserState = {
+export const metricParserStateSchema = z.object({
   /** The largest step given to each metric. */
-  steps: [string, number][];
+  steps: z.array(z.tuple([z.string(), z.number()])),
   /** The Keras epoch whose lines are arriving, the metrics recorded for it, and the latest
    * line of an epoch with an unknown total. */
-  epoch?: number;
-  recorded: string[];
-  pendingKeras?: MetricSample[];
+  epoch: z.number().optional(),
+  recorded: z.array(z.string()),
+  pendingKeras: z.array(sampleSchema).optional(),
+  /** The Lightning epoch whose progress lines are arriving, and its values so far. */
+  pendingProgress: z.object({ epoch: z.number(), samples: z.array(sampleSchema) }).optional(),
   /** Inside an over-long line, skipping to its end. */
-  skipping: boolean;
-};
+  skipping: z.boolean(),
+});
+export type MetricParserState = z.infer<typeof metricParserStateSchema>;
 
 export type MetricParser = {
   /** Feeds the next bytes of the stream; returns the points of the lines they completed. */
@@ -116,6 +131,9 @@ export function createMetricParser(options: MetricParserOptions = {}): MetricPar
   let epoch: number | undefined = state?.epoch;
   let recordedThisEpoch = new Set<string>(state?.recorded ?? []);
   let pendingUnknownTotal: MetricSample[] | undefined = state?.pendingKeras;
+  // Lightning: the epoch whose progress lines are arriving, and its latest value of each metric.
+  let pendingProgress: { epoch: number; samples: MetricSample[] } | undefined =
+    state?.pendingProgress;
 
   const record = (samples: MetricSample[], out: MetricPoint[]) => {
     for (const s of samples) {
@@ -143,6 +161,24 @@ export function createMetricParser(options: MetricParserOptions = {}): MetricPar
     pendingUnknownTotal = undefined;
   };
 
+  const flushPendingProgress = (out: MetricPoint[]) => {
+    if (pendingProgress) {
+      const { epoch, samples } = pendingProgress;
+      record(
+        samples.map(({ name, value }) => ({ name, value, step: epoch })),
+        out,
+      );
+    }
+    pendingProgress = undefined;
+  };
+
+  const holdProgress = (epoch: number, samples: MetricSample[], out: MetricPoint[]) => {
+    if (pendingProgress && pendingProgress.epoch !== epoch) flushPendingProgress(out);
+    const latest = new Map((pendingProgress?.samples ?? []).map((s) => [s.name, s]));
+    for (const s of samples) latest.set(s.name, s);
+    pendingProgress = { epoch, samples: [...latest.values()] };
+  };
+
   const handleLine = (bytes: Uint8Array, out: MetricPoint[]) => {
     if (bytes.length === 0) return;
     stats.lines++;
@@ -161,6 +197,9 @@ export function createMetricParser(options: MetricParserOptions = {}): MetricPar
         } else if (!line.totalKnown && line.samples.length > 0) {
           pendingUnknownTotal = line.samples;
         }
+        return;
+      case "progress":
+        holdProgress(line.epoch, line.samples, out);
         return;
       case "samples":
         record(line.samples, out);
@@ -224,6 +263,7 @@ export function createMetricParser(options: MetricParserOptions = {}): MetricPar
     partialBytes = 0;
     skipping = false;
     flushPendingKeras(out);
+    flushPendingProgress(out);
     return out;
   };
 
@@ -238,6 +278,7 @@ export function createMetricParser(options: MetricParserOptions = {}): MetricPar
     ...(epoch !== undefined ? { epoch } : {}),
     recorded: [...recordedThisEpoch],
     ...(pendingUnknownTotal ? { pendingKeras: pendingUnknownTotal } : {}),
+    ...(pendingProgress ? { pendingProgress } : {}),
     skipping,
   });
 
