@@ -238,6 +238,21 @@ describe("what the optimizer learns", () => {
     expect(ended.map((t) => t.number)).toEqual([3, 1, 2]);
   });
 
+  it("tells a pruned trial as pruned, with the step of its value where known", () => {
+    const ended = [
+      { number: 1, params: { x: 1 }, status: "pruned" as const, value: 0.7 },
+      { number: 2, params: { x: 2 }, status: "pruned" as const, value: null },
+      { number: 3, params: { x: 3 }, status: "complete" as const, value: 0.3 },
+      { number: 4, params: { x: 4 }, status: "pruned" as const, value: 0.9 },
+    ];
+    expect(observationsOf(ended, (n) => (n === 1 ? 3 : undefined))).toEqual([
+      { params: { x: 1 }, value: 0.7, pruned: true, step: 3 },
+      { params: { x: 2 }, value: null },
+      { params: { x: 3 }, value: 0.3 },
+      { params: { x: 4 }, value: 0.9, pruned: true },
+    ]);
+  });
+
   it("failures are counted by the status table", () => {
     const all = trialStatusSchema.options;
     expect(failureCount(all)).toBe(all.filter((s) => TRIAL_STATUS[s].failure).length);

@@ -125,10 +125,18 @@ export function observedValue(trial: { status: TrialStatus; value: number | null
 /** What the optimizer is told: every ended trial's observed value, in trial-number order. */
 export function observationsOf(
   ended: readonly Pick<Trial, "number" | "params" | "status" | "value">[],
+  /** The latest step of a trial's search metric, where known (said of pruned trials). */
+  stepOf: (trial: number) => number | undefined = () => undefined,
 ): Observation[] {
   return [...ended]
     .sort((a, b) => a.number - b.number)
-    .map((t) => ({ params: t.params, value: observedValue(t) }));
+    .map((t) => {
+      const value = observedValue(t);
+      if (t.status !== "pruned" || value === null) return { params: t.params, value };
+      // Pruned: a value at an early step, not a final one; the optimizer decides how it enters.
+      const step = stepOf(t.number);
+      return { params: t.params, value, pruned: true, ...(step !== undefined ? { step } : {}) };
+    });
 }
 
 /**

@@ -76,7 +76,8 @@ export class PruningJudge {
     return decision;
   }
 
-  private latestStep(trial: number): number | undefined {
+  /** The latest step with a finite value of the trial's search metric, if it has one. */
+  latestStep(trial: number): number | undefined {
     let latest: number | undefined;
     for (const p of this.series.get(trial) ?? [])
       if (Number.isFinite(p.value) && (latest === undefined || p.step > latest)) latest = p.step;

@@ -421,7 +421,7 @@ class SearchRun {
       algorithm: spec.kind,
       space: spec.params,
       goal: spec.goal,
-      observations: observationsOf(this.ended),
+      observations: observationsOf(this.ended, (n) => this.pruning.latestStep(n)),
       pending: [...this.live.values()].map((e) => e.trial.params),
       n,
       seed: spec.seed,
