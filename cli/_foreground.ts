@@ -7,6 +7,7 @@
  * its trials running, for `hyperbayes resume`.
  */
 import { defaultHome, StateConflictError, type Store } from "../db";
+import { earlyStopSummary } from "../lib/pruning/savings";
 import { trialStatusSchema } from "../lib/search/status";
 import type { Search, Trial } from "../lib/search/types";
 import { printable } from "../lib/terminal-text";
@@ -70,6 +71,8 @@ export async function runInForeground(
     process.stdout.write(`\nsearch ${end.id} ${end.status}: ${trialCountsText(trials)}\n`);
     // The reason and the values may hold terminal controls (lib/terminal-text).
     if (end.failureReason) process.stdout.write(`  ${printable(end.failureReason)}\n`);
+    const early = earlyStopSummary(end.spec, trials);
+    if (early) process.stdout.write(`early stop: ${early}\n`);
     if (end.best) {
       const best = trials.find((t) => t.number === end.best?.trialNumber);
       process.stdout.write(

@@ -6,6 +6,7 @@
 import { formatStopCondition } from "../lib/metrics/stop";
 import { maskedEnvItems } from "../lib/search/rerun";
 import type { SearchSpec } from "../lib/search/spec";
+import { earlyStopSummary } from "../lib/pruning/savings";
 import { isFinalTrial } from "../lib/search/status";
 import { formatSpace } from "../lib/space/parse";
 import { printable } from "../lib/terminal-text";
@@ -36,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
       const trials = await store.listTrials(id);
       const s = search.spec;
       const done = trials.filter((t) => isFinalTrial(t.status)).length;
+      const early = earlyStopSummary(s, trials);
       const lines = [
         `search ${search.id}  ${search.kind}  ${search.status}${search.failureReason ? ` (${search.failureReason})` : ""}`,
         ...(search.description ? [`  ${search.description}`] : []),
@@ -54,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
           ? [`  stop when  ${s.stopConditions.map(formatStopCondition).join(" or ")}`]
           : []),
         `  failures   the search fails after ${s.maxFailures}`,
+        ...(early ? [`  early stop ${early}`] : []),
         `  created    ${search.createdAt.toISOString()}`,
       ];
       if (search.best) {

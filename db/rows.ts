@@ -64,6 +64,8 @@ export interface TrialRow {
   exitCode: number | null;
   signal: string | null;
   reason: string | null;
+  firstStep: number | null;
+  lastStep: number | null;
   handle: unknown;
   notes: string | null;
   seq: number;
@@ -321,6 +323,8 @@ export function trialFromRow(row: TrialRow): Trial {
     exitCode: row.exitCode,
     signal: row.signal,
     reason: row.reason,
+    firstStep: row.firstStep ?? null,
+    lastStep: row.lastStep ?? null,
     handle: row.handle ?? null,
     notes: row.notes ?? "",
   };

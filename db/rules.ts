@@ -460,6 +460,8 @@ export function trialChange(
       signal: patch.signal,
       reason: patch.reason,
       notes: storedNotes(patch.notes),
+      firstStep: patch.firstStep,
+      lastStep: patch.lastStep,
     },
     handle: patch.handle,
     seq: nextChange(search),

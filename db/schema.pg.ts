@@ -79,6 +79,10 @@ export const trials = pgTable(
     exitCode: integer("exit_code"),
     signal: text("signal"),
     reason: text("reason"),
+    // The first and last step of the search metric the trial reported (early stopping's
+    // trial-steps), written when it ends; null without a finite value of the metric.
+    firstStep: bigint("first_step", { mode: "number" }),
+    lastStep: bigint("last_step", { mode: "number" }),
     handle: jsonb("handle"),
     notes: text("notes"),
     // The number of the search's change sequence this trial's last write took (0: before it).

@@ -74,6 +74,10 @@ export const trials = sqliteTable(
     exitCode: integer("exit_code"),
     signal: text("signal"),
     reason: text("reason"),
+    // The first and last step of the search metric the trial reported (early stopping's
+    // trial-steps), written when it ends; null without a finite value of the metric.
+    firstStep: integer("first_step"),
+    lastStep: integer("last_step"),
     handle: text("handle"),
     notes: text("notes"),
     // The number of the search's change sequence this trial's last write took (0: before it).

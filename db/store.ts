@@ -107,6 +107,9 @@ export interface TrialPatch {
   exitCode?: number | null;
   signal?: string | null;
   reason?: string | null;
+  /** The search metric's first and last step with a finite value (a non-negative integer). */
+  firstStep?: number | null;
+  lastStep?: number | null;
   handle?: unknown;
   /** The trial's notes (markdown, at most NOTES_MAX_CHARS); "" clears them. */
   notes?: string;

@@ -32,6 +32,7 @@ import { sameMetric } from "../lib/metrics/names";
 import { createStopWatcher, formatStopCondition, type StopWatcher } from "../lib/metrics/stop";
 import type { MetricPoint } from "../lib/metrics/stream";
 import { type ModelState, suggest } from "../lib/optimizer";
+import { stepRange } from "../lib/pruning/savings";
 import type { SearchSpec } from "../lib/search/spec";
 import { isFinalTrial } from "../lib/search/status";
 import type { Search, Trial } from "../lib/search/types";
@@ -538,6 +539,7 @@ class SearchRun {
   private async finish(entry: LiveTrial, exit: TrialExit): Promise<void> {
     await this.readOutput(entry, true);
     const outcome = trialOutcome(exit, entry.points, this.spec, entry.workerStop);
+    const steps = stepRange(entry.points, this.spec.metric);
     const trial = await this.store.updateTrial(
       this.id,
       entry.trial.number,
@@ -548,6 +550,8 @@ class SearchRun {
         exitCode: exit.exitCode,
         signal: exit.signal,
         reason: reasonWithStderr(outcome, exit, () => entry.output.lastStderrLine()),
+        firstStep: steps?.firstStep ?? null,
+        lastStep: steps?.lastStep ?? null,
       },
       this.guard,
     );

@@ -76,6 +76,12 @@ export interface Trial {
   exitCode: number | null;
   signal: string | null;
   reason: string | null;
+  /**
+   * The first and last step of the search metric with a finite value, written when the trial
+   * ends (null before, and without one): what early stopping's trial-steps count.
+   */
+  firstStep: number | null;
+  lastStep: number | null;
   /** The executor's handle (JSON), owned and validated by the executor; null before start. */
   handle: unknown;
   /** A person's markdown about the trial ("" when none). */
