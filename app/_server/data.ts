@@ -6,7 +6,7 @@
 import "server-only";
 import type { Store } from "../../db/store";
 import { substituteCommand } from "../../lib/command/substitute";
-import { curveKey, curveTrials } from "../../lib/console/curve-trials";
+import { curveKey, curveNumbers, curveTrials } from "../../lib/console/curve-trials";
 import { thinSeries } from "../../lib/console/downsample";
 import { type PackedTrials, packTrials } from "../../lib/console/pack";
 import type {
@@ -48,6 +48,8 @@ export function trialRow(t: Trial): TrialRow {
     exitCode: t.exitCode,
     reason: t.reason,
     jobId: executorSummary(t.handle)?.jobId ?? null,
+    firstStep: t.firstStep,
+    lastStep: t.lastStep,
   };
 }
 
@@ -71,6 +73,14 @@ export function searchHead(s: Search): SearchHead {
     parallelRuns: s.spec.parallelRuns,
     machineType: s.spec.machineType,
     stopConditions: s.spec.stopConditions.map(formatStopCondition),
+    earlyStop:
+      s.spec.earlyStop === "none"
+        ? null
+        : {
+            rule: s.spec.earlyStop,
+            minSteps: s.spec.earlyStopMinSteps,
+            reductionFactor: s.spec.reductionFactor,
+          },
     createdAt: s.createdAt.getTime(),
     startedAt: ms(s.startedAt),
     endedAt: ms(s.endedAt),
@@ -147,7 +157,7 @@ export async function loadSearchPage(id: number): Promise<SearchPageData | undef
     cursor: changes.cursor,
     curves: {
       key: curveKey(picked),
-      curves: await curvesOf(store, id, search.metric, [...picked.best, ...picked.running]),
+      curves: await curvesOf(store, id, search.metric, curveNumbers(picked)),
     },
   };
 }

@@ -21,6 +21,7 @@ import type { Goal } from "../../lib/metrics/schema";
 import type { ParamSpec } from "../../lib/space/schema";
 import { DensePoints, type HoveredPoint } from "../ui/DensePoints";
 import { formatMetric, formatParam } from "../ui/format";
+import { TONE_COLORS } from "../ui/tones";
 import { type Facet, type FacetPoint, facetsOf } from "./facet-data";
 
 export const COLORS = {
@@ -111,11 +112,16 @@ const FacetChart = memo(function FacetChart({
   onOpen: (n: number) => void;
 }) {
   const { spec } = facet;
-  const drawn = facet.complete.length + (facet.best ? 1 : 0);
+  const drawn = facet.complete.length + facet.pruned.length + (facet.best ? 1 : 0);
   const dense = drawn + facet.failed.length > DOM_POINT_LIMIT;
   const [hovered, setHovered] = useState<HoveredPoint | undefined>();
   const everyPoint = useMemo(
-    () => [...facet.complete, ...facet.failed, ...(facet.best ? [facet.best] : [])],
+    () => [
+      ...facet.complete,
+      ...facet.pruned,
+      ...facet.failed,
+      ...(facet.best ? [facet.best] : []),
+    ],
     [facet],
   );
   const scale =
@@ -204,6 +210,11 @@ const FacetChart = memo(function FacetChart({
                   className="facet-complete"
                 />
                 <DensePoints
+                  points={facet.pruned}
+                  fill={TONE_COLORS.pruned}
+                  className="facet-pruned"
+                />
+                <DensePoints
                   points={facet.failed}
                   fill={COLORS.failed}
                   shape="cross"
@@ -227,6 +238,18 @@ const FacetChart = memo(function FacetChart({
                 className="facet-complete"
               />
             )}
+            {!dense && facet.pruned.length > 0 ? (
+              <Scatter
+                name="pruned"
+                data={facet.pruned}
+                fill={TONE_COLORS.pruned}
+                fillOpacity={0.7}
+                isAnimationActive={false}
+                onClick={open}
+                shape="diamond"
+                className="facet-pruned"
+              />
+            ) : null}
             {!dense && facet.failed.length > 0 ? (
               <Scatter
                 name="failed"

@@ -22,6 +22,8 @@ function trial(n: number, value: number | null, status: TrialRow["status"] = "co
     exitCode: 0,
     reason: null,
     jobId: null,
+    firstStep: null,
+    lastStep: null,
   };
 }
 

@@ -12,7 +12,12 @@
  */
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
-import { compareByGoal, countsAsFailure, hasObservedValue } from "../../lib/search/status";
+import {
+  compareByGoal,
+  countsAsFailure,
+  hasObservedValue,
+  TRIAL_STATUS,
+} from "../../lib/search/status";
 import type { ParamSpec, ParamValue } from "../../lib/space/schema";
 
 export const MAX_POINTS = 1500;
@@ -26,6 +31,8 @@ export interface FacetPoint {
 export interface Facet {
   spec: ParamSpec;
   complete: FacetPoint[];
+  /** Drawn trials in a status of the pruned tone (early stopping): a value at an early step. */
+  pruned: FacetPoint[];
   failed: FacetPoint[];
   best: FacetPoint | undefined;
   /** Category labels by position, for choice parameters. */
@@ -110,12 +117,14 @@ export function facetsOf(
 
   return space.map((spec) => {
     const complete: FacetPoint[] = [];
+    const pruned: FacetPoint[] = [];
     let best: FacetPoint | undefined;
     for (const t of drawn) {
       const x = xOf(spec, t.params[spec.name], t.n);
       if (x === undefined) continue;
       const p = { x, y: t.value, n: t.n };
       if (t.n === bestTrial) best = p;
+      else if (TRIAL_STATUS[t.status].tone === "pruned") pruned.push(p);
       else complete.push(p);
     }
     const failed: FacetPoint[] = [];
@@ -129,6 +138,7 @@ export function facetsOf(
       spec,
       xTicks: xTicksOf(spec),
       complete,
+      pruned,
       failed,
       best,
       categories: spec.kind === "choice" ? spec.values.map(String) : undefined,

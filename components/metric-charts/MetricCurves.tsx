@@ -18,6 +18,7 @@ import {
 import { curveKey, curveTrials } from "../../lib/console/curve-trials";
 import type { Curve, TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
+import { TONE_COLORS } from "../ui/tones";
 import { GRID_STROKE, metricYAxis, stepTooltip, stepXAxis } from "./step-axes";
 
 const PALETTE = [
@@ -44,8 +45,9 @@ export function MetricCurves({
   /** Curves sent with the page, for the trials `curveTrials` picked then. */
   initial: { key: string; curves: Curve[] };
 }) {
-  const { best, running } = useMemo(() => curveTrials(trials, goal), [trials, goal]);
-  const wanted = useMemo(() => curveKey({ best, running }), [best, running]);
+  const picked = useMemo(() => curveTrials(trials, goal), [trials, goal]);
+  const { running, pruned } = picked;
+  const wanted = useMemo(() => curveKey(picked), [picked]);
   const [curves, setCurves] = useState<Curve[] | null>(
     wanted === initial.key ? initial.curves : null,
   );
@@ -77,6 +79,7 @@ export function MetricCurves({
   }, [searchId, wanted, tick2, initial.key]);
 
   const runningSet = useMemo(() => new Set(running), [running]);
+  const prunedSet = useMemo(() => new Set(pruned), [pruned]);
   if (curves === null) return <div className="chart-box tall muted" data-testid="curves-loading" />;
   if (curves.length === 0) return <div className="empty">No metric points yet.</div>;
   return (
@@ -91,11 +94,15 @@ export function MetricCurves({
           {curves.map((c, i) => (
             <Line
               key={`${c.trial}:${c.name}`}
-              name={`trial ${c.trial}${runningSet.has(c.trial) ? " (running)" : ""}`}
+              name={`trial ${c.trial}${runningSet.has(c.trial) ? " (running)" : prunedSet.has(c.trial) ? " (pruned)" : ""}`}
               data={c.steps.map((step, j) => ({ step, value: c.values[j] }))}
               dataKey="value"
-              stroke={PALETTE[i % PALETTE.length]}
-              strokeWidth={i === 0 && !runningSet.has(c.trial) ? 2.2 : 1.4}
+              // Pruned curves in the status table's pruned tone, thin: they end at their rung.
+              stroke={prunedSet.has(c.trial) ? TONE_COLORS.pruned : PALETTE[i % PALETTE.length]}
+              strokeOpacity={prunedSet.has(c.trial) ? 0.75 : 1}
+              strokeWidth={
+                prunedSet.has(c.trial) ? 1.1 : i === 0 && !runningSet.has(c.trial) ? 2.2 : 1.4
+              }
               strokeDasharray={runningSet.has(c.trial) ? "4 3" : undefined}
               dot={false}
               connectNulls={false}

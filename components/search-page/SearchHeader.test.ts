@@ -22,6 +22,7 @@ const search: SearchView = {
   parallelRuns: 2,
   machineType: "cpu",
   stopConditions: [],
+  earlyStop: null,
   createdAt: 0,
   startedAt: 0,
   endedAt: 1000,

@@ -6,12 +6,14 @@
 import Link from "next/link";
 import { useState } from "react";
 import type { SearchView, TrialRow } from "../../lib/console/views";
+import type { StepsSaved } from "../../lib/pruning/savings";
 import { countWhere, isFinalSearch } from "../../lib/search/status";
 import { ConfirmButton } from "../ui/ConfirmButton";
 import { Fact } from "../ui/Fact";
 import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
 import { Progress } from "../ui/Progress";
 import { StatusBadge } from "../ui/StatusBadge";
+import { EarlyStopFact } from "./EarlyStopFact";
 
 export type StopAction = (
   id: number,
@@ -24,12 +26,15 @@ export function SearchHeader({
   stopAction,
   now,
   stale,
+  saved,
 }: {
   search: SearchView;
   best: TrialRow | undefined;
   stopAction: StopAction;
   now: number;
   stale: boolean;
+  /** Trial-steps saved by early stopping, from the page's trials. */
+  saved?: StepsSaved | undefined;
 }) {
   const [actionError, setActionError] = useState<string | null>(null);
   const final = isFinalSearch(search.status);
@@ -152,6 +157,7 @@ export function SearchHeader({
             {formatTime(search.createdAt)}
           </Fact>
           <Fact label="Elapsed">{formatDuration(elapsed)}</Fact>
+          {search.earlyStop ? <EarlyStopFact earlyStop={search.earlyStop} saved={saved} /> : null}
           {search.stopConditions.length > 0 ? (
             <Fact label="Stop conditions" className="mono">
               {search.stopConditions.join(" · ")}

@@ -10,6 +10,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { type PackedTrials, unpackTrials } from "../../lib/console/pack";
 import { countByStatus, mergeTrials } from "../../lib/console/trial-changes";
 import type { Curve, SearchHead, SearchPoll, SearchView } from "../../lib/console/views";
+import { stepsSaved } from "../../lib/pruning/savings";
 import { isFinalSearch } from "../../lib/search/status";
 import { FacetCharts } from "../facet-charts/FacetCharts";
 import { BestSoFarChart } from "../metric-charts/BestSoFarChart";
@@ -47,6 +48,7 @@ export function SearchScreen({
   // The trials the insight views (parallel coordinates' brushes) leave in view; null: all.
   const [visible, setVisible] = useState<ReadonlySet<number> | null>(null);
   const counts = useMemo(() => countByStatus(trials), [trials]);
+  const saved = useMemo(() => stepsSaved(trials), [trials]);
   const search: SearchView = useMemo(() => ({ ...head, counts }), [head, counts]);
   // The space only changes with the search's spec: kept as one object, so the table's columns
   // and the charts' scales are built once, not on every poll.
@@ -82,7 +84,14 @@ export function SearchScreen({
 
   return (
     <div data-testid="search-screen" data-status={search.status}>
-      <SearchHeader search={search} best={best} stopAction={stopAction} now={now} stale={stale} />
+      <SearchHeader
+        search={search}
+        best={best}
+        stopAction={stopAction}
+        now={now}
+        stale={stale}
+        saved={saved}
+      />
 
       <section className="panel" style={{ marginTop: 18 }}>
         <div className="panel-head">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CURVES_BEST, curveTrials } from "./curve-trials";
+import { CURVES_BEST, curveKey, curveTrials } from "./curve-trials";
 import type { TrialRow } from "./views";
 
 const row = (n: number, status: TrialRow["status"], value: number | null): TrialRow => ({
@@ -12,6 +12,8 @@ const row = (n: number, status: TrialRow["status"], value: number | null): Trial
   exitCode: null,
   reason: null,
   jobId: null,
+  firstStep: null,
+  lastStep: null,
 });
 
 describe("curveTrials", () => {
@@ -25,10 +27,21 @@ describe("curveTrials", () => {
       row(6, "running", 0.01),
       row(7, "killed", null),
     ];
-    expect(curveTrials(trials, "minimize")).toEqual({ best: [4, 5, 1], running: [6] });
+    expect(curveTrials(trials, "minimize")).toEqual({ best: [4, 5, 1], running: [6], pruned: [] });
     expect(curveTrials(trials, "maximize").best).toEqual([1, 4, 5]);
     const many = Array.from({ length: 20 }, (_, i) => row(i + 1, "complete", i));
     expect(curveTrials(many, "maximize").best).toHaveLength(CURVES_BEST);
     expect(curveTrials(many, "maximize").best[0]).toBe(20);
+  });
+
+  it("draws the latest pruned trials too, never as best, and keys them after the others", () => {
+    const trials = [
+      row(1, "complete", 4),
+      ...Array.from({ length: 6 }, (_, i) => row(i + 2, "pruned", 0.01)),
+      row(8, "running", 1),
+    ];
+    const picked = curveTrials(trials, "minimize");
+    expect(picked).toEqual({ best: [1], running: [8], pruned: [4, 5, 6, 7] });
+    expect(curveKey(picked)).toBe("1,8,4,5,6,7");
   });
 });

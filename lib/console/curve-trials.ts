@@ -1,20 +1,26 @@
 /**
  * Which trials the search page draws curves for: the best ones (ranked by the status table's
  * rule, so the first is the search's best trial, and a crashed or stopped trial is never among
- * them) and the running ones. Shared by the server (which sends their curves with the page) and
+ * them), the running ones, and the latest pruned ones (early stopping: a curve that ends at its
+ * rung shows what was saved). Shared by the server (which sends their curves with the page) and
  * the browser (which asks for new ones as trials finish), so both pick the same trials.
  */
 import type { Goal } from "../metrics/schema";
-import { rankTrials } from "../search/status";
+import { rankTrials, TRIAL_STATUS } from "../search/status";
 import type { TrialRow } from "./views";
 
 export const CURVES_BEST = 6;
 export const CURVES_RUNNING = 6;
+export const CURVES_PRUNED = 4;
 
-export function curveTrials(
-  trials: readonly TrialRow[],
-  goal: Goal,
-): { best: number[]; running: number[] } {
+export interface PickedCurves {
+  best: number[];
+  running: number[];
+  /** Trials in a status of the pruned tone (ended by early stopping), the latest ones. */
+  pruned: number[];
+}
+
+export function curveTrials(trials: readonly TrialRow[], goal: Goal): PickedCurves {
   const best = rankTrials(
     trials.map((t) => ({ number: t.n, status: t.status, value: t.value })),
     goal,
@@ -25,10 +31,21 @@ export function curveTrials(
     .filter((t) => t.status === "running")
     .map((t) => t.n)
     .slice(-CURVES_RUNNING);
-  return { best, running };
+  const pruned = trials
+    .filter((t) => TRIAL_STATUS[t.status].tone === "pruned")
+    .map((t) => t.n)
+    .slice(-CURVES_PRUNED);
+  return { best, running, pruned };
 }
 
+/** The trials of a set of curves, best first. */
+export const curveNumbers = (picked: PickedCurves): number[] => [
+  ...picked.best,
+  ...picked.running,
+  ...picked.pruned,
+];
+
 /** The request key for a set of curves: trial numbers, best first. */
-export function curveKey(picked: { best: number[]; running: number[] }): string {
-  return [...picked.best, ...picked.running].join(",");
+export function curveKey(picked: PickedCurves): string {
+  return curveNumbers(picked).join(",");
 }

@@ -60,6 +60,8 @@ describe("bestSoFarLine", () => {
     exitCode: null,
     reason: null,
     jobId: null,
+    firstStep: null,
+    lastStep: null,
   });
 
   it("never ends on a value a crashed or stopped trial printed", () => {

@@ -15,6 +15,8 @@ describe("packTrials", () => {
         exitCode: 0,
         reason: null,
         jobId: "42",
+        firstStep: 1,
+        lastStep: 10,
       },
       {
         n: 2,
@@ -26,6 +28,8 @@ describe("packTrials", () => {
         exitCode: 1,
         reason: "exit code 1",
         jobId: null,
+        firstStep: null,
+        lastStep: null,
       },
       {
         n: 3,
@@ -37,6 +41,8 @@ describe("packTrials", () => {
         exitCode: null,
         reason: null,
         jobId: null,
+        firstStep: null,
+        lastStep: null,
       },
     ];
     const packed = packTrials(rows, ["lr", "opt"]);

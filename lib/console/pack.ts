@@ -20,6 +20,8 @@ export interface PackedTrials {
   exitCode: (number | null)[];
   reason: (string | null)[];
   jobId: (string | null)[];
+  firstStep: (number | null)[];
+  lastStep: (number | null)[];
 }
 
 export function packTrials(rows: readonly TrialRow[], names: readonly string[]): PackedTrials {
@@ -35,6 +37,8 @@ export function packTrials(rows: readonly TrialRow[], names: readonly string[]):
     exitCode: new Array(count),
     reason: new Array(count),
     jobId: new Array(count),
+    firstStep: new Array(count),
+    lastStep: new Array(count),
   };
   for (let i = 0; i < count; i++) {
     const r = rows[i] as TrialRow;
@@ -48,6 +52,8 @@ export function packTrials(rows: readonly TrialRow[], names: readonly string[]):
     packed.exitCode[i] = r.exitCode;
     packed.reason[i] = r.reason;
     packed.jobId[i] = r.jobId;
+    packed.firstStep[i] = r.firstStep;
+    packed.lastStep[i] = r.lastStep;
   }
   return packed;
 }
@@ -70,6 +76,8 @@ export function unpackTrials(p: PackedTrials): TrialRow[] {
       exitCode: p.exitCode[i] ?? null,
       reason: p.reason[i] ?? null,
       jobId: p.jobId[i] ?? null,
+      firstStep: p.firstStep?.[i] ?? null,
+      lastStep: p.lastStep?.[i] ?? null,
     };
   }
   return rows;

@@ -14,6 +14,8 @@ const row = (n: number, over: Partial<TrialRow> = {}): TrialRow => ({
   exitCode: null,
   reason: null,
   jobId: null,
+  firstStep: null,
+  lastStep: null,
   ...over,
 });
 

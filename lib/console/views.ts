@@ -23,6 +23,9 @@ export interface TrialRow {
   reason: string | null;
   /** The cluster's job id, for a trial run as a Slurm job. */
   jobId: string | null;
+  /** The first and last step of the search metric, once the trial ended (trial-steps). */
+  firstStep: number | null;
+  lastStep: number | null;
 }
 
 export interface SearchView {
@@ -39,6 +42,8 @@ export interface SearchView {
   parallelRuns: number;
   machineType: string;
   stopConditions: string[];
+  /** --early-stop, when the search uses it. */
+  earlyStop: { rule: "median" | "asha"; minSteps: number; reductionFactor: number } | null;
   createdAt: number;
   startedAt: number | null;
   endedAt: number | null;
