@@ -19,6 +19,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
 } from "node:fs";
@@ -104,7 +105,9 @@ beforeAll(() => {
   const packed = timed("npm pack", () =>
     npm(["pack", "--json", "--pack-destination", work], ROOT, userEnv()),
   );
-  const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("["))) as Array<{
+  // The report is the last thing npm prints: a JSON array starting on a line of its own.
+  const report = packed.stdout.slice(Math.max(0, packed.stdout.lastIndexOf("\n[") + 1));
+  const [info] = JSON.parse(report) as Array<{
     filename: string;
   }>;
   tarball = join(work, info!.filename);
@@ -132,7 +135,7 @@ afterAll(() => {
   process.stdout.write(
     `install test: ${Object.entries(timings)
       .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
-      .join(", ")}; tarball ${(statSync(tarball).size / 1e6).toFixed(1)} MB\n`,
+      .join(", ")}${tarball ? `; tarball ${(statSync(tarball).size / 1e6).toFixed(1)} MB` : ""}\n`,
   );
   rmSync(work, { recursive: true, force: true });
 });
@@ -233,4 +236,27 @@ describe("the package installed by npm install -g", () => {
     }
     expect(await exited).toBe(0);
   }, 120_000);
+
+  it("says in one line how to build SQLite's native module when npm did not", () => {
+    // What `npm install -g --ignore-scripts` (or a policy that blocks the script) leaves.
+    const binary = join(
+      installed,
+      "node_modules",
+      "better-sqlite3",
+      "build",
+      "Release",
+      "better_sqlite3.node",
+    );
+    renameSync(binary, `${binary}.away`);
+    try {
+      const list = run("hyperbayes", ["list"]);
+      expect(list.status).toBe(1);
+      expect(list.stderr).toContain(`\`npm rebuild better-sqlite3\` in ${installed}`);
+      expect(list.stderr).not.toMatch(/^\s+at /m);
+      expect(list.stderr.trim().split("\n")).toHaveLength(1);
+    } finally {
+      renameSync(`${binary}.away`, binary);
+    }
+    expect(run("hyperbayes", ["list"]).status).toBe(0);
+  });
 });

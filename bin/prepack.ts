@@ -23,7 +23,8 @@ if (process.argv.includes("--after")) {
   rmSync(SHRINKWRAP, { force: true });
 } else {
   const log = (line: string) => process.stderr.write(`prepack: ${line}\n`);
-  const built = await ensureBuilt({ log });
+  // Quiet: npm pack's stdout is the tarball's name (or --json's report); errors still show.
+  const built = await ensureBuilt({ log, quiet: true });
   log(built ? "built the console" : "the console's build is current");
   for (const line of materializeExternals(REPO_ROOT)) log(`external ${line}`);
   copyFileSync(join(REPO_ROOT, "package-lock.json"), SHRINKWRAP);

@@ -255,10 +255,32 @@ export function storeError(e: unknown, target: StoreTarget): unknown {
   if (e instanceof HyperbayesError) return e;
   const code = driverErrorCode(e);
   if (target.dialect === "sqlite") {
+    const native = nativeModuleError(e);
+    if (native) return native;
     if (code?.startsWith("SQLITE_")) return sqliteError(e, code, target.path) ?? e;
     return fileSystemError(e, target.path) ?? e;
   }
   return pgError(e, code, target.url) ?? e;
+}
+
+// better-sqlite3's `bindings` lists the folders it tried; Node names the file it could not load.
+const NATIVE_MISSING = /Could not locate the bindings file|NODE_MODULE_VERSION|ERR_DLOPEN_FAILED/;
+const NATIVE_FOLDER = /(\/\S*?)\/node_modules\/better-sqlite3\//;
+
+/**
+ * SQLite's native module is not there or not for this Node.js: npm skipped better-sqlite3's
+ * install script (`--ignore-scripts`, or an install-script policy), or Node.js changed since.
+ * One line saying how to build it, instead of the driver's list of twenty paths.
+ */
+function nativeModuleError(e: unknown): StorageError | undefined {
+  const text = e instanceof Error ? `${e.message} ${(e as { code?: unknown }).code ?? ""}` : "";
+  if (!NATIVE_MISSING.test(text)) return undefined;
+  const folder = NATIVE_FOLDER.exec(text)?.[1];
+  return new StorageError(
+    "unavailable",
+    `SQLite's native module (better-sqlite3) is not built for this Node.js ${process.version}: npm did not run its install script. Build it with \`npm rebuild better-sqlite3\`${folder ? ` in ${folder}` : " in the folder Hyperbayes is installed in"}, or install again with \`npm install -g --allow-scripts=better-sqlite3,esbuild ...\``,
+    { cause: e },
+  );
 }
 
 function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
