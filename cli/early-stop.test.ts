@@ -1,0 +1,149 @@
+/**
+ * End to end: --early-stop on a real search from the real `hyperbayes` command, 4 trials in
+ * flight, each a real process printing a learning curve per epoch that crosses the others'
+ * (workers/testing/trial.mjs `curve`). The invariants: pruned trials really stopped early (fewer
+ * steps than the epochs, their processes gone), none ran twice, the best is no pruned trial,
+ * and the progress lines, the summary and describe say which were pruned and what was saved.
+ */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { processAlive } from "../lib/executors/proc";
+import { stepsSaved } from "../lib/pruning/savings";
+import { bestTrial } from "../lib/search/status";
+import { recordBadInput, recordFault } from "../lib/testing/ledger";
+import {
+  countRuns,
+  makeHome,
+  maxConcurrent,
+  openTestStore,
+  readStarts,
+  runCli,
+  TRIAL,
+} from "../workers/testing/cli";
+
+const EPOCHS = 12;
+
+describe("hyperbayes --early-stop", () => {
+  it.each(["asha", "median"] as const)(
+    "%s: prunes trials of a real search with 4 in flight; pruned ones stopped early and are gone, none ran twice, the best is not pruned",
+    async (rule) => {
+      const home = makeHome();
+      const record = join(home, "starts.jsonl");
+      const r = await runCli(home, [
+        "random",
+        "--param",
+        "x=0:1",
+        "-n",
+        "12",
+        "-r",
+        "4",
+        "--metric",
+        "loss",
+        "--goal",
+        "minimize",
+        "--early-stop",
+        rule,
+        "--early-stop-min-steps",
+        "2",
+        "--seed",
+        "7",
+        "--",
+        "node",
+        TRIAL,
+        "--mode",
+        "curve",
+        "--value",
+        ":x:",
+        "--epochs",
+        String(EPOCHS),
+        "--step-ms",
+        "150",
+        "--record",
+        record,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const store = await openTestStore(home);
+      const [search] = await store.listSearches();
+      const trials = await store.listTrials(search!.id);
+      expect(trials).toHaveLength(12);
+      expect(maxConcurrent(trials)).toBe(4);
+
+      const pruned = trials.filter((t) => t.status === "pruned");
+      expect(pruned.length, r.stdout).toBeGreaterThan(0);
+      const starts = readStarts(record);
+      expect(countRuns(trials, starts)).toEqual({ checked: 12, lost: 0, twice: 0 });
+      for (const t of pruned) {
+        recordFault(`--early-stop ${rule}: a pruned trial of a CLI search, 4 in flight`);
+        // stopped early: fewer steps than the epochs, in the store and in its own series
+        expect(t.lastStep).not.toBeNull();
+        expect(t.lastStep!).toBeLessThan(EPOCHS);
+        const points = await store.listMetricPoints(search!.id, { trial: t.number });
+        expect(points.length).toBeGreaterThan(0);
+        expect(Math.max(...points.map((p) => p.step))).toBe(t.lastStep);
+        // its process is gone
+        const start = starts.find((s) => s.trial === t.number)!;
+        expect(processAlive(start.pid)).toBe(false);
+        expect(t.reason).toMatch(
+          rule === "asha"
+            ? /^ASHA rung \d+ at step \d+: /
+            : /^median rule at step \d+: best so far /,
+        );
+        // the progress line names it pruned, with its reason
+        expect(r.stdout).toMatch(
+          new RegExp(`trial +${t.number} +pruned +loss=\\S+ +\\((ASHA rung|median rule)`),
+        );
+      }
+      for (const t of trials.filter((x) => x.status === "complete"))
+        expect(t.lastStep).toBe(EPOCHS);
+      // the best is a complete trial, and the store, the summary and describe agree
+      const best = bestTrial(trials, "minimize")!;
+      expect(best.status).toBe("complete");
+      expect(search!.best?.trialNumber).toBe(best.number);
+      expect(r.stdout).toMatch(new RegExp(`best: trial ${best.number}, loss=`));
+
+      const saved = stepsSaved(trials)!;
+      expect(saved.fullLength).toBe(EPOCHS);
+      expect(saved.saved).toBeGreaterThan(0);
+      const share = `${Math.round(saved.share * 100)}% of trial-steps saved`;
+      expect(r.stdout).toContain(`early stop: ${rule}`);
+      expect(r.stdout).toContain(share);
+      const d = await runCli(home, ["describe", String(search!.id)]);
+      expect(d.code).toBe(0);
+      expect(d.stdout).toContain(`early stop ${rule} (min steps 2`);
+      expect(d.stdout).toContain(share);
+      expect(d.stdout.match(/ pruned /g)?.length).toBe(pruned.length);
+    },
+    120_000,
+  );
+
+  it.each([
+    [
+      ["--early-stop", "hyperband"],
+      /--early-stop must be one of none, median, asha, got "hyperband"/,
+    ],
+    [["--reduction-factor", "1"], /--reduction-factor must be at least 2, got 1/],
+    [["--early-stop-min-steps", "0"], /--early-stop-min-steps must be at least 1, got 0/],
+    [["--early-stop-min-steps", "2.5"], /--early-stop-min-steps needs an integer, got "2.5"/],
+  ])("refuses %j with exit 2, naming the flag, before anything runs", async (flags, says) => {
+    const home = makeHome();
+    const r = await runCli(home, [
+      "random",
+      "--param",
+      "x=0:1",
+      "-n",
+      "2",
+      "--metric",
+      "loss",
+      ...flags,
+      "--",
+      "node",
+      TRIAL,
+      "--value",
+      ":x:",
+    ]);
+    recordBadInput(`bad early-stop flag ${flags.join(" ")}`);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(says);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
