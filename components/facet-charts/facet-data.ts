@@ -10,15 +10,18 @@
  *
  * Glossary: FacetPoint {x, y, n} with n the trial number; `band` = y of the failed-trials line.
  */
+
+import { sampleTrials } from "../../lib/console/downsample";
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
 import {
-  compareByGoal,
   countsAsFailure,
   hasObservedValue,
   TRIAL_STATUS,
 } from "../../lib/search/status";
 import type { ParamSpec, ParamValue } from "../../lib/space/schema";
+
+export { sampleTrials };
 
 export const MAX_POINTS = 1500;
 
@@ -52,24 +55,6 @@ export interface Facet {
 
 /** A value the charts draw: one the optimizer learns from (complete, or stopped with a value). */
 export const hasValue = (t: TrialRow): t is TrialRow & { value: number } => hasObservedValue(t);
-
-/** The best trials and an even sample of the rest, at most `max` in all, in input order. */
-export function sampleTrials<T extends { n: number; value: number }>(
-  trials: readonly T[],
-  goal: Goal,
-  max: number,
-): T[] {
-  if (trials.length <= max) return [...trials];
-  const better = compareByGoal(goal);
-  const ranked = [...trials].sort((a, b) => better(a.value, b.value));
-  const keep = new Set<number>();
-  const top = Math.floor(max / 5);
-  for (let i = 0; i < top; i++) keep.add((ranked[i] as T).n);
-  const rest = ranked.slice(top);
-  const step = rest.length / (max - top);
-  for (let i = 0; i < max - top; i++) keep.add((rest[Math.floor(i * step)] as T).n);
-  return trials.filter((t) => keep.has(t.n));
-}
 
 /** A stable offset in [-0.18, 0.18] for trial n, so categories spread into a narrow column. */
 function jitter(n: number): number {

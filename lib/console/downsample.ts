@@ -6,7 +6,7 @@
  * Glossary: steps[i], values[i] is point i (steps ascending); `max` >= 4.
  */
 import type { Goal } from "../metrics/schema";
-import { isBetter, mayBeBest } from "../search/status";
+import { compareByGoal, isBetter, mayBeBest } from "../search/status";
 import type { TrialRow } from "./views";
 
 export function thinSeries(
@@ -88,4 +88,22 @@ export function bestSoFarLine(
   const lastN = trials.reduce((m, t) => Math.max(m, t.n), 0);
   if (lastN > end.n) points.push({ n: lastN, best: end.best });
   return { points, trial };
+}
+
+/** The best trials and an even sample of the rest, at most `max` in all, in input order. */
+export function sampleTrials<T extends { n: number; value: number }>(
+  trials: readonly T[],
+  goal: Goal,
+  max: number,
+): T[] {
+  if (trials.length <= max) return [...trials];
+  const better = compareByGoal(goal);
+  const ranked = [...trials].sort((a, b) => better(a.value, b.value));
+  const keep = new Set<number>();
+  const top = Math.floor(max / 5);
+  for (let i = 0; i < top; i++) keep.add((ranked[i] as T).n);
+  const rest = ranked.slice(top);
+  const step = rest.length / (max - top);
+  for (let i = 0; i < max - top; i++) keep.add((rest[Math.floor(i * step)] as T).n);
+  return trials.filter((t) => keep.has(t.n));
 }

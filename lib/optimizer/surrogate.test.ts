@@ -48,3 +48,28 @@ describe("fitSurrogate", () => {
     expect(fitSurrogate({ space, goal: "minimize", observations: one, seed: 0 })).toBeNull();
   });
 });
+
+describe("Surrogate.toMetric", () => {
+  it("maps the model's values back to the metric: its mean at observed points is near them", () => {
+    for (const goal of ["minimize", "maximize"] as const) {
+      const obs = observations(40, goal === "minimize" ? 1 : -1);
+      const s = fitSurrogate({ space, goal, observations: obs, seed: 0 })!;
+      const { mean } = s.predict(obs.map((o) => o.params));
+      let err = 0;
+      let spread = 0;
+      const values = obs.map((o) => o.value!);
+      const avg = values.reduce((a, b) => a + b, 0) / values.length;
+      obs.forEach((o, i) => {
+        err += (s.toMetric(mean[i]!) - o.value!) ** 2;
+        spread += (o.value! - avg) ** 2;
+      });
+      // The fit explains most of the variance of a smooth function of x and c, in its own units.
+      expect(err / spread).toBeLessThan(0.1);
+      // Monotone in the right direction: lower model values are better metric values.
+      const better = s.toMetric(-1);
+      const worse = s.toMetric(1);
+      if (goal === "minimize") expect(better).toBeLessThan(worse);
+      else expect(better).toBeGreaterThan(worse);
+    }
+  });
+});

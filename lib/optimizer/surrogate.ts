@@ -20,6 +20,7 @@ import {
 } from "./bayesian";
 import { GpPosterior } from "./gp/posterior";
 import { Rng } from "./rng";
+import { warpInverse } from "./transform";
 import type { ModelState, SuggestRequest } from "./types";
 
 export interface Surrogate {
@@ -31,6 +32,17 @@ export interface Surrogate {
   state: ModelState;
   /** Posterior mean and sd of the latent function at each point (warped, lower is better). */
   predict(points: Params[]): { mean: Float64Array; sd: Float64Array };
+  /**
+   * Mean and sd at encoded cube points (C×D row-major, snapped by the caller): the hot path of
+   * the console's views, which sweep thousands of points without building Params.
+   */
+  predictEncoded(xs: Float64Array, C: number): { mean: Float64Array; sd: Float64Array };
+  /**
+   * A model value (warped, lower is better) in the metric's own units and direction: the
+   * inverse of the warp and of the orientation, monotone (a quantile maps to the same quantile).
+   * ±Infinity beyond what the warp can reach.
+   */
+  toMetric(z: number): number;
 }
 
 /**
@@ -59,6 +71,17 @@ export function fitSurrogate(
     map,
   );
   if (!gp) return null;
+  const sign = req.goal === "maximize" ? -1 : 1;
+  const oriented = req.observations.flatMap((o) =>
+    o.value !== null && Number.isFinite(o.value) ? [sign * o.value] : [],
+  );
+  const unwarp = warpInverse(oriented, options.warp);
+  const predictEncoded = (xs: Float64Array, C: number) => {
+    const mean = new Float64Array(C);
+    const variance = new Float64Array(C);
+    gp.predictMany(xs, C, mean, variance);
+    return { mean, sd: variance.map(Math.sqrt) };
+  };
   const lengthScales = Array.from({ length: map.G }, (_, g) => Math.exp(fit.theta[g]!));
   return {
     codec,
@@ -71,10 +94,9 @@ export function fitSurrogate(
       points.forEach((p, i) => {
         xs.set(codec.snap(codec.encode(p)), i * D);
       });
-      const mean = new Float64Array(points.length);
-      const variance = new Float64Array(points.length);
-      gp.predictMany(xs, points.length, mean, variance);
-      return { mean, sd: variance.map(Math.sqrt) };
+      return predictEncoded(xs, points.length);
     },
+    predictEncoded,
+    toMetric: (z) => sign * unwarp(z),
   };
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { fitYeoJohnson, standardize, warpOutputs, yeoJohnson } from "./transform";
+import {
+  fitYeoJohnson,
+  standardize,
+  warpInverse,
+  warpOutputs,
+  yeoJohnson,
+  yeoJohnsonInverse,
+} from "./transform";
 
 const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
 const sd = (a: ArrayLike<number>) => {
@@ -47,5 +54,27 @@ describe("output warping", () => {
       for (const z of warpOutputs(y, "yeo-johnson")) expect(Number.isFinite(z)).toBe(true);
     }
     expect(Array.from(warpOutputs([2, 2, 2], "yeo-johnson"))).toEqual([0, 0, 0]);
+  });
+});
+
+describe("warpInverse", () => {
+  it("undoes warpOutputs for every warp, on skewed and plain values", () => {
+    const skewed = [0.1, 0.2, 0.25, 0.4, 0.5, 1, 2, 3, 170];
+    const plain = [1, 2, 3, 4, 5, 6];
+    for (const y of [skewed, plain]) {
+      for (const kind of ["standardize", "yeo-johnson", "rank"] as const) {
+        const z = warpOutputs(y, kind);
+        const back = warpInverse(y, kind);
+        y.forEach((v, i) => {
+          expect(back(z[i]!)).toBeCloseTo(v, 6);
+        });
+      }
+    }
+  });
+
+  it("inverts yeoJohnson on both sides of 0 and for the log-like λ", () => {
+    for (const lambda of [-1, 0, 0.5, 1, 2, 2.5])
+      for (const y of [-3, -0.5, 0, 0.7, 4])
+        expect(yeoJohnsonInverse(yeoJohnson(y, lambda), lambda)).toBeCloseTo(y, 9);
   });
 });

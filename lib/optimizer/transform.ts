@@ -109,3 +109,70 @@ export function warpOutputs(y: ArrayLike<number>, kind: OutputWarp): Float64Arra
   for (let i = 0; i < n; i++) t[i] = yeoJohnson(z[i]!, lambda);
   return standardize(t);
 }
+
+/** y = yeoJohnson⁻¹(t, λ); t outside the transform's range (λ < 0 or λ > 2 bound it) → ±∞. */
+export function yeoJohnsonInverse(t: number, lambda: number): number {
+  if (t >= 0) {
+    if (Math.abs(lambda) < 1e-8) return Math.expm1(t);
+    const base = t * lambda + 1;
+    return base > 0 ? base ** (1 / lambda) - 1 : Number.POSITIVE_INFINITY;
+  }
+  const l2 = 2 - lambda;
+  if (Math.abs(l2) < 1e-8) return -Math.expm1(-t);
+  const base = 1 - l2 * t;
+  return base > 0 ? 1 - base ** (1 / l2) : Number.NEGATIVE_INFINITY;
+}
+
+/**
+ * The inverse of `warpOutputs(y, kind)` as a function of one warped value: z → the oriented value
+ * y it stands for (exact for "standardize" and "yeo-johnson"; for "rank", linear between the
+ * observed values and clamped at their ends). Monotone, so a quantile of z maps to the same
+ * quantile of y: the console draws the model's band in the metric's units through it.
+ */
+export function warpInverse(y: ArrayLike<number>, kind: OutputWarp): (z: number) => number {
+  const n = y.length;
+  const { mean, scale } = moments(y);
+  const unstandardize = (z1: number) => z1 * scale + mean;
+  if (kind === "standardize" || n < 3) return unstandardize;
+  const z1 = standardize(y);
+  if (kind === "rank") {
+    const warped = warpOutputs(y, "rank");
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => warped[a]! - warped[b]!);
+    return (z) => {
+      let lo = 0;
+      let hi = n - 1;
+      if (z <= warped[order[lo]!]!) return y[order[lo]!]!;
+      if (z >= warped[order[hi]!]!) return y[order[hi]!]!;
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (warped[order[mid]!]! <= z) lo = mid;
+        else hi = mid;
+      }
+      const a = warped[order[lo]!]!;
+      const b = warped[order[hi]!]!;
+      const f = b > a ? (z - a) / (b - a) : 0;
+      return y[order[lo]!]! + f * (y[order[hi]!]! - y[order[lo]!]!);
+    };
+  }
+  let spread = 0;
+  for (let i = 0; i < n; i++) spread = Math.max(spread, Math.abs(z1[i]!));
+  if (spread === 0) return unstandardize;
+  const lambda = fitYeoJohnson(z1);
+  const t = new Float64Array(n);
+  for (let i = 0; i < n; i++) t[i] = yeoJohnson(z1[i]!, lambda);
+  const second = moments(t);
+  return (z) => unstandardize(yeoJohnsonInverse(z * second.scale + second.mean, lambda));
+}
+
+/** The mean and the scale `standardize` divides by (1 for a constant). */
+function moments(y: ArrayLike<number>): { mean: number; scale: number } {
+  const n = y.length;
+  if (n === 0) return { mean: 0, scale: 1 };
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += y[i]!;
+  mean /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (y[i]! - mean) ** 2;
+  const sd = Math.sqrt(v / n);
+  return { mean, scale: sd > 1e-12 * Math.max(1, Math.abs(mean)) ? sd : 1 };
+}

@@ -315,3 +315,20 @@ describe("Cholesky transpose", () => {
     }
   });
 });
+
+describe("GpPosterior.predictMean", () => {
+  it("gives predictMany's mean", () => {
+    const D = 2;
+    const n = 12;
+    const X = new Float64Array(n * D).map((_, i) => ((i * 7919) % 97) / 97);
+    const y = new Float64Array(n).map((_, i) => Math.sin(3 * X[2 * i]!) + X[2 * i + 1]!);
+    const gp = GpPosterior.create(X, y, n, D, [Math.log(0.4), Math.log(0.6), 0, -6], 0, true)!;
+    const xs = new Float64Array(10 * D).map((_, i) => ((i * 31) % 17) / 17);
+    const a = new Float64Array(10);
+    const v = new Float64Array(10);
+    const b = new Float64Array(10);
+    gp.predictMany(xs, 10, a, v);
+    gp.predictMean(xs, 10, b);
+    for (let i = 0; i < 10; i++) expect(b[i]!).toBeCloseTo(a[i]!, 10);
+  });
+});

@@ -198,6 +198,29 @@ export class GpPosterior {
   }
 
   /**
+   * Posterior mean only at C points (xs is C×D row-major): O(n·D) a point where `predictMany`
+   * costs O(m²) for the variance, for callers that sweep many points (the console's importance).
+   */
+  predictMean(xs: Float64Array, C: number, mu: Float64Array): void {
+    const { D, P, w, sf2, n, alpha } = this;
+    for (let c = 0; c < C; c++) {
+      const xc = c * D;
+      let m = this.mean;
+      for (let i = 0; i < n; i++) {
+        const pi = i * D;
+        let r2 = 0;
+        for (let d = 0; d < D; d++) {
+          const t = xs[xc + d]! - P[pi + d]!;
+          r2 += w[d]! * t * t;
+        }
+        const s = SQRT5 * Math.sqrt(r2);
+        m += sf2 * (1 + s + (s * s) / 3) * Math.exp(-s) * alpha[i]!;
+      }
+      mu[c] = m;
+    }
+  }
+
+  /**
    * Mean and latent variance at x with their gradients (dmu, dvar of length D). Costs two
    * triangular solves.
    */
