@@ -8,6 +8,7 @@ import type { Store } from "../../db/store";
 import { substituteCommand } from "../../lib/command/substitute";
 import { curveKey, curveNumbers, curveTrials } from "../../lib/console/curve-trials";
 import { thinSeries } from "../../lib/console/downsample";
+import { type InsightView, insightOf } from "../../lib/console/insight";
 import { type PackedTrials, packTrials } from "../../lib/console/pack";
 import type {
   Curve,
@@ -23,7 +24,7 @@ import { trialHandleSchema } from "../../lib/executors/types";
 import { sameMetric } from "../../lib/metrics/names";
 import { formatStopCondition } from "../../lib/metrics/stop";
 import { executorSummary } from "../../lib/search/export";
-import { countWhere } from "../../lib/search/status";
+import { countWhere, isFinalTrial } from "../../lib/search/status";
 import type { Search, SearchSummary, Trial, TrialCounts } from "../../lib/search/types";
 import { getStore } from "./store";
 import { readLogTail } from "./trial-files";
@@ -265,4 +266,34 @@ export async function loadTrialDetail(id: number, n: number): Promise<TrialDetai
     curves,
     logs,
   };
+}
+
+/** Searches whose model view is kept, most recent last: a view costs a GP fit (about a second). */
+const INSIGHT_CACHE = 8;
+const insightCache = new Map<string, Promise<InsightView | null>>();
+
+/**
+ * The model's view of a search (lib/console/insight.ts), or undefined for no such search; null
+ * while there is no model yet. Computed off the page's critical path (the page asks for it once
+ * it shows) and kept per search until a trial ends or the best changes.
+ */
+export async function loadInsight(id: number): Promise<InsightView | null | undefined> {
+  const store = await getStore();
+  const search = await store.getSearch(id);
+  if (!search) return undefined;
+  const rows = (await store.listTrials(id)).map(trialRow);
+  const ended = rows.filter((t) => isFinalTrial(t.status)).length;
+  const key = `${id}:${rows.length}:${ended}:${search.best?.trialNumber ?? ""}`;
+  let view = insightCache.get(key);
+  if (!view) {
+    view = Promise.resolve().then(() =>
+      insightOf(search.spec.params, search.goal, rows, search.best?.trialNumber ?? null),
+    );
+    for (const k of insightCache.keys()) if (k.startsWith(`${id}:`)) insightCache.delete(k);
+    insightCache.set(key, view);
+    while (insightCache.size > INSIGHT_CACHE)
+      insightCache.delete(insightCache.keys().next().value!);
+    view.catch(() => insightCache.delete(key));
+  }
+  return view;
 }

@@ -12,13 +12,17 @@
  */
 
 import { sampleTrials } from "../../lib/console/downsample";
+import {
+  LINEAR_AXIS,
+  logTicks,
+  type MetricAxis,
+  type MetricAxisChoice,
+  metricAxis,
+  placeOnAxis,
+} from "../../lib/console/metric-axis";
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
-import {
-  countsAsFailure,
-  hasObservedValue,
-  TRIAL_STATUS,
-} from "../../lib/search/status";
+import { countsAsFailure, hasObservedValue, TRIAL_STATUS } from "../../lib/search/status";
 import type { ParamSpec, ParamValue } from "../../lib/space/schema";
 
 export { sampleTrials };
@@ -36,6 +40,8 @@ export interface Facet {
   complete: FacetPoint[];
   /** Drawn trials in a status of the pruned tone (early stopping): a value at an early step. */
   pruned: FacetPoint[];
+  /** Points past the clipped metric axis, drawn on its edge (see lib/console/metric-axis). */
+  clipped: FacetPoint[];
   failed: FacetPoint[];
   best: FacetPoint | undefined;
   /** Category labels by position, for choice parameters. */
@@ -48,6 +54,8 @@ export interface Facet {
   yTicks: number[];
   /** The y of the failed-trials line, or undefined when none failed. */
   band: number | undefined;
+  /** The metric axis: log or linear, clipped or not, and why log was refused. */
+  axis: MetricAxis;
   /** Trials drawn as points (see hasValue), before sampling. */
   totalComplete: number;
   log: boolean;
@@ -77,38 +85,30 @@ export function facetsOf(
   goal: Goal,
   bestTrial: number | null,
   max = MAX_POINTS,
+  choice: MetricAxisChoice = LINEAR_AXIS,
 ): Facet[] {
   const finished = trials.filter(hasValue);
   const drawn = sampleTrials(finished, goal, max);
   const failedTrials = trials.filter((t) => countsAsFailure(t.status));
-
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const t of finished) {
-    if (t.value < lo) lo = t.value;
-    if (t.value > hi) hi = t.value;
-  }
-  if (!Number.isFinite(lo)) {
-    lo = 0;
-    hi = 1;
-  }
-  const ticks = niceTicks(lo, hi);
-  const step = ticks.length > 1 ? (ticks[1] as number) - (ticks[0] as number) : 1;
-  const first = ticks[0] as number;
-  const last = ticks[ticks.length - 1] as number;
-  const band = failedTrials.length > 0 ? first - step * 0.75 : undefined;
-  const yDomain: [number, number] = [band === undefined ? first : band - step * 0.25, last];
-  const yTicks = band === undefined ? ticks : [band, ...ticks];
+  const axis = metricAxis(
+    finished.map((t) => t.value),
+    goal,
+    choice,
+  );
+  const { yDomain, yTicks, band } = yAxisOf(axis, failedTrials.length > 0);
 
   return space.map((spec) => {
     const complete: FacetPoint[] = [];
     const pruned: FacetPoint[] = [];
+    const clipped: FacetPoint[] = [];
     let best: FacetPoint | undefined;
     for (const t of drawn) {
       const x = xOf(spec, t.params[spec.name], t.n);
       if (x === undefined) continue;
-      const p = { x, y: t.value, n: t.n };
+      const placed = placeOnAxis(axis, t.value);
+      const p = { x, y: placed.y, n: t.n };
       if (t.n === bestTrial) best = p;
+      else if (placed.clipped) clipped.push(p);
       else if (TRIAL_STATUS[t.status].tone === "pruned") pruned.push(p);
       else complete.push(p);
     }
@@ -124,6 +124,7 @@ export function facetsOf(
       xTicks: xTicksOf(spec),
       complete,
       pruned,
+      clipped,
       failed,
       best,
       categories: spec.kind === "choice" ? spec.values.map(String) : undefined,
@@ -131,10 +132,45 @@ export function facetsOf(
       yDomain,
       yTicks,
       band,
+      axis,
       totalComplete: finished.length,
       log: spec.kind === "range" && spec.scale === "log",
     };
   });
+}
+
+/**
+ * The metric axis's domain and ticks, with room for the failed-trials line below the values
+ * when some failed: three quarters of a tick step below the first tick (a linear axis), or a
+ * fifth of the decades shown below the lowest value (a log axis).
+ */
+export function yAxisOf(
+  axis: MetricAxis,
+  withBand: boolean,
+): { yDomain: [number, number]; yTicks: number[]; band: number | undefined } {
+  if (axis.log) {
+    const ticks = logTicks(axis.lo, axis.hi);
+    const decades = Math.max(Math.log10(axis.hi / axis.lo), 0.3);
+    const pad = 10 ** (decades * 0.04);
+    const top = Math.max(axis.hi * pad, ticks[ticks.length - 1] as number);
+    const bottom = Math.min(axis.lo / pad, ticks[0] as number);
+    const band = withBand ? bottom / 10 ** (decades * 0.15) : undefined;
+    return {
+      yDomain: [band === undefined ? bottom : band / 10 ** (decades * 0.05), top],
+      yTicks: band === undefined ? ticks : [band, ...ticks],
+      band,
+    };
+  }
+  const ticks = niceTicks(axis.lo, axis.hi);
+  const step = ticks.length > 1 ? (ticks[1] as number) - (ticks[0] as number) : 1;
+  const first = ticks[0] as number;
+  const last = ticks[ticks.length - 1] as number;
+  const band = withBand ? first - step * 0.75 : undefined;
+  return {
+    yDomain: [band === undefined ? first : band - step * 0.25, last],
+    yTicks: band === undefined ? ticks : [band, ...ticks],
+    band,
+  };
 }
 
 /** About `count` round tick values covering [lo, hi] (steps of 1, 2, 2.5 or 5 times a power of 10). */

@@ -7,12 +7,17 @@
  * the trials the page holds.
  */
 import { useEffect, useMemo, useRef, useState } from "react";
+import { LINEAR_AXIS, type MetricAxisChoice } from "../../lib/console/metric-axis";
 import { type PackedTrials, unpackTrials } from "../../lib/console/pack";
 import { countByStatus, mergeTrials } from "../../lib/console/trial-changes";
 import type { Curve, SearchHead, SearchPoll, SearchView } from "../../lib/console/views";
 import { stepsSaved } from "../../lib/pruning/savings";
 import { isFinalSearch } from "../../lib/search/status";
 import { FacetCharts } from "../facet-charts/FacetCharts";
+import { MODEL_COLORS } from "../facet-charts/ModelBand";
+import { ModelPanels, ParallelPanel } from "../insight/InsightPanels";
+import { MetricAxisControls } from "../insight/MetricAxisControls";
+import { useInsight } from "../insight/use-insight";
 import { BestSoFarChart } from "../metric-charts/BestSoFarChart";
 import { MetricCurves } from "../metric-charts/MetricCurves";
 import { TrialsTable } from "../trials-table/TrialsTable";
@@ -81,6 +86,9 @@ export function SearchScreen({
 
   const bestTrial = search.best?.trialNumber ?? null;
   const best = bestTrial === null ? undefined : trials.find((t) => t.n === bestTrial);
+  // The insight views: the model's view (fetched once the page shows) and the metric axis.
+  const insight = useInsight(search.id, trials, bestTrial);
+  const [axis, setAxis] = useState<MetricAxisChoice>(LINEAR_AXIS);
 
   return (
     <div data-testid="search-screen" data-status={search.status}>
@@ -93,7 +101,20 @@ export function SearchScreen({
         saved={saved}
       />
 
-      <section className="panel" style={{ marginTop: 18 }}>
+      <div style={{ marginTop: 18 }} />
+      <ParallelPanel
+        space={space}
+        metric={search.metric}
+        goal={search.goal}
+        trials={trials}
+        bestTrial={bestTrial}
+        axis={axis}
+        selected={visible}
+        onSelect={setVisible}
+        mounted={mounted}
+      />
+
+      <section className="panel">
         <div className="panel-head">
           <h2>Trials</h2>
           <span className="hint">Click a column to sort; click a row to open the trial</span>
@@ -131,6 +152,11 @@ export function SearchScreen({
               <i className="x" />
               failed
             </span>
+            <span>
+              <i style={{ background: MODEL_COLORS.band, borderRadius: 2, width: 14 }} />
+              model mean ± 95%
+            </span>
+            <MetricAxisControls value={axis} onChange={setAxis} />
           </span>
         </div>
         <div className="panel-body">
@@ -142,12 +168,23 @@ export function SearchScreen({
               metric={search.metric}
               goal={search.goal}
               bestTrial={bestTrial}
+              model={insight.state === "ready" ? insight.view.slices : null}
+              highlight={visible}
+              axis={axis}
             />
           ) : (
             <div className="placeholder" style={{ height: 262 }} />
           )}
         </div>
       </section>
+
+      <ModelPanels
+        insight={insight}
+        trials={trials}
+        goal={search.goal}
+        bestTrial={bestTrial}
+        metric={search.metric}
+      />
 
       <div className="grid-2" style={{ marginTop: 18 }}>
         <section className="panel">

@@ -40,7 +40,8 @@ export function DensePoints({
   r?: number;
   fill: string;
   opacity?: number;
-  shape?: "circle" | "cross";
+  /** A triangle points at the edge a clipped value lies beyond. */
+  shape?: "circle" | "cross" | "triangle-up" | "triangle-down";
   className?: string;
   /** Points that hover and click pick from (default `points`); only one layer should set it. */
   interactive?: readonly DensePoint[];
@@ -62,7 +63,11 @@ export function DensePoints({
       parts.push(
         shape === "cross"
           ? `M${x - r},${y - r}L${x + r},${y + r}M${x - r},${y + r}L${x + r},${y - r}`
-          : `M${x - r},${y}a${r},${r} 0 1,0 ${2 * r},0a${r},${r} 0 1,0 ${-2 * r},0`,
+          : shape === "triangle-up"
+            ? `M${x},${y - r * 1.2}L${x + r},${y + r * 0.6}L${x - r},${y + r * 0.6}Z`
+            : shape === "triangle-down"
+              ? `M${x},${y + r * 1.2}L${x + r},${y - r * 0.6}L${x - r},${y - r * 0.6}Z`
+              : `M${x - r},${y}a${r},${r} 0 1,0 ${2 * r},0a${r},${r} 0 1,0 ${-2 * r},0`,
       );
     }
     return parts.join("");
@@ -109,7 +114,7 @@ export function DensePoints({
     <g className={className} data-dense-points={points.length}>
       <path
         d={d}
-        fill={shape === "circle" ? fill : "none"}
+        fill={shape === "cross" ? "none" : fill}
         fillOpacity={opacity}
         stroke={shape === "cross" ? fill : "none"}
         strokeWidth={shape === "cross" ? 1.6 : 0}

@@ -35,6 +35,8 @@ function trialsOf(
       exitCode: value === null ? 1 : 0,
       reason: null,
       jobId: null,
+      firstStep: null,
+      lastStep: null,
     };
   });
 }

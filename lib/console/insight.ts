@@ -96,10 +96,17 @@ export interface InsightView {
   map: ModelMap | null;
 }
 
-/** What the optimizer is told of a trial: ended ones only, null for no usable value. */
+/**
+ * What the optimizer is told of a trial: ended ones only, null for no usable value (the rule of
+ * workers/policy.ts `observationsOf`, which lib/ cannot import; keep the two alike).
+ */
 function observationOf(t: TrialRow): Observation | undefined {
   if (!isFinalTrial(t.status)) return undefined;
-  return { params: t.params, value: hasObservedValue(t) ? t.value : null };
+  const value = hasObservedValue(t) ? t.value : null;
+  // Pruned: a value at an early step; the optimizer decides how it enters (its step is not
+  // among the page's trial rows, and the optimizer only records it).
+  if (t.status === "pruned" && value !== null) return { params: t.params, value, pruned: true };
+  return { params: t.params, value };
 }
 
 /**
@@ -160,7 +167,7 @@ export function insightOf(
     }))
     .sort((a, b) => b.importance - a.importance);
   const clamp = metricClamp(finished);
-  const slices = space.map((spec, g) => sliceOf(model, g, anchor, clamp));
+  const slices = space.map((_, g) => sliceOf(model, g, anchor, clamp));
   const top = importance.slice(0, 2).map((r) => space.findIndex((s) => s.name === r.name));
   const map =
     top.length === 2 ? mapOf(model, top[0] as number, top[1] as number, anchor, clamp) : null;
