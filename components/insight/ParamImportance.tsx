@@ -89,7 +89,7 @@ export function ParamImportance({ view, goal }: { view: InsightView; goal: Goal 
         <b>Method:</b> {view.method} (first-order Sobol indices of the model the optimizer fits),
         fitted to {view.fitted.toLocaleString("en-US")}
         {view.fitted < view.finished ? ` of ${view.finished.toLocaleString("en-US")}` : ""} trials.
-        {view.interactions >= 0.005
+        {view.importance.length > 1 && view.interactions >= 0.02
           ? ` ${pct(view.interactions)} of the model's variance comes from parameters acting together.`
           : ""}{" "}
         Correlation: Spearman's ρ (ranges), η (choices).
