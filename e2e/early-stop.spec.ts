@@ -1,0 +1,69 @@
+/**
+ * A search with --early-stop asha run by the console's worker: trials printing crossing learning
+ * curves per epoch (workers/testing/trial.mjs `curve`). The page shows the pruned trials apart
+ * (their badge's own tone in the table, their points in the facet charts, their curves named
+ * "(pruned)") and the header's trial-steps saved, as lib/pruning/savings.ts computes them.
+ */
+import { join } from "node:path";
+import { expect, test } from "@playwright/test";
+import { stepsSaved } from "../lib/pruning/savings";
+import { bayesianSpec } from "./searches";
+import { withStore } from "./store";
+
+const TRIAL = join(import.meta.dirname, "../workers/testing/trial.mjs");
+
+test("pruned trials are shown apart, and the header says the trial-steps saved", async ({
+  page,
+}) => {
+  const spec = bayesianSpec([
+    "--param",
+    "x=0.9,0.1,0.2,0.3,0.05,0.15",
+    "-n",
+    "6",
+    "-r",
+    "2",
+    "--metric",
+    "loss",
+    "--goal",
+    "minimize",
+    "--early-stop",
+    "asha",
+    "--early-stop-min-steps",
+    "2",
+    "--description",
+    "e2e: early stopping",
+    "--",
+    "node",
+    TRIAL,
+    "--mode",
+    "curve",
+    "--value",
+    ":x:",
+    "--epochs",
+    "12",
+    "--step-ms",
+    "150",
+  ]);
+  const id = await withStore(async (s) => (await s.createSearch(spec)).id);
+  await page.goto(`/searches/${id}`);
+  await expect(page.getByTestId("search-screen")).toHaveAttribute("data-status", "complete", {
+    timeout: 90_000,
+  });
+  const trials = await withStore((s) => s.listTrials(id));
+  const pruned = trials.filter((t) => t.status === "pruned");
+  expect(pruned.length).toBeGreaterThan(0);
+  const table = page.getByTestId("trials-table");
+  await expect(table.locator('tbody [data-status="pruned"]')).toHaveCount(pruned.length);
+  const badge = table.locator('tbody [data-status="pruned"]').first();
+  await expect(badge).toHaveClass(/badge-pruned/);
+  const saved = stepsSaved(trials)!;
+  await expect(page.getByTestId("steps-saved")).toContainText(
+    `${Math.round(saved.share * 100)}% of trial-steps saved`,
+  );
+  await expect(page.getByTestId("steps-saved")).toContainText(
+    `${saved.trained} trained · ${saved.saved} saved · ${pruned.length} pruned`,
+  );
+  await expect(page.locator(".facet-pruned").first()).toBeVisible();
+  await expect(page.getByTestId("metric-curves")).toContainText("(pruned)");
+  await page.screenshot({ path: test.info().outputPath("early-stop.png"), fullPage: true });
+});
