@@ -200,19 +200,36 @@ if ("skipped" in server) {
         };
         // The previous version's schema and record of migrations, with searches in every state
         // its rules could leave them in.
-        // Today's code writes the rows; the columns later migrations add are there only while
-        // it does (holding their defaults) and dropped before the upgrade, as the previous
-        // version left its tables.
-        const laterColumns = async (sql: string) => {
-          const c = new pg.Client({ connectionString: db.url });
+        // Today's code writes the rows; the columns later migrations add (read from a database
+        // today's migrations made) are there only while it does, holding their defaults, and
+        // dropped before the upgrade, as the previous version left its tables.
+        const query = async (url: string, sql: string) => {
+          const c = new pg.Client({ connectionString: url });
           await c.connect();
-          await c.query(sql);
-          await c.end();
+          try {
+            return (await c.query(sql)).rows;
+          } finally {
+            await c.end();
+          }
         };
+        const columnsSql = `SELECT table_name AS t, column_name AS c, data_type AS type,
+            column_default AS def FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name IN ('searches', 'trials')`;
+        const current = await server.createDatabase();
+        await (await openPgStore(current.url)).close();
         const old = await openPgStore(db.url, { migrationsFolder: folder });
-        await laterColumns(
-          `ALTER TABLE searches ADD COLUMN notes text, ADD COLUMN trial_seq integer NOT NULL DEFAULT 0;
-           ALTER TABLE trials ADD COLUMN notes text, ADD COLUMN seq integer NOT NULL DEFAULT 0`,
+        const had = new Set((await query(db.url, columnsSql)).map((r) => `${r.t}.${r.c}`));
+        const later = (await query(current.url, columnsSql)).filter(
+          (r) => !had.has(`${r.t}.${r.c}`),
+        );
+        const alter = (clause: (r: (typeof later)[number]) => string) =>
+          later.map((r) => `ALTER TABLE ${r.t} ${clause(r)};`).join("\n");
+        await query(
+          db.url,
+          alter(
+            (r) =>
+              `ADD COLUMN ${r.c} ${r.type === "USER-DEFINED" ? "text" : r.type}${r.def ? ` DEFAULT ${r.def}` : ""}`,
+          ),
         );
         const ids: number[] = [];
         for (const status of searchStatusSchema.options) {
@@ -223,16 +240,18 @@ if ("skipped" in server) {
         const running = ids[1]!;
         await old.acquireLease(running, "w1", 60_000);
         await old.requestStop(running, "kill");
-        for (const [number, status] of trialStatusSchema.options.entries()) {
+        // 'pruned' came after that version (migration 0003): none of its rows hold it.
+        const earlierStatuses = trialStatusSchema.options.filter((s) => s !== "pruned");
+        for (const [number, status] of earlierStatuses.entries()) {
           await old.createTrial(running, { number: number + 1, params: { lr: 0.1 } });
           await old.updateTrial(running, number + 1, { status, value: 10 - number });
         }
         const before = await Promise.all(ids.map((id) => old.getSearch(id)));
         const trialsBefore = await old.listTrials(running);
         await old.close();
-        await laterColumns(
-          `ALTER TABLE searches DROP COLUMN notes, DROP COLUMN trial_seq;
-           ALTER TABLE trials DROP COLUMN notes, DROP COLUMN seq`,
+        await query(
+          db.url,
+          alter((r) => `DROP COLUMN ${r.c}`),
         );
         expect(await columnTypes()).toEqual({
           "searches.status": "text",
