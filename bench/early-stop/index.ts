@@ -19,6 +19,8 @@
  *   node bin/run-ts.mjs bench/early-stop/index.ts [--problems mlp,synth] [--seeds 0-7]
  *     [--strategies none,asha,...] [--trials 24] [--parallel 4] [--min-steps 1] [--eta 3]
  *     [--variants]   adds median@X and asha@X for every X (what the GP learns from pruned trials)
+ *     [--budget S]   instead of 24 trials, trials until S steps were trained (648 = 24 × 27:
+ *                    what the steps early stopping saves buy in the same machine time)
  *
  * The Python side (curves.py: the MLP trainings, Optuna 3.1+) runs in HB_BENCH_PYTHON, default
  * /usr/bin/python3 with Debian's python3-sklearn and python3-optuna. MLP curves are cached in
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
       parallel: { type: "string", default: "4" },
       "min-steps": { type: "string", default: "1" },
       eta: { type: "string", default: "3" },
+      budget: { type: "string" },
     },
   });
   const wanted = values.problems.split(",").map((s) => s.trim().toLowerCase());
@@ -126,7 +129,9 @@ async function main(): Promise<void> {
       for (const v of VARIANTS) strategies.push(`${rule}@${v}`);
     }
   }
-  const trials = Number(values.trials);
+  // --budget STEPS: trials go on starting until the steps trained reach it (trials capped at 1000).
+  const budget = values.budget === undefined ? undefined : Number(values.budget);
+  const trials = budget === undefined ? Number(values.trials) : 1000;
   const parallel = Number(values.parallel);
   const config: RuleConfig = { minSteps: Number(values["min-steps"]), eta: Number(values.eta) };
 
@@ -148,7 +153,7 @@ async function main(): Promise<void> {
   };
 
   console.log(
-    `bench/early-stop: ${trials} trials, ${parallel} at once, seeds ${values.seeds}, ` +
+    `bench/early-stop: ${budget === undefined ? `${trials} trials` : `trials until ${budget} steps trained`}, ${parallel} at once, seeds ${values.seeds}, ` +
       `min steps ${config.minSteps}, η ${config.eta}; optimizer's pruned default: ${DEFAULT_OPTIONS.pruned}`,
   );
   const results = new Map<string, Map<string, RunResult[]>>();
@@ -178,6 +183,7 @@ async function main(): Promise<void> {
             parallel,
             maxSteps: problem.maxSteps,
             seed,
+            budget,
           }),
         );
       }
@@ -186,33 +192,67 @@ async function main(): Promise<void> {
         `  ${problem.name} ${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
       );
     }
-    printTable(problem, byStrategy, trials);
+    const clean =
+      "crossing" in problem
+        ? (p: Params) => synthCurve((problem as SynthProblem).crossing, p, problem.maxSteps, false)
+        : undefined;
+    printTable(problem, byStrategy, Number(values.trials), clean);
   }
   printTargets(results);
   py?.close();
 }
 
-function printTable(problem: CurveProblem, by: Map<string, RunResult[]>, trials: number): void {
+/** The noise-free final value of the trial a run found best (synthetic problems). */
+function cleanBest(r: RunResult, clean: (p: Params) => number): number {
+  const best = r.trials.find((t) => t.final === r.best);
+  return best ? clean(best.params) : Number.NaN;
+}
+
+function printTable(
+  problem: CurveProblem,
+  by: Map<string, RunResult[]>,
+  trials: number,
+  clean?: (p: Params) => number,
+): void {
   const full = trials * problem.maxSteps;
   const none = by.get("none");
   const noneBest = none ? mean(none.map((r) => r.best)) : undefined;
   console.log(
     `\n${problem.name} (minimize the value at step ${problem.maxSteps}; every trial to the end = ${full} steps)`,
   );
-  const header = ["strategy", "trial-steps", "% of none", "pruned", "best final", "vs none"];
+  const header = [
+    "strategy",
+    "trial-steps",
+    "% of none",
+    "trials",
+    "pruned",
+    "best final",
+    "vs none",
+    ...(clean ? ["its noise-free final", "vs none"] : []),
+  ];
   const rows = [...by.entries()].map(([name, runs]) => {
     const steps = runs.map((r) => r.steps);
     const bests = runs.map((r) => r.best);
     const pruned = mean(runs.map((r) => r.trials.filter((t) => t.pruned).length));
     const noneSteps = none ? mean(none.map((r) => r.steps)) : full;
-    return [
+    const row = [
       name,
       `${mean(steps).toFixed(0)} ± ${sd(steps).toFixed(0)}`,
       `${((100 * mean(steps)) / noneSteps).toFixed(0)}%`,
+      mean(runs.map((r) => r.trials.length)).toFixed(1),
       pruned.toFixed(1),
       `${fmt(mean(bests))} ± ${fmt(sd(bests))}`,
       noneBest === undefined ? "" : `${(100 * (mean(bests) / noneBest - 1)).toFixed(1)}%`,
     ];
+    if (clean) {
+      const c = runs.map((r) => cleanBest(r, clean));
+      const noneClean = none ? mean(none.map((r) => cleanBest(r, clean))) : undefined;
+      row.push(
+        `${fmt(mean(c))} ± ${fmt(sd(c))}`,
+        noneClean === undefined ? "" : `${(100 * (mean(c) / noneClean - 1)).toFixed(1)}%`,
+      );
+    }
+    return row;
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>

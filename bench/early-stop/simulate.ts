@@ -5,7 +5,9 @@
  * Time moves from one step's end to the next; at each, the trial's value is reported to the
  * strategy, which may prune it. A trial ends when pruned or at its last step; its slot is then
  * free and a new trial is asked at once (with the trials in flight as pending), until `trials`
- * were started. Ties in time go in trial order, so a run is deterministic.
+ * were started (or, with `budget`, until the steps trained reach it: the same machine time for
+ * every strategy, however many trials that buys). Ties in time go in trial order, so a run is
+ * deterministic.
  */
 import type { Params } from "../../lib/space/schema";
 
@@ -63,6 +65,8 @@ export async function simulate(opts: {
   parallel: number;
   maxSteps: number;
   seed: number;
+  /** Start no new trial once this many steps were trained. */
+  budget?: number;
 }): Promise<RunResult> {
   const { controller, curve, trials, parallel, maxSteps, seed } = opts;
   interface Running {
@@ -76,8 +80,10 @@ export async function simulate(opts: {
   const records: TrialRecord[] = [];
   let now = 0;
   let started = 0;
-  while (started < trials || running.length > 0) {
-    const n = Math.min(parallel - running.length, trials - started);
+  let trained = 0;
+  const open = () => started < trials && (opts.budget === undefined || trained < opts.budget);
+  while (open() || running.length > 0) {
+    const n = open() ? Math.min(parallel - running.length, trials - started) : 0;
     if (n > 0) {
       const points = await controller.ask(
         n,
@@ -95,6 +101,7 @@ export async function simulate(opts: {
     if (!r) break;
     now = r.at;
     r.step++;
+    trained++;
     const value = await curve(r.params, r.step);
     const prune = await controller.report(r.id, r.step, value);
     if (prune || r.step >= maxSteps) {
