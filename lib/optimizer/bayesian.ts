@@ -5,8 +5,8 @@
  *    values) and their values oriented so that lower is better, then warped (transform.ts).
  *    Failed trials are imputed at the worst warped value: a configuration that crashed is bad,
  *    and the model should steer away from its neighbourhood rather than ignore it. Pruned trials
- *    (early stopping) enter at their last value, no better than the worst complete trial
- *    (`BayesOptions.pruned`): the search stays away from a region it stopped.
+ *    (early stopping) enter at their last value (`BayesOptions.pruned`), never as the incumbent:
+ *    the search stays away from a region it stopped.
  * 2. Until the initial design is complete, points come from design.ts: a seeded Sobol sequence
  *    addressed by the number of points already issued (one coherent low-discrepancy set across
  *    asks and in-flight trials), with every choice's values stratified.
@@ -122,7 +122,7 @@ export const DEFAULT_OPTIONS: BayesOptions = {
   warp: "yeo-johnson",
   constantMean: true,
   failed: "worst",
-  pruned: "floor",
+  pruned: "last",
   initialDesign: defaultInitialDesign,
   kappa: defaultKappa,
   batchKappaScale: 0.75,
