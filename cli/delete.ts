@@ -4,11 +4,11 @@
  * search that may still run is refused before the question (the store's own rule, asked twice:
  * here to say what to do, and again in the transaction that deletes).
  */
-import { rmSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { searchDeletionProblem } from "../db/rules";
 import { StateConflictError } from "../db/store";
 import { UsageError } from "../lib/errors";
+import { removeSearchFiles } from "../lib/executors/trial-files";
 import { defaultHome, searchDir } from "../lib/home";
 import { printable } from "../lib/terminal-text";
 import { parseFlags } from "./_args";
@@ -54,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
         throw new StateConflictError(withHint(e.message, id, "running"));
       throw e;
     }
-    rmSync(folder, { recursive: true, force: true });
+    removeSearchFiles(defaultHome(), id);
     process.stdout.write(`deleted ${printable(what)}\n`);
     return 0;
   });

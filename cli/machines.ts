@@ -1,5 +1,6 @@
 /** `hyperbayes machines`: the machine types -t can name. */
-import { listMachineTypes } from "../lib/machines/types";
+import { DEFAULT_MACHINE_TYPE_WORDS } from "../lib/machines/default";
+import { defaultAmong, listMachineTypes } from "../lib/machines/types";
 import { parseFlags } from "./_args";
 import { table } from "./_common";
 
@@ -26,5 +27,6 @@ export async function run(argv: string[]): Promise<number> {
       types.map((t) => [t.name, t.executor, String(t.gpus), t.source, t.description]),
     ),
   );
+  process.stdout.write(`\nwithout -t: ${defaultAmong(types)} (${DEFAULT_MACHINE_TYPE_WORDS})\n`);
   return 0;
 }

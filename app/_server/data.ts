@@ -10,6 +10,7 @@ import { curveKey, curveNumbers, curveTrials } from "../../lib/console/curve-tri
 import { thinSeries } from "../../lib/console/downsample";
 import { type InsightView, insightOf } from "../../lib/console/insight";
 import { type PackedTrials, packTrials } from "../../lib/console/pack";
+import type { SearchListFilter } from "../../lib/console/search-list-filter";
 import type {
   Curve,
   SearchHead,
@@ -89,6 +90,7 @@ export function searchHead(s: Search): SearchHead {
     stopRequested: s.stopRequested,
     best: s.best,
     notes: s.notes,
+    labels: s.spec.labels,
   };
 }
 
@@ -106,17 +108,23 @@ export function searchListItem(s: SearchSummary): SearchListItem {
     running: c.running,
     best: s.best?.value ?? null,
     createdAt: s.createdAt.getTime(),
+    labels: s.spec.labels,
   };
 }
 
-export async function loadSearchList(): Promise<{
+/** The list's searches (those `filter` takes: lib/console/search-list-filter), and how many it takes. */
+export async function loadSearchList(filter: SearchListFilter = {}): Promise<{
   items: (SearchListItem | UnreadableSearchItem)[];
   total: number;
 }> {
   const store = await getStore();
+  const where = {
+    ...(filter.status ? { status: [filter.status] } : {}),
+    ...(filter.label ? { label: filter.label } : {}),
+  };
   const [entries, total] = await Promise.all([
-    store.listSearches({ limit: SEARCH_LIST_LIMIT, withUnreadable: true }),
-    store.countSearches(),
+    store.listSearches({ limit: SEARCH_LIST_LIMIT, withUnreadable: true, ...where }),
+    store.countSearches(where),
   ]);
   // A row this version cannot read is shown flagged in its place, not as a page that fails.
   const items = entries.map((s) =>

@@ -20,6 +20,7 @@ const readable = (id: number, status: SearchListItem["status"]): SearchListItem 
   running: 1,
   best: 0.25,
   createdAt: 1_800_000_000_000,
+  labels: ["cifar", "<b>x</b>"],
 });
 
 describe("SearchList", () => {
@@ -43,5 +44,19 @@ describe("SearchList", () => {
     expect(rows[2]).toContain("search number 1");
     expect(anyLive([readable(3, "complete"), bad])).toBe(false);
     expect(anyLive([bad, readable(1, "running")])).toBe(true);
+  });
+
+  it("shows labels as escaped tags linking to the list filtered by each; an empty filtered list says so", () => {
+    const html = renderToStaticMarkup(
+      createElement(SearchList, { items: [readable(1, "complete")] }),
+    );
+    expect(html).toContain('href="/?label=cifar"');
+    expect(html).toContain(
+      `href="/?label=${encodeURIComponent("<b>x</b>").replaceAll("%20", "+")}"`,
+    );
+    expect(html).toContain("&lt;b&gt;x&lt;/b&gt;");
+    expect(html).not.toContain("<b>x</b>");
+    const none = renderToStaticMarkup(createElement(SearchList, { items: [], filtered: true }));
+    expect(none).toContain("No search matches");
   });
 });

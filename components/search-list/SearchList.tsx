@@ -5,8 +5,23 @@ import { isFinalSearch } from "../../lib/search/status";
 import { formatMetric, formatTime } from "../ui/format";
 import { Progress } from "../ui/Progress";
 import { StatusBadge } from "../ui/StatusBadge";
+import { LabelTags } from "./SearchFilters";
 
-export function SearchList({ items }: { items: (SearchListItem | UnreadableSearchItem)[] }) {
+export function SearchList({
+  items,
+  filtered = false,
+}: {
+  items: (SearchListItem | UnreadableSearchItem)[];
+  /** The list is filtered: an empty one says so, rather than "no searches yet". */
+  filtered?: boolean;
+}) {
+  if (items.length === 0 && filtered)
+    return (
+      <div className="empty" data-testid="no-match">
+        <strong>No search matches</strong>
+        <Link href="/">Show every search</Link>
+      </div>
+    );
   if (items.length === 0)
     return (
       <div className="empty">
@@ -22,6 +37,7 @@ export function SearchList({ items }: { items: (SearchListItem | UnreadableSearc
           <th style={{ width: 64 }}>ID</th>
           <th>Kind</th>
           <th>Description</th>
+          <th>Labels</th>
           <th>Status</th>
           <th>Trials</th>
           <th className="num">Best</th>
@@ -33,7 +49,7 @@ export function SearchList({ items }: { items: (SearchListItem | UnreadableSearc
           "unreadable" in s ? (
             <tr key={s.id} data-search-id={s.id} data-unreadable="">
               <td>#{s.id}</td>
-              <td colSpan={5} className="muted">
+              <td colSpan={6} className="muted">
                 unreadable: {s.unreadable}
               </td>
               <td className="muted">{s.createdAt === null ? "" : formatTime(s.createdAt)}</td>
@@ -50,6 +66,9 @@ export function SearchList({ items }: { items: (SearchListItem | UnreadableSearc
                 <Link href={`/searches/${s.id}`} style={{ color: "inherit" }}>
                   {s.description ?? <span className="muted">{s.metric}</span>}
                 </Link>
+              </td>
+              <td>
+                <LabelTags labels={s.labels} />
               </td>
               <td>
                 <StatusBadge of="search" status={s.status} />

@@ -30,6 +30,7 @@ const search: SearchView = {
   notes: "",
   stopRequested: "kill",
   best: { trialNumber: 1, value: 0.5 },
+  labels: [],
   counts: {
     queued: 0,
     running: 1,

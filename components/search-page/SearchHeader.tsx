@@ -8,12 +8,14 @@ import { useState } from "react";
 import type { SearchView, TrialRow } from "../../lib/console/views";
 import type { StepsSaved } from "../../lib/pruning/savings";
 import { countWhere, isFinalSearch } from "../../lib/search/status";
+import { LabelTags } from "../search-list/SearchFilters";
 import { ConfirmButton } from "../ui/ConfirmButton";
 import { Fact } from "../ui/Fact";
 import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
 import { Progress } from "../ui/Progress";
 import { StatusBadge } from "../ui/StatusBadge";
 import { EarlyStopFact } from "./EarlyStopFact";
+import { type DeleteAction, DeleteSearchButton } from "./DeleteSearchButton";
 
 export type StopAction = (
   id: number,
@@ -24,6 +26,7 @@ export function SearchHeader({
   search,
   best,
   stopAction,
+  deleteAction,
   now,
   stale,
   saved,
@@ -31,6 +34,8 @@ export function SearchHeader({
   search: SearchView;
   best: TrialRow | undefined;
   stopAction: StopAction;
+  /** Offered once the search has ended; absent: no Delete button. */
+  deleteAction?: DeleteAction;
   now: number;
   stale: boolean;
   /** Trial-steps saved by early stopping, from the page's trials. */
@@ -66,6 +71,11 @@ export function SearchHeader({
           <div className="sub" data-testid="search-description">
             {search.description ?? `${search.goal} ${search.metric}`}
           </div>
+          {search.labels.length > 0 ? (
+            <div style={{ marginTop: 6 }}>
+              <LabelTags labels={search.labels} />
+            </div>
+          ) : null}
         </div>
         <div className="button-row">
           {!final ? (
@@ -88,6 +98,9 @@ export function SearchHeader({
                 testId="kill-search"
               />
             </>
+          ) : null}
+          {final && deleteAction ? (
+            <DeleteSearchButton id={search.id} trials={c.total} deleteAction={deleteAction} />
           ) : null}
           <span className="button-row">
             <a className="button small" href={`/api/searches/${search.id}/export/json`} download>

@@ -22,6 +22,7 @@ import { BestSoFarChart } from "../metric-charts/BestSoFarChart";
 import { MetricCurves } from "../metric-charts/MetricCurves";
 import { TrialsTable } from "../trials-table/TrialsTable";
 import { usePoll } from "../ui/use-poll";
+import type { DeleteAction } from "./DeleteSearchButton";
 import { SearchHeader, type StopAction } from "./SearchHeader";
 
 /** `next` unless it says the same as `prev`: a poll that changed nothing re-renders nothing. */
@@ -36,6 +37,7 @@ export function SearchScreen({
   initialCurves,
   renderedAt,
   stopAction,
+  deleteAction,
 }: {
   initialSearch: SearchView;
   initialTrials: PackedTrials;
@@ -45,6 +47,7 @@ export function SearchScreen({
   /** The server's clock when it rendered the page (see usePoll). */
   renderedAt: number;
   stopAction: StopAction;
+  deleteAction?: DeleteAction;
 }) {
   const [head, setHead] = useState<SearchHead>(initialSearch);
   const [trials, setTrials] = useState(() => unpackTrials(initialTrials));
@@ -96,6 +99,7 @@ export function SearchScreen({
         search={search}
         best={best}
         stopAction={stopAction}
+        deleteAction={deleteAction}
         now={now}
         stale={stale}
         saved={saved}

@@ -53,6 +53,7 @@ export interface SearchView {
   /** A person's markdown about the search ("" when none); shown by the safe renderer. */
   notes: string;
   counts: TrialCounts;
+  labels: string[];
 }
 
 /** The search without its trial counts: what a poll sends (the page counts its own trials). */
@@ -73,6 +74,7 @@ export interface SearchListItem {
   running: number;
   best: number | null;
   createdAt: number;
+  labels: string[];
 }
 
 /** A search the store cannot read (a newer version wrote it, or it is damaged): listed, flagged. */

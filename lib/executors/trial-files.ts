@@ -7,9 +7,18 @@
  * Writes are atomic (temp file, then rename), so a reader never sees half a record, and private
  * (0600, without touching the process umask): the directory holds the trial's environment.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { searchDir } from "../home";
 import type { TrialExit, TrialLaunch } from "./types";
 
 export const exitFileSchema = z.object({
@@ -153,4 +162,13 @@ export function parkNodeOptions(env: Record<string, string>): Record<string, str
     delete env.NODE_OPTIONS;
   }
   return env;
+}
+
+/**
+ * Removes a deleted search's folder, every trial directory of it (logs, launcher records) inside.
+ * Called once the store has deleted its rows (a search that may still run is refused there, so
+ * no launcher is writing here). A missing folder is no error.
+ */
+export function removeSearchFiles(home: string, searchId: number): void {
+  rmSync(searchDir(home, searchId), { recursive: true, force: true });
 }

@@ -9,6 +9,7 @@ import { type Env, UsageError } from "../errors";
 import { workingDirectory } from "../home";
 import type { SlurmSettings } from "./config";
 import { configMachineTypes, loadConfig } from "./config";
+import { CPU_MACHINE_NAME, defaultAmong } from "./default";
 import { detectGpus, type Gpu } from "./gpus";
 
 interface MachineTypeBase {
@@ -45,7 +46,7 @@ export function gpuModelName(name: string): string {
 }
 
 export const CPU_MACHINE: LocalMachineType = {
-  name: "cpu",
+  name: CPU_MACHINE_NAME,
   executor: "local",
   gpus: 0,
   source: "built-in",
@@ -86,14 +87,7 @@ export async function listMachineTypes(
   return [...local.filter((t) => !taken.has(t.name.toLowerCase())), ...configured];
 }
 
-/**
- * The type a search gets without -t, among `types`: the first local GPU model when there is one,
- * else cpu (the machineType row of lib/search/settings.ts says so in the help, the form and the
- * README).
- */
-export function defaultAmong(types: readonly MachineType[]): string {
-  return (types.find((t) => t.executor === "local" && t.gpus > 0) ?? CPU_MACHINE).name;
-}
+export { defaultAmong } from "./default";
 
 /** The type a search gets without -t on this machine (see defaultAmong). */
 export async function defaultMachineType(

@@ -20,6 +20,7 @@
  */
 import { z } from "zod";
 import { UsageError } from "../errors";
+import { DEFAULT_MACHINE_TYPE_WORDS } from "../machines/default";
 import {
   goalSchema,
   metricAggSchema,
@@ -425,7 +426,7 @@ export const SETTINGS = {
     short: "t",
     arg: "NAME",
     help: "where trials run: cpu, a local GPU model (H100), or a type from hyperbayes.config.json; hyperbayes machines lists them",
-    otherwise: "this machine's first GPU model, else cpu",
+    otherwise: DEFAULT_MACHINE_TYPE_WORDS,
     form: {
       section: "objective",
       label: "Machine type",

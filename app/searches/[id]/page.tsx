@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { SearchScreen } from "../../../components/search-page/SearchScreen";
 import { loadSearchPage } from "../../_server/data";
 import { idParam } from "../../_server/guard";
+import { deleteSearch } from "./delete-search";
 import { stopSearch } from "./stop-search";
 
 type Props = { params: Promise<{ id: string }> };
@@ -24,6 +25,7 @@ export default async function SearchPage({ params }: Props) {
       initialCurves={page.curves}
       renderedAt={Date.now()}
       stopAction={stopSearch}
+      deleteAction={deleteSearch}
     />
   );
 }
