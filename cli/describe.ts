@@ -4,9 +4,9 @@
  * terminal controls that a trial printed or a user typed.
  */
 import { formatStopCondition } from "../lib/metrics/stop";
+import { earlyStopSummary } from "../lib/pruning/savings";
 import { maskedEnvItems } from "../lib/search/rerun";
 import type { SearchSpec } from "../lib/search/spec";
-import { earlyStopSummary } from "../lib/pruning/savings";
 import { isFinalTrial } from "../lib/search/status";
 import { formatSpace } from "../lib/space/parse";
 import { printable } from "../lib/terminal-text";
