@@ -14,8 +14,8 @@ import { Fact } from "../ui/Fact";
 import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
 import { Progress } from "../ui/Progress";
 import { StatusBadge } from "../ui/StatusBadge";
-import { EarlyStopFact } from "./EarlyStopFact";
 import { type DeleteAction, DeleteSearchButton } from "./DeleteSearchButton";
+import { EarlyStopFact } from "./EarlyStopFact";
 
 export type StopAction = (
   id: number,
