@@ -69,6 +69,38 @@ function ourPruner(rule: Rule, config: RuleConfig): Pruner {
 
 let studies = 0;
 
+/**
+ * Report and end for a trial of Optuna study `id`: our trial number mapped to Optuna's through
+ * `number`, the pruner's verdict on each report, the end told with whether it was pruned.
+ */
+function studyReports(
+  worker: PythonWorker,
+  id: string,
+  number: ReadonlyMap<number, number>,
+): Pick<Pruner, "report" | "end"> {
+  return {
+    async report(trial, step, value) {
+      const r = await worker.request<{ prune: boolean }>({
+        op: "report",
+        id,
+        trial: number.get(trial),
+        step,
+        value,
+      });
+      return r.prune;
+    },
+    async end(trial, ended) {
+      await worker.request({
+        op: "tell",
+        id,
+        trial: number.get(trial),
+        value: ended.value,
+        pruned: ended.pruned,
+      });
+    },
+  };
+}
+
 /** Optuna's pruner on a study whose trials are given (enqueued) by our sampler. */
 async function optunaPruner(
   worker: PythonWorker,
@@ -94,25 +126,7 @@ async function optunaPruner(
       const r = await worker.request<{ trial: number }>({ op: "ask", id, params });
       number.set(trial, r.trial);
     },
-    async report(trial, step, value) {
-      const r = await worker.request<{ prune: boolean }>({
-        op: "report",
-        id,
-        trial: number.get(trial),
-        step,
-        value,
-      });
-      return r.prune;
-    },
-    async end(trial, ended) {
-      await worker.request({
-        op: "tell",
-        id,
-        trial: number.get(trial),
-        value: ended.value,
-        pruned: ended.pruned,
-      });
-    },
+    ...studyReports(worker, id, number),
   };
 }
 
@@ -200,24 +214,6 @@ export async function optunaController(opts: {
       }
       return out;
     },
-    async report(trial, step, value) {
-      const r = await worker.request<{ prune: boolean }>({
-        op: "report",
-        id,
-        trial: number.get(trial),
-        step,
-        value,
-      });
-      return r.prune;
-    },
-    async end(trial, ended) {
-      await worker.request({
-        op: "tell",
-        id,
-        trial: number.get(trial),
-        value: ended.value,
-        pruned: ended.pruned,
-      });
-    },
+    ...studyReports(worker, id, number),
   };
 }
