@@ -49,6 +49,10 @@ test("pruned trials are shown apart, and the header says the trial-steps saved",
   await expect(page.getByTestId("search-screen")).toHaveAttribute("data-status", "complete", {
     timeout: 90_000,
   });
+  // The page opened while the search ran: its model view is fetched again once it ended, at
+  // once (not after the live refresh interval, 15 s), and not left at "needs two trials".
+  await expect(page.getByTestId("param-importance")).toBeVisible({ timeout: 5_000 });
+  await expect(page.getByTestId("insight-wait")).toHaveCount(0);
   const trials = await withStore((s) => s.listTrials(id));
   const pruned = trials.filter((t) => t.status === "pruned");
   expect(pruned.length).toBeGreaterThan(0);

@@ -25,11 +25,16 @@ export function useInsight(
   searchId: number,
   trials: readonly TrialRow[],
   bestTrial: number | null,
+  /** False once the search ended: the next fetch goes at once, not after REFRESH_MS. */
+  live = true,
 ): InsightState {
   const [result, setResult] = useState<InsightState>({ state: "loading" });
+  // Bumped when a change arrived during a fetch: runs the effect again once it answered.
+  const [again, setAgain] = useState(0);
+  const queued = useRef(false);
   let ended = 0;
   for (const t of trials) if (isFinalTrial(t.status)) ended++;
-  const key = `${searchId}:${ended}:${bestTrial ?? ""}`;
+  const key = `${searchId}:${ended}:${bestTrial ?? ""}:${live}`;
   const last = useRef(Number.NEGATIVE_INFINITY);
   const inFlight = useRef(false);
   const alive = useRef(true);
@@ -47,9 +52,12 @@ export function useInsight(
     // aborting would starve it); its answer is as new as any.
     // The first fetch waits for the page to settle: the table and charts draw first.
     const first = last.current === Number.NEGATIVE_INFINITY;
-    const wait = first ? SETTLE_MS : Math.max(0, last.current + REFRESH_MS - Date.now());
+    const wait = first ? SETTLE_MS : live ? Math.max(0, last.current + REFRESH_MS - Date.now()) : 0;
     const timer = setTimeout(async () => {
-      if (inFlight.current) return;
+      if (inFlight.current) {
+        queued.current = true;
+        return;
+      }
       inFlight.current = true;
       last.current = Date.now();
       try {
@@ -65,9 +73,13 @@ export function useInsight(
           );
       } finally {
         inFlight.current = false;
+        if (queued.current && alive.current) {
+          queued.current = false;
+          setAgain((a) => a + 1);
+        }
       }
     }, wait);
     return () => clearTimeout(timer);
-  }, [key, searchId]);
+  }, [key, searchId, again]);
   return result;
 }

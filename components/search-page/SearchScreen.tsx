@@ -90,7 +90,7 @@ export function SearchScreen({
   const bestTrial = search.best?.trialNumber ?? null;
   const best = bestTrial === null ? undefined : trials.find((t) => t.n === bestTrial);
   // The insight views: the model's view (fetched once the page shows) and the metric axis.
-  const insight = useInsight(search.id, trials, bestTrial);
+  const insight = useInsight(search.id, trials, bestTrial, live);
   const [axis, setAxis] = useState<MetricAxisChoice>(LINEAR_AXIS);
 
   return (
