@@ -7,9 +7,9 @@
 import type { ExitReason, TrialExit } from "../lib/executors/types";
 import { finalValue } from "../lib/metrics/aggregate";
 import type { MetricPoint } from "../lib/metrics/stream";
+import { observedValue } from "../lib/search/observation";
 import type { SearchSpec } from "../lib/search/spec";
 import type { TrialStatus } from "../lib/search/status";
-import { observedValue } from "./policy";
 
 export interface TrialOutcome {
   status: Exclude<TrialStatus, "queued" | "running">;

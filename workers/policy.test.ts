@@ -9,7 +9,6 @@ import {
   failureCount,
   freeSlots,
   observationsOf,
-  observedValue,
   pointsToAsk,
   type SearchProgress,
   searchEnd,
@@ -205,25 +204,6 @@ describe("signalToSend", () => {
 });
 
 describe("what the optimizer learns", () => {
-  it("a trial's value exactly where the status table marks its status observed", () => {
-    for (const status of trialStatusSchema.options) {
-      const expected = TRIAL_STATUS[status].observed ? 0.25 : null;
-      expect(observedValue({ status, value: 0.25 }), status).toBe(expected);
-    }
-  });
-
-  const adopted: [string, Parameters<typeof observedValue>[0], number | null][] = [
-    ["a complete trial: its value", { status: "complete", value: 0.8 }, 0.8],
-    ["a stopped trial: its partial value", { status: "stopped", value: 0.6 }, 0.6],
-    ["a stopped trial that reported nothing: nothing", { status: "stopped", value: null }, null],
-    ["a crashed trial that printed a value: nothing", { status: "failed", value: 0.9 }, null],
-    ["a timed-out trial: nothing", { status: "timeout", value: 0.7 }, null],
-    ["a killed trial: nothing", { status: "killed", value: null }, null],
-  ];
-  it.each(adopted)("from a trial an earlier worker left ended, %s", (_, trial, expected) => {
-    expect(observedValue(trial)).toBe(expected);
-  });
-
   it("every ended trial in trial-number order, whatever order they ended in", () => {
     const ended = [
       { number: 3, params: { x: 3 }, status: "complete" as const, value: 0.3 },

@@ -6,7 +6,8 @@
  * (lib/search/status.ts): a new status (e.g. `pruned`) is one row there, not a case here.
  */
 import type { Observation } from "../lib/optimizer";
-import { countsAsFailure, hasObservedValue, type TrialStatus } from "../lib/search/status";
+import { observationOf } from "../lib/search/observation";
+import { countsAsFailure, type TrialStatus } from "../lib/search/status";
 import type { StopRequest, Trial } from "../lib/search/types";
 
 /** What the loop sends a running trial: SIGTERM then SIGKILL after a grace, or SIGKILL now. */
@@ -113,16 +114,9 @@ export function searchEnd(p: SearchProgress): SearchEnd | undefined {
 }
 
 /**
- * What the optimizer learns from an ended trial, whether this worker saw it end or an earlier
- * one did: its value when the status table marks the status `observed` (lib/search/status.ts
- * `hasObservedValue`), else null (the trial failed to produce a value, and the optimizer treats
- * it as the worst).
+ * What the optimizer is told: every ended trial's observation (lib/search/observation.ts), whether
+ * this worker saw it end or an earlier one did, in trial-number order.
  */
-export function observedValue(trial: { status: TrialStatus; value: number | null }): number | null {
-  return hasObservedValue(trial) ? trial.value : null;
-}
-
-/** What the optimizer is told: every ended trial's observed value, in trial-number order. */
 export function observationsOf(
   ended: readonly Pick<Trial, "number" | "params" | "status" | "value">[],
   /** The latest step of a trial's search metric, where known (said of pruned trials). */
@@ -130,13 +124,7 @@ export function observationsOf(
 ): Observation[] {
   return [...ended]
     .sort((a, b) => a.number - b.number)
-    .map((t) => {
-      const value = observedValue(t);
-      if (t.status !== "pruned" || value === null) return { params: t.params, value };
-      // Pruned: a value at an early step, not a final one; the optimizer decides how it enters.
-      const step = stepOf(t.number);
-      return { params: t.params, value, pruned: true, ...(step !== undefined ? { step } : {}) };
-    });
+    .map((t) => observationOf(t, t.status === "pruned" ? stepOf(t.number) : undefined));
 }
 
 /**

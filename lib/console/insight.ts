@@ -25,6 +25,7 @@
 import type { Goal } from "../metrics/schema";
 import { fitSurrogate, type Observation, type Surrogate } from "../optimizer";
 import { QuasiRandom, Rng } from "../optimizer/rng";
+import { observationOf } from "../search/observation";
 import { compareByGoal, hasObservedValue, isFinalTrial } from "../search/status";
 import type { ParamSpec, Space } from "../space/schema";
 import type { TrialRow } from "./views";
@@ -96,17 +97,10 @@ export interface InsightView {
   map: ModelMap | null;
 }
 
-/**
- * What the optimizer is told of a trial: ended ones only, null for no usable value (the rule of
- * workers/policy.ts `observationsOf`, which lib/ cannot import; keep the two alike).
- */
-function observationOf(t: TrialRow): Observation | undefined {
-  if (!isFinalTrial(t.status)) return undefined;
-  const value = hasObservedValue(t) ? t.value : null;
-  // Pruned: a value at an early step; the optimizer decides how it enters (its step is not
-  // among the page's trial rows, and the optimizer only records it).
-  if (t.status === "pruned" && value !== null) return { params: t.params, value, pruned: true };
-  return { params: t.params, value };
+/** What the optimizer is told of a trial: ended ones only (the worker's rule, observation.ts). */
+function observationOfRow(t: TrialRow): Observation | undefined {
+  // A pruned trial's step is not among the page's rows; the optimizer only records it.
+  return isFinalTrial(t.status) ? observationOf(t) : undefined;
 }
 
 /**
@@ -115,7 +109,7 @@ function observationOf(t: TrialRow): Observation | undefined {
  * their share.
  */
 export function fitSample(trials: readonly TrialRow[], goal: Goal, limit = FIT_LIMIT): TrialRow[] {
-  const ended = trials.filter((t) => observationOf(t) !== undefined);
+  const ended = trials.filter((t) => observationOfRow(t) !== undefined);
   if (ended.length <= limit) return [...ended].sort((a, b) => a.n - b.n);
   const valued = ended.filter(hasObservedValue);
   const failed = ended.filter((t) => !hasObservedValue(t));
@@ -148,7 +142,7 @@ export function insightOf(
   limit = FIT_LIMIT,
 ): InsightView | null {
   const sample = fitSample(trials, goal, limit);
-  const observations = sample.flatMap((t) => observationOf(t) ?? []);
+  const observations = sample.flatMap((t) => observationOfRow(t) ?? []);
   const model = fitSurrogate({ space, goal, observations, seed: 0 });
   if (!model) return null;
   const finished = trials.filter(hasObservedValue);
