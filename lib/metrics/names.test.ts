@@ -36,5 +36,9 @@ describe("isMetricName", () => {
     expect(isMetricName("a=b")).toBe(false);
     expect(isMetricName("")).toBe(false);
     expect(isMetricName("x".repeat(201))).toBe(false);
+    expect(isMetricName("a\u0000b")).toBe(false);
+    expect(isMetricName("a\u001bb")).toBe(false);
+    expect(isMetricName("\ud800")).toBe(false);
+    expect(isMetricName("val_accuracy\u00e9")).toBe(true);
   });
 });

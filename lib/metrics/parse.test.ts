@@ -135,6 +135,20 @@ describe("parseMetricLine: JSON lines", () => {
     expect(parseMetricLine('{"name": "bad name", "value": 1}')).toEqual([]);
   });
 
+  it("passes over names with a NUL, another control character or a lone surrogate", () => {
+    // JSON can spell any of them; PostgreSQL refuses a NUL, and the batch of points with it.
+    for (const bad of ["a\\u0000b", "a\\u001bb", "a\\u007fb", "\\ud800x", "x\\udc00"]) {
+      expect(parseMetricLine(`{"name": "${bad}", "value": 1}`), bad).toEqual([]);
+      expect(parseMetricLine(`{"${bad}": 1, "loss": 2}`), bad).toEqual([
+        { name: "loss", value: 2 },
+      ]);
+    }
+    // A pair of surrogates is one character, and a fine name.
+    expect(parseMetricLine('{"name": "acc\\ud83d\\ude00", "value": 1}')).toEqual([
+      { name: "acc\u{1F600}", value: 1 },
+    ]);
+  });
+
   it("reads Python's bare NaN and Infinity, but not inside strings", () => {
     expect(parseMetricLine('{"loss": NaN, "a": Infinity, "b": -Infinity, "step": 2}')).toEqual([
       { name: "loss", value: Number.NaN, step: 2 },

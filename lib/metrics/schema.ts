@@ -3,6 +3,7 @@
  * is reduced to one value, which direction is better, and the early-stop conditions.
  */
 import { z } from "zod";
+import { processTextProblem } from "../space/schema";
 
 export const metricAggSchema = z.enum(["last", "min", "max", "avg"]);
 export type MetricAgg = z.infer<typeof metricAggSchema>;
@@ -14,7 +15,15 @@ export const metricNameSchema = z
   .string()
   .min(1, "a metric name cannot be empty")
   .max(200)
-  .regex(/^[^\s=:]+$/, "a metric name holds no spaces, '=' or ':'");
+  .regex(/^[^\s=:]+$/, "a metric name holds no spaces, '=' or ':'")
+  // A trial's JSON line can name a metric "a\u0000b": a control character is no name anyone
+  // means, and PostgreSQL refuses to store a NUL (the whole batch of points with it).
+  .regex(/^\P{Cc}*$/u, "a metric name holds no control characters")
+  .superRefine((name, ctx) => {
+    const problem = processTextProblem(name);
+    if (problem !== undefined)
+      ctx.addIssue({ code: "custom", message: `a metric name ${problem}` });
+  });
 
 export const comparisonSchema = z.enum(["<", ">", "<=", ">="]);
 export type Comparison = z.infer<typeof comparisonSchema>;
