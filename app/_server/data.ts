@@ -190,18 +190,36 @@ export async function pollSearch(id: number, cursor: number): Promise<SearchPoll
 }
 
 /**
- * The search's target metric (and its aliases) for the given trials, each thinned to
- * `CURVE_POINTS`. Read trial by trial: a few short indexed reads, where listing the search's
- * metric names would scan every point it has.
+ * One metric (and its aliases) for the given trials, each thinned to `CURVE_POINTS`: the
+ * search's target metric unless `metric` names another (the compare panel's picker). Read trial
+ * by trial: a few short indexed reads, where listing the search's metric names would scan every
+ * point it has.
  */
 export async function loadCurves(
   id: number,
   trials: readonly number[],
+  metric?: string,
 ): Promise<Curve[] | undefined> {
   const store = await getStore();
   const search = await store.getSearch(id);
   if (!search) return undefined;
-  return curvesOf(store, id, search.spec.metric, trials);
+  return curvesOf(store, id, metric ?? search.spec.metric, trials);
+}
+
+/**
+ * The metric names the given trials printed, sorted (the compare panel's picker), read trial by
+ * trial as `loadCurves` reads them; undefined for no such search.
+ */
+export async function loadMetricNames(
+  id: number,
+  trials: readonly number[],
+): Promise<string[] | undefined> {
+  const store = await getStore();
+  if (!(await store.getSearch(id))) return undefined;
+  const names = new Set<string>();
+  for (const trial of trials.slice(0, CURVE_TRIALS_LIMIT))
+    for (const p of await store.listMetricPoints(id, { trial })) names.add(p.name);
+  return [...names].sort();
 }
 
 async function curvesOf(

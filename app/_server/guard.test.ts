@@ -11,6 +11,7 @@ import {
   MAX_BODY_BYTES,
   parseHost,
   sameSecret,
+  trialListParam,
 } from "./guard";
 
 const headers = (h: Record<string, string>) => ({
@@ -255,6 +256,13 @@ describe("helpers", () => {
     expect(idParam("12")).toBe(12);
     for (const bad of ["0", "-1", "1.5", "1e3", "01", "", "../1", "99999999999"])
       expect(idParam(bad)).toBeUndefined();
+  });
+
+  it("reads a trial list: distinct trial numbers in order, bad parts skipped, at most the limit", () => {
+    expect(trialListParam("3,1,3,x,0,-2,1.5,7", 10)).toEqual([3, 1, 7]);
+    expect(trialListParam("1,2,3,4", 2)).toEqual([1, 2]);
+    expect(trialListParam(null, 5)).toEqual([]);
+    expect(trialListParam("", 5)).toEqual([]);
   });
 
   it("allows scripts only with the nonce", () => {

@@ -241,3 +241,17 @@ export function idParam(text: string): number | undefined {
   const n = Number(text);
   return Number.isSafeInteger(n) && n <= 2 ** 31 - 1 ? n : undefined;
 }
+
+/**
+ * A `trials=1,2,3` query value: the distinct trial numbers in it, in order, at most `limit`;
+ * parts that are not a trial number are skipped.
+ */
+export function trialListParam(text: string | null, limit: number): number[] {
+  const trials: number[] = [];
+  for (const part of (text ?? "").split(",")) {
+    if (trials.length >= limit) break;
+    const n = idParam(part);
+    if (n !== undefined && !trials.includes(n)) trials.push(n);
+  }
+  return trials;
+}

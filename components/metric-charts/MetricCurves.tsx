@@ -18,19 +18,9 @@ import {
 import { curveKey, curveTrials } from "../../lib/console/curve-trials";
 import type { Curve, TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
-import { TONE_COLORS } from "../ui/tones";
+import { trialColour } from "../ui/trial-colour";
 import { GRID_STROKE, metricYAxis, stepTooltip, stepXAxis } from "./step-axes";
 
-const PALETTE = [
-  "#1d3fa8",
-  "#4f7be8",
-  "#2a9d8f",
-  "#e9a23b",
-  "#8f5bd6",
-  "#d1495b",
-  "#5c6b7a",
-  "#7fb069",
-];
 export function MetricCurves({
   searchId,
   trials,
@@ -97,9 +87,10 @@ export function MetricCurves({
               name={`trial ${c.trial}${runningSet.has(c.trial) ? " (running)" : prunedSet.has(c.trial) ? " (pruned)" : ""}`}
               data={c.steps.map((step, j) => ({ step, value: c.values[j] }))}
               dataKey="value"
-              // Pruned curves in the status table's pruned tone, thin: they end at their rung.
-              stroke={prunedSet.has(c.trial) ? TONE_COLORS.pruned : PALETTE[i % PALETTE.length]}
-              strokeOpacity={prunedSet.has(c.trial) ? 0.75 : 1}
+              // The trial's own colour (the same in every chart); pruned curves thin and faded:
+              // they end at their rung.
+              stroke={trialColour(c.trial)}
+              strokeOpacity={prunedSet.has(c.trial) ? 0.6 : 1}
               strokeWidth={
                 prunedSet.has(c.trial) ? 1.1 : i === 0 && !runningSet.has(c.trial) ? 2.2 : 1.4
               }

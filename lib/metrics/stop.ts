@@ -25,7 +25,8 @@ export const MAX_STOP_CONDITIONS = 5;
 const EXAMPLE = `e.g. "keras/val_acc >= 0.95:3"`;
 const OPERATOR = /<=|>=|==|!=|=<|=>|<|>|=/;
 const SUPPORTED: ReadonlySet<string> = new Set(["<", ">", "<=", ">="]);
-const FINITE_NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/i;
+/** A finite number as a user writes it: `3`, `-0.5`, `.5`, `1e-3` (no `Infinity`, no hex). */
+export const FINITE_NUMBER = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/i;
 const STEP = /^\d+$/;
 
 function fail(text: string, why: string, whole?: string): never {

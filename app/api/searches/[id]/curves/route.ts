@@ -1,12 +1,14 @@
 /**
- * GET /api/searches/:id/curves?trials=1,2,3 — the search's metric per step for a few trials,
- * thinned for drawing. The page asks only for the trials it draws, so a search with 10,000
- * trials and half a million points never sends them all.
+ * GET /api/searches/:id/curves?trials=1,2,3[&metric=NAME] — one metric per step for a few
+ * trials, thinned for drawing: the search's metric, or NAME (the compare panel's picker; a name
+ * that is not a metric name is refused with 400 and the reason). The page asks only for the
+ * trials it draws, so a search with 10,000 trials and half a million points never sends them all.
  */
 import type { NextRequest } from "next/server";
+import { metricNameSchema } from "../../../../../lib/metrics/schema";
 import { refuseRequest } from "../../../../_server/auth";
 import { CURVE_TRIALS_LIMIT, loadCurves } from "../../../../_server/data";
-import { idParam } from "../../../../_server/guard";
+import { idParam, trialListParam } from "../../../../_server/guard";
 
 export const dynamic = "force-dynamic";
 
@@ -15,13 +17,19 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
   if (refused) return refused;
   const id = idParam((await params).id);
   if (id === undefined) return Response.json({ error: "no such search" }, { status: 404 });
-  const trials: number[] = [];
-  for (const part of (request.nextUrl.searchParams.get("trials") ?? "").split(",")) {
-    const n = idParam(part);
-    if (n !== undefined && !trials.includes(n)) trials.push(n);
-    if (trials.length >= CURVE_TRIALS_LIMIT) break;
+  const query = request.nextUrl.searchParams;
+  const trials = trialListParam(query.get("trials"), CURVE_TRIALS_LIMIT);
+  const metricText = query.get("metric");
+  let metric: string | undefined;
+  if (metricText !== null) {
+    const checked = metricNameSchema.safeParse(metricText);
+    if (!checked.success) {
+      const why = checked.error.issues[0]?.message ?? "not a metric name";
+      return Response.json({ error: `bad metric "${metricText}": ${why}` }, { status: 400 });
+    }
+    metric = checked.data;
   }
-  const curves = await loadCurves(id, trials);
+  const curves = await loadCurves(id, trials, metric);
   if (!curves) return Response.json({ error: "no such search" }, { status: 404 });
   return Response.json(curves, { headers: { "cache-control": "no-store" } });
 }
