@@ -84,6 +84,7 @@ export function MetricCurves({
           {curves.map((c, i) => (
             <Line
               key={`${c.trial}:${c.name}`}
+              className={`curve-trial-${c.trial}`}
               name={`trial ${c.trial}${runningSet.has(c.trial) ? " (running)" : prunedSet.has(c.trial) ? " (pruned)" : ""}`}
               data={c.steps.map((step, j) => ({ step, value: c.values[j] }))}
               dataKey="value"

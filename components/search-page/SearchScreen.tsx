@@ -13,6 +13,8 @@ import { countByStatus, mergeTrials } from "../../lib/console/trial-changes";
 import type { Curve, SearchHead, SearchPoll, SearchView } from "../../lib/console/views";
 import { stepsSaved } from "../../lib/pruning/savings";
 import { isFinalSearch } from "../../lib/search/status";
+import { ComparePanel, CompareTools } from "../compare/ComparePanel";
+import { useTrialSelection } from "../compare/use-trial-selection";
 import { FacetCharts } from "../facet-charts/FacetCharts";
 import { MODEL_COLORS } from "../facet-charts/ModelBand";
 import { ModelPanels, ParallelPanel } from "../insight/InsightPanels";
@@ -92,6 +94,9 @@ export function SearchScreen({
   // The insight views: the model's view (fetched once the page shows) and the metric axis.
   const insight = useInsight(search.id, trials, bestTrial, live);
   const [axis, setAxis] = useState<MetricAxisChoice>(LINEAR_AXIS);
+  // The trials ticked in the table, and whether the compare panel is open.
+  const selection = useTrialSelection();
+  const [comparing, setComparing] = useState(false);
 
   return (
     <div data-testid="search-screen" data-status={search.status}>
@@ -121,7 +126,9 @@ export function SearchScreen({
       <section className="panel">
         <div className="panel-head">
           <h2>Trials</h2>
-          <span className="hint">Click a column to sort; click a row to open the trial</span>
+          <span className="hint">
+            Click a column to sort; click a row to open the trial; tick rows to compare them
+          </span>
         </div>
         {mounted ? (
           <TrialsTable
@@ -134,11 +141,34 @@ export function SearchScreen({
             now={now}
             visible={visible}
             onShowAll={() => setVisible(null)}
+            selected={selection.has}
+            onToggleSelected={selection.toggle}
+            selectionTools={
+              <CompareTools
+                selection={selection}
+                comparing={comparing}
+                onCompare={() => setComparing(true)}
+              />
+            }
           />
         ) : (
           <div className="placeholder" style={{ height: 560 }} />
         )}
       </section>
+
+      {comparing && selection.trials.length > 0 ? (
+        <ComparePanel
+          searchId={search.id}
+          trials={trials}
+          selected={selection.trials}
+          space={space}
+          metric={search.metric}
+          live={live}
+          now={now}
+          onRemove={selection.toggle}
+          onClose={() => setComparing(false)}
+        />
+      ) : null}
 
       <section className="panel">
         <div className="panel-head">

@@ -2,7 +2,10 @@
 /**
  * The trials of a search as a sortable, filterable table (TanStack Table) that draws only the
  * rows in view (TanStack Virtual), so 10,000 trials scroll and re-sort without delay. Sorted by
- * the metric, best first, until the user picks another column. A row opens its trial.
+ * the metric, best first, until the user picks another column. A row opens its trial; its
+ * checkbox selects it for the compare panel (the selection is the page's, kept by trial number,
+ * so it survives polls, sorting and filtering). The filter box takes conditions and free text
+ * (lib/console/trial-filter.ts); a term it cannot read is named under the box and left out.
  */
 import {
   type ColumnFiltersState,
@@ -12,14 +15,23 @@ import {
 } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useRouter } from "next/navigation";
-import { useMemo, useRef, useState } from "react";
+import { type ReactNode, useMemo, useRef, useState } from "react";
+import {
+  FILTER_HINT,
+  type FilterTerm,
+  matchesFilter,
+  parseTrialFilter,
+} from "../../lib/console/trial-filter";
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
 import { higherIsBetter, trialStatusSchema } from "../../lib/search/status";
 import type { ParamSpec } from "../../lib/space/schema";
-import { type Features, features, trialColumns, trialText } from "./columns";
+import { BreakableName } from "../ui/BreakableName";
+import { type Features, features, trialColumns } from "./columns";
 
 const ROW_HEIGHT = 34;
+/** The selection checkbox's column. */
+const SELECT_WIDTH = 36;
 
 /** Fixed columns keep their width; the metric and parameters share what is left. */
 function cellStyle(meta: { width: number; grow?: boolean } | undefined) {
@@ -27,8 +39,9 @@ function cellStyle(meta: { width: number; grow?: boolean } | undefined) {
   return { flex: `${meta?.grow ? 1 : 0} 0 ${width}px`, minWidth: width };
 }
 
-const matchesText: FilterFn<Features, TrialRow> = (row, _columnId, query: string) =>
-  trialText(row.original).includes(query.trim().toLowerCase());
+// The table's global filter holds the parsed terms (parsed once per query, not once per row).
+const matchesTerms: FilterFn<Features, TrialRow> = (row, _columnId, terms: FilterTerm[]) =>
+  matchesFilter(row.original, terms);
 
 export function TrialsTable({
   searchId,
@@ -40,6 +53,9 @@ export function TrialsTable({
   now,
   visible = null,
   onShowAll,
+  selected,
+  onToggleSelected,
+  selectionTools,
 }: {
   searchId: number;
   trials: TrialRow[];
@@ -50,6 +66,11 @@ export function TrialsTable({
   visible?: ReadonlySet<number> | null;
   /** Drops `visible` (the "show all" beside the count); absent: no such button. */
   onShowAll?: () => void;
+  /** Trials ticked for the compare panel; absent: no checkbox column. */
+  selected?: ReadonlySet<number>;
+  onToggleSelected?: (n: number) => void;
+  /** Shown in the tools row after the filters (the compare button). */
+  selectionTools?: ReactNode;
   space: ParamSpec[];
   metric: string;
   goal: Goal;
@@ -61,7 +82,7 @@ export function TrialsTable({
     { id: "value", desc: higherIsBetter(goal) },
   ]);
   const [columnFilters, setColumnFilters] = useState<ColumnFiltersState>([]);
-  const [globalFilter, setGlobalFilter] = useState("");
+  const [query, setQuery] = useState("");
   // Durations of running trials tick with `now`, read through a ref: the columns are built once
   // per space and metric, not on every poll (a new set of columns makes the table read and sort
   // every row again). The cells in view are drawn again on each render anyway.
@@ -72,6 +93,10 @@ export function TrialsTable({
     () => trialColumns(space, metric, () => clock.current, withJobs),
     [space, metric, withJobs],
   );
+
+  const filter = useMemo(() => parseTrialFilter(query, { space, metric }), [query, space, metric]);
+  // No terms: no filter at all (TanStack skips an empty global filter).
+  const globalFilter = filter.terms.length > 0 ? filter.terms : undefined;
 
   const shown = useMemo(
     () => (visible === null ? trials : trials.filter((t) => visible.has(t.n))),
@@ -85,9 +110,8 @@ export function TrialsTable({
     state: { sorting, columnFilters, globalFilter },
     onSortingChange: setSorting,
     onColumnFiltersChange: setColumnFilters,
-    onGlobalFilterChange: setGlobalFilter,
-    globalFilterFn: matchesText,
-    // One column stands for the whole row in the text filter (see matchesText).
+    globalFilterFn: matchesTerms,
+    // One column stands for the whole row in the filter (see matchesTerms).
     getColumnCanGlobalFilter: (column) => column.id === "n",
     enableSortingRemoval: false,
     // A first click sorts ascending, whatever the column holds.
@@ -113,20 +137,24 @@ export function TrialsTable({
     for (const t of trials) c.set(t.status, (c.get(t.status) ?? 0) + 1);
     return c;
   }, [trials]);
+  const selecting = selected !== undefined && onToggleSelected !== undefined;
   const totalWidth = table
     .getAllLeafColumns()
-    .reduce((w, c) => w + (c.columnDef.meta?.width ?? 120), 0);
+    .reduce((w, c) => w + (c.columnDef.meta?.width ?? 120), selecting ? SELECT_WIDTH : 0);
 
   return (
     <div>
       <div className="table-tools">
         <input
           type="text"
-          placeholder="Filter trials…"
-          aria-label="Filter trials by text"
-          style={{ maxWidth: 260 }}
-          value={globalFilter}
-          onChange={(e) => setGlobalFilter(e.target.value)}
+          placeholder={FILTER_HINT}
+          title="Conditions on a column (x > 9, val_loss <= 0.5, optimizer = adam, status = failed) or any text; join them with and or a comma"
+          aria-label="Filter trials: conditions such as x > 9, or text"
+          aria-invalid={filter.issues.length > 0}
+          aria-describedby={filter.issues.length > 0 ? "trials-filter-issue" : undefined}
+          style={{ maxWidth: 380 }}
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
           data-testid="trials-filter"
         />
         <select
@@ -152,6 +180,7 @@ export function TrialsTable({
             ? `${trials.length} trial${trials.length === 1 ? "" : "s"}`
             : `${rows.length} of ${trials.length} trials`}
         </span>
+        {selectionTools}
         {visible !== null && onShowAll ? (
           <button
             type="button"
@@ -163,6 +192,16 @@ export function TrialsTable({
           </button>
         ) : null}
       </div>
+      {filter.issues.length > 0 ? (
+        <div className="filter-issue" id="trials-filter-issue" data-testid="trials-filter-issue">
+          {filter.issues.map((issue) => (
+            <div key={issue.term}>
+              <code>{issue.term}</code>: {issue.message}
+              {filter.terms.length > 0 ? " (left out; the other terms apply)" : " (left out)"}
+            </div>
+          ))}
+        </div>
+      ) : null}
       <div className="vt-scroll" ref={scrollRef}>
         <table
           className="vt"
@@ -173,6 +212,11 @@ export function TrialsTable({
           <thead>
             {table.getHeaderGroups().map((group) => (
               <tr key={group.id}>
+                {selecting ? (
+                  <th className="select" style={{ flex: `0 0 ${SELECT_WIDTH}px` }}>
+                    <span className="sr-only">Compare</span>
+                  </th>
+                ) : null}
                 {group.headers.map((header) => {
                   const sorted = header.column.getIsSorted();
                   const numeric = header.column.columnDef.meta?.numeric === true;
@@ -191,8 +235,8 @@ export function TrialsTable({
                         onClick={header.column.getToggleSortingHandler()}
                         title={`Sort by ${String(header.column.columnDef.header)}`}
                       >
-                        <span style={{ overflow: "hidden", textOverflow: "ellipsis" }}>
-                          <table.FlexRender header={header} />
+                        <span className="th-text">
+                          <BreakableName name={String(header.column.columnDef.header)} />
                         </span>
                         <span className="sort-mark" aria-hidden>
                           {sorted === "asc" ? "▲" : sorted === "desc" ? "▼" : ""}
@@ -223,6 +267,24 @@ export function TrialsTable({
                   }}
                   tabIndex={0}
                 >
+                  {selecting ? (
+                    <td className="select" style={{ flex: `0 0 ${SELECT_WIDTH}px` }}>
+                      {/* The whole cell toggles the box; a click there never opens the trial. */}
+                      <label
+                        className="select-hit"
+                        onClick={(e) => e.stopPropagation()}
+                        onKeyDown={(e) => e.stopPropagation()}
+                      >
+                        <input
+                          type="checkbox"
+                          aria-label={`Select trial ${n} to compare`}
+                          checked={selected.has(n)}
+                          onChange={() => onToggleSelected(n)}
+                          data-testid="trial-select"
+                        />
+                      </label>
+                    </td>
+                  ) : null}
                   {row.getAllCells().map((cell) => (
                     <td
                       key={cell.id}

@@ -150,13 +150,9 @@ export function trialColumns(
   ]);
 }
 
-function durationOf(row: TrialRow, now: number): number | undefined {
+/** How long `row` ran (or has run, by `now`); undefined before it started. */
+export function durationOf(row: TrialRow, now: number): number | undefined {
   return row.startedAt === null
     ? undefined
     : (row.endedAt ?? Math.max(now, row.startedAt)) - row.startedAt;
-}
-
-/** The text a trial matches in the table's search box: number, status, values, reason. */
-export function trialText(row: TrialRow): string {
-  return `#${row.n} ${row.status} ${Object.values(row.params).join(" ")} ${row.reason ?? ""} ${row.jobId ?? ""}`.toLowerCase();
 }

@@ -7,7 +7,7 @@
  */
 
 const GOLDEN_ANGLE = 137.508;
-const LIGHTNESS = [40, 30, 50] as const;
+const LIGHTNESS = [44, 34, 52] as const;
 
 /** The colour of trial `n` as a CSS `hsl()` string. */
 export function trialColour(n: number): string {

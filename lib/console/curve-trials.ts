@@ -49,3 +49,6 @@ export const curveNumbers = (picked: PickedCurves): number[] => [
 export function curveKey(picked: PickedCurves): string {
   return curveNumbers(picked).join(",");
 }
+
+/** Most trials the compare panel takes: twelve curves still read apart, and fit one request. */
+export const COMPARE_LIMIT = 12;
