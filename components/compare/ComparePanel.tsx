@@ -28,6 +28,8 @@ import { trialColour } from "../ui/trial-colour";
 import type { TrialSelection } from "./use-trial-selection";
 
 const REFRESH_MS = 2000;
+/** More trials than this: the side-by-side table goes under the curves, at the panel's width. */
+const STACK_ABOVE = 4;
 
 /** Fetches JSON from `url` (null: nothing to fetch) again whenever `url` or `tick` changes. */
 function useJson<T>(url: string | null, tick: number): { data: T | null; failed: boolean } {
@@ -131,7 +133,7 @@ export function ComparePanel({
           </button>
         </span>
       </div>
-      <div className="compare-body">
+      <div className={selected.length > STACK_ABOVE ? "compare-body stacked" : "compare-body"}>
         <CompareCurves
           curves={curves.data}
           failed={curves.failed}

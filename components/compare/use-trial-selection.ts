@@ -17,27 +17,31 @@ export interface TrialSelection {
   note: string | null;
 }
 
+/**
+ * `current` with trial `n` ticked or unticked, and the note to show: a tick past `limit` leaves
+ * the selection as it is and says why.
+ */
+export function toggleTrial(
+  current: readonly number[],
+  n: number,
+  limit = COMPARE_LIMIT,
+): { trials: readonly number[]; note: string | null } {
+  if (current.includes(n)) return { trials: current.filter((t) => t !== n), note: null };
+  if (current.length >= limit)
+    return {
+      trials: current,
+      note: `At most ${limit} trials can be compared; untick one to add trial ${n}.`,
+    };
+  return { trials: [...current, n], note: null };
+}
+
 export function useTrialSelection(): TrialSelection {
-  const [trials, setTrials] = useState<readonly number[]>([]);
-  const [note, setNote] = useState<string | null>(null);
-  const toggle = useCallback((n: number) => {
-    setTrials((current) => {
-      if (current.includes(n)) {
-        setNote(null);
-        return current.filter((t) => t !== n);
-      }
-      if (current.length >= COMPARE_LIMIT) {
-        setNote(`At most ${COMPARE_LIMIT} trials can be compared; untick one to add trial ${n}.`);
-        return current;
-      }
-      setNote(null);
-      return [...current, n];
-    });
-  }, []);
-  const clear = useCallback(() => {
-    setTrials([]);
-    setNote(null);
-  }, []);
-  const has = useMemo(() => new Set(trials), [trials]);
-  return { trials, has, toggle, clear, note };
+  const [state, setState] = useState<{ trials: readonly number[]; note: string | null }>({
+    trials: [],
+    note: null,
+  });
+  const toggle = useCallback((n: number) => setState((s) => toggleTrial(s.trials, n)), []);
+  const clear = useCallback(() => setState({ trials: [], note: null }), []);
+  const has = useMemo(() => new Set(state.trials), [state.trials]);
+  return { trials: state.trials, has, toggle, clear, note: state.note };
 }

@@ -64,7 +64,7 @@ const OPS: Record<string, FilterOp> = {
 const STATUSES: readonly string[] = trialStatusSchema.options;
 
 /** The placeholder of the filter box: the grammar in one line. */
-export const FILTER_HINT = "Filter: x > 0.5, status = failed, adam (and / comma)";
+export const FILTER_HINT = "Filter: x > 0.5 and status = failed, or text";
 
 /** The columns of a search by the names a query may use, for messages. */
 export function columnNames(columns: FilterColumns): string[] {
