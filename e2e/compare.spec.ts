@@ -232,6 +232,15 @@ test("compare trials, numeric filters, headers that never clip, stable curve col
   await expect(curves).toHaveAttribute("data-curves", String(COMPARE_LIMIT));
   await panel.screenshot({ path: "test-results/compare-panel-12.png" });
 
+  // The curves route refuses a metric parameter that is not a metric name, naming it.
+  for (const bad of ["a b", "x=1", "a:b", ""]) {
+    const r = await page.request.get(
+      `/api/searches/${id}/curves?trials=1&metric=${encodeURIComponent(bad)}`,
+    );
+    expect(r.status(), bad).toBe(400);
+    expect(((await r.json()) as { error: string }).error).toContain(`bad metric "${bad}"`);
+  }
+
   // Clear selection: nothing ticked, no panel.
   await page.getByTestId("compare-clear").click();
   await expect(table.getByTestId("trial-select").and(page.locator(":checked"))).toHaveCount(0);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Rng } from "../optimizer/rng";
 import { type TrialStatus, trialStatusSchema } from "../search/status";
 import type { ParamSpec } from "../space/schema";
+import { recordBadInput } from "../testing/ledger";
 import { type FilterColumns, matchesFilter, parseTrialFilter } from "./trial-filter";
 import type { TrialRow } from "./views";
 
@@ -100,6 +101,7 @@ describe("parseTrialFilter and matchesFilter", () => {
     ["x => 3", `"x => 3": "=>" is not a comparison; use one of < > <= >= = !=`],
     ["x > 3 > 4", `"x > 3 > 4": one comparison per term; join terms with "and"`],
   ])("%s is an issue naming the mistake", (query, message) => {
+    recordBadInput(`trials filter: ${query}`);
     const parsed = parseTrialFilter(query, columns);
     expect(parsed.terms).toEqual([]);
     expect(parsed.issues.map((i) => `"${i.term}": ${i.message}`)).toEqual([message]);
