@@ -1,6 +1,7 @@
 /**
  * Comparing trials, and reading the trials table, in Chromium, on a search whose trials print
  * two metrics per epoch (`val_loss` and `train_acc`) and have a long parameter name:
+ * - rows ticked while the search runs stay ticked through the polls that finish it;
  * - the table's headers wrap rather than clip, at 1400 px and at 1000 px;
  * - a filter `x > 0.5` leaves exactly the trials with x > 0.5 (counted against the store), and
  *   a malformed one (`x >`, `foo > 1`) is named under the box while the table stays full;
@@ -8,7 +9,7 @@
  *   lists their parameters side by side; the metric picker switches the curves to `train_acc`;
  *   a fourth trial joins without changing the others' colours, the same colours as on the
  *   search page's curves; the selection survives sorting and filtering; the limit is said;
- *   Clear selection empties it.
+ *   Clear selection empties it; a click on a row outside its checkbox still opens the trial.
  * Screenshots land in test-results/compare-*.png.
  */
 import { writeFileSync } from "node:fs";
@@ -18,13 +19,17 @@ import { COMPARE_LIMIT } from "../lib/console/curve-trials";
 import { bayesianSpec, untilEnded } from "./searches";
 import { withStore } from "./store";
 
+// Each trial prints its epochs, then waits for the file the test writes (argv[6]) to exist, so
+// the page sees the search run.
 const TWO_METRICS = `
+import { existsSync } from "node:fs";
 const [x, warmup, dropout, optimizer] = process.argv.slice(2).map((v, i) => (i < 3 ? Number(v) : v));
 for (let epoch = 1; epoch <= 6; epoch++) {
   const loss = (x - 0.3) ** 2 + 0.2 / epoch + dropout * 0.1 + (optimizer === "sgd" ? 0.05 : 0);
   const acc = 1 - loss / 2 - warmup / 1e5;
   console.log("epoch=" + epoch + " val_loss=" + loss + " train_acc=" + acc);
 }
+while (!existsSync(process.argv[6])) await new Promise((resolve) => setTimeout(resolve, 50));
 `;
 
 /** Every header's text fits its cell: nothing is clipped. */
@@ -57,6 +62,7 @@ test("compare trials, numeric filters, headers that never clip, stable curve col
   const home = process.env.HB_E2E_HOME as string;
   const script = join(home, "two-metrics.mjs");
   writeFileSync(script, TWO_METRICS);
+  const go = join(home, "compare-go");
   const spec = bayesianSpec([
     "--param",
     "x=0:1",
@@ -85,15 +91,32 @@ test("compare trials, numeric filters, headers that never clip, stable curve col
     ":learning_rate_warmup_steps:",
     ":dropout:",
     ":optimizer:",
+    go,
   ]);
   const id = await withStore(async (s) => (await s.createSearch(spec)).id);
-  await withStore((s) => untilEnded(s, id, 110_000));
-  const stored = await withStore((s) => s.listTrials(id));
-  expect(stored).toHaveLength(14);
+  // While it runs: rows ticked early stay ticked through the polls that bring the rest.
   await page.goto(`/searches/${id}`);
   const table = page.getByTestId("trials-table");
   const rows = table.locator("tbody tr");
+  const ticked = table.getByTestId("trial-select").and(page.locator(":checked"));
+  await expect(rows.nth(1)).toBeVisible({ timeout: 60_000 });
+  const early = [0, 1].map(async (i) => Number(await rows.nth(i).getAttribute("data-trial")));
+  const earlyTrials = await Promise.all(early);
+  for (const n of earlyTrials)
+    await table.locator(`tr[data-trial="${n}"]`).getByTestId("trial-select").click();
+  // Ticked while the search ran: its end, and the trials' ends, come by polls.
+  expect(await page.getByTestId("search-screen").getAttribute("data-status")).toBe("running");
+  writeFileSync(go, "");
+  await withStore((s) => untilEnded(s, id, 110_000));
+  await expect(page.getByTestId("search-screen")).toHaveAttribute("data-status", "complete");
   await expect(rows).toHaveCount(14);
+  expect(await ticked.count()).toBe(2);
+  for (const n of earlyTrials)
+    await expect(table.locator(`tr[data-trial="${n}"]`).getByTestId("trial-select")).toBeChecked();
+  await page.getByTestId("compare-clear").click();
+  await expect(ticked).toHaveCount(0);
+  const stored = await withStore((s) => s.listTrials(id));
+  expect(stored).toHaveLength(14);
 
   // Headers: wrapped, never clipped, at 1400 px and at 1000 px, sorted or not.
   await expect(table.locator('th[data-column="param_learning_rate_warmup_steps"]')).toBeVisible();
@@ -212,12 +235,12 @@ test("compare trials, numeric filters, headers that never clip, stable curve col
   // The selection survives a re-sort and a filter that hides some of it.
   await table.locator('th[data-column="param_x"] button').click();
   await expect(table).toHaveAttribute("data-sort", "param_x:asc");
-  await expect(table.getByTestId("trial-select").and(page.locator(":checked"))).toHaveCount(4);
+  await expect(ticked).toHaveCount(4);
   await filter.fill(`n = ${first}`);
   await expect(rows).toHaveCount(1);
   await expect(curves).toHaveAttribute("data-curves", "4");
   await filter.fill("");
-  await expect(table.getByTestId("trial-select").and(page.locator(":checked"))).toHaveCount(4);
+  await expect(ticked).toHaveCount(4);
   await page.screenshot({ path: "test-results/compare-page.png", fullPage: true });
 
   // The limit: a tick past it is refused, and said.
@@ -243,6 +266,11 @@ test("compare trials, numeric filters, headers that never clip, stable curve col
 
   // Clear selection: nothing ticked, no panel.
   await page.getByTestId("compare-clear").click();
-  await expect(table.getByTestId("trial-select").and(page.locator(":checked"))).toHaveCount(0);
+  await expect(ticked).toHaveCount(0);
   await expect(panel).toHaveCount(0);
+
+  // A click on the row outside its checkbox still opens the trial.
+  const last = Number(await rows.first().getAttribute("data-trial"));
+  await rows.first().locator('td[data-column="status"]').click();
+  await expect(page).toHaveURL(new RegExp(`/searches/${id}/trials/${last}$`));
 });
