@@ -58,6 +58,8 @@ export async function run(argv: string[]): Promise<number> {
         `  failures   the search fails after ${s.maxFailures}`,
         ...(early ? [`  early stop ${early}`] : []),
         `  created    ${search.createdAt.toISOString()}`,
+        // The notes as written (markdown), one printed line per line.
+        ...(search.notes ? ["  notes", ...search.notes.split("\n").map((l) => `    ${l}`)] : []),
       ];
       if (search.best) {
         const best = trials.find((t) => t.number === search.best?.trialNumber);

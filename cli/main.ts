@@ -37,8 +37,12 @@ const COMMANDS: Record<string, Command> = {
   random: { summary: "run a random search", load: search("random") },
   list: { summary: "list searches", load: () => import("./list") },
   describe: { summary: "show a search and its trials", load: () => import("./describe") },
+  note: {
+    summary: "print or set the notes of a search or a trial (markdown)",
+    load: () => import("./note"),
+  },
   stop: {
-    summary: "stop a search: running trials end gracefully, no new ones",
+    summary: "stop a search: running trials get SIGTERM and keep what they reported; no new ones",
     load: () => import("./stop"),
   },
   kill: {

@@ -289,6 +289,7 @@ export async function loadTrialDetail(id: number, n: number): Promise<TrialDetai
     executor: handle.success ? handle.data.kind : null,
     jobId: executorSummary(trial.handle)?.jobId ?? null,
     signal: trial.signal,
+    notes: trial.notes,
     curves,
     logs,
   };

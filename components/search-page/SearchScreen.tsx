@@ -22,6 +22,7 @@ import { MetricAxisControls } from "../insight/MetricAxisControls";
 import { useInsight } from "../insight/use-insight";
 import { BestSoFarChart } from "../metric-charts/BestSoFarChart";
 import { MetricCurves } from "../metric-charts/MetricCurves";
+import { type NotesAction, NotesBox } from "../notes/NotesBox";
 import { TrialsTable } from "../trials-table/TrialsTable";
 import { usePoll } from "../ui/use-poll";
 import type { DeleteAction } from "./DeleteSearchButton";
@@ -40,6 +41,7 @@ export function SearchScreen({
   renderedAt,
   stopAction,
   deleteAction,
+  notesAction,
 }: {
   initialSearch: SearchView;
   initialTrials: PackedTrials;
@@ -50,6 +52,7 @@ export function SearchScreen({
   renderedAt: number;
   stopAction: StopAction;
   deleteAction?: DeleteAction;
+  notesAction: NotesAction;
 }) {
   const [head, setHead] = useState<SearchHead>(initialSearch);
   const [trials, setTrials] = useState(() => unpackTrials(initialTrials));
@@ -108,6 +111,12 @@ export function SearchScreen({
         now={now}
         stale={stale}
         saved={saved}
+      />
+      <NotesBox
+        notes={search.notes}
+        save={(notes) => notesAction({ search: search.id }, notes)}
+        testId="search-notes"
+        what="search"
       />
 
       <div style={{ marginTop: 18 }} />

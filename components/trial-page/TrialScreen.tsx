@@ -20,6 +20,7 @@ import type { Curve, LogTail, TrialDetail } from "../../lib/console/views";
 import { sameMetric } from "../../lib/metrics/names";
 import { isFinalTrial, TRIAL_STATUS } from "../../lib/search/status";
 import { GRID_STROKE, metricYAxis, stepTooltip, stepXAxis } from "../metric-charts/step-axes";
+import { type NotesAction, NotesBox } from "../notes/NotesBox";
 import { CopyButton } from "../ui/CopyButton";
 import { Fact } from "../ui/Fact";
 import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
@@ -90,10 +91,12 @@ function LogView({ log }: { log: LogTail }) {
 export function TrialScreen({
   initial,
   renderedAt,
+  notesAction,
 }: {
   initial: TrialDetail;
   /** The server's clock when it rendered the page (see usePoll). */
   renderedAt: number;
+  notesAction: NotesAction;
 }) {
   const [detail, setDetail] = useState(initial);
   const [stream, setStream] = useState<"stdout" | "stderr">(
@@ -211,6 +214,15 @@ export function TrialScreen({
             </dl>
           </div>
         </section>
+      </div>
+
+      <div style={{ marginTop: 18 }}>
+        <NotesBox
+          notes={detail.notes}
+          save={(notes) => notesAction({ search: search.id, trial: trial.n }, notes)}
+          testId="trial-notes"
+          what="trial"
+        />
       </div>
 
       <section className="panel" style={{ marginTop: 18 }}>

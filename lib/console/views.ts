@@ -121,6 +121,8 @@ export interface TrialDetail {
   executor: string | null;
   jobId: string | null;
   signal: string | null;
+  /** The trial's notes (markdown, "" when none): on its page only, not in every TrialRow. */
+  notes: string;
   curves: Curve[];
   logs: LogTail[];
 }

@@ -1,7 +1,8 @@
 /**
- * Exports of a search: JSON (the search and its trials), a CSV of the trials (one column per
- * parameter), and the metrics CSV of `download-metrics` (Spell's columns). The CLI and the
- * console's download buttons both use these, so the files are the same from either.
+ * Exports of a search: JSON (the search and its trials, notes included), a CSV of the trials
+ * (one column per parameter, the trial's notes last), and the metrics CSV of `download-metrics`
+ * (Spell's columns). The CLI and the console's download buttons both use these, so the files
+ * are the same from either.
  */
 import { formatValue } from "../command";
 import { HyperbayesError } from "../errors";
@@ -30,6 +31,8 @@ export interface TrialExport {
   endedAt: string | null;
   exitCode: number | null;
   reason: string | null;
+  /** The trial's notes (markdown, as written; "" when none). */
+  notes: string;
   executor: {
     kind: string;
     machineType?: string;
@@ -58,6 +61,8 @@ export interface SearchExport {
     endedAt: string | null;
     best: Search["best"];
     labels: string[];
+    /** The search's notes (markdown, as written; "" when none). */
+    notes: string;
     /**
      * The whole spec, seed included, env values masked (`***`): what `--from FILE` reads back,
      * with the masked values given again (lib/search/rerun.ts).
@@ -93,6 +98,7 @@ export function trialExport(t: Trial): TrialExport {
     endedAt: iso(t.endedAt),
     exitCode: t.exitCode,
     reason: t.reason,
+    notes: t.notes,
     executor: executorSummary(t.handle),
   };
 }
@@ -125,6 +131,7 @@ export async function exportSearchJson(store: ExportSource, id: number): Promise
       endedAt: iso(search.endedAt),
       best: search.best,
       labels: s.labels,
+      notes: search.notes,
       spec: maskedSpec(s),
     },
     trials: trials.map(trialExport),
@@ -167,6 +174,7 @@ export async function exportSearchCsv(store: ExportSource, id: number): Promise<
     "ended_at",
     "exit_code",
     "reason",
+    "notes",
   ]);
   for (const t of trials) {
     out += csvRow([
@@ -181,6 +189,7 @@ export async function exportSearchCsv(store: ExportSource, id: number): Promise<
       iso(t.endedAt),
       t.exitCode,
       t.reason,
+      t.notes,
     ]);
   }
   return out;

@@ -5,6 +5,7 @@ import { SearchScreen } from "../../../components/search-page/SearchScreen";
 import { loadSearchPage } from "../../_server/data";
 import { idParam } from "../../_server/guard";
 import { deleteSearch } from "./delete-search";
+import { saveNotes } from "./save-notes";
 import { stopSearch } from "./stop-search";
 
 type Props = { params: Promise<{ id: string }> };
@@ -26,6 +27,7 @@ export default async function SearchPage({ params }: Props) {
       renderedAt={Date.now()}
       stopAction={stopSearch}
       deleteAction={deleteSearch}
+      notesAction={saveNotes}
     />
   );
 }

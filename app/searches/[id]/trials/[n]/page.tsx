@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { TrialScreen } from "../../../../../components/trial-page/TrialScreen";
 import { loadTrialDetail } from "../../../../_server/data";
 import { idParam } from "../../../../_server/guard";
+import { saveNotes } from "../../save-notes";
 
 type Props = { params: Promise<{ id: string; n: string }> };
 
@@ -18,5 +19,5 @@ export default async function TrialPage({ params }: Props) {
   const n = idParam(p.n);
   const detail = id !== undefined && n !== undefined ? await loadTrialDetail(id, n) : undefined;
   if (!detail) notFound();
-  return <TrialScreen initial={detail} renderedAt={Date.now()} />;
+  return <TrialScreen initial={detail} renderedAt={Date.now()} notesAction={saveNotes} />;
 }
