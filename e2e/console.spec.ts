@@ -205,7 +205,9 @@ test("stop and kill ask first, then end the search", async ({ page }) => {
   await expect(table.locator('tbody [data-status="running"]')).toHaveCount(2, { timeout: 30_000 });
 
   await page.getByTestId("kill-search").click();
-  await expect(page.getByRole("alertdialog")).toContainText("Cancel running trials now?");
+  await expect(page.getByRole("alertdialog")).toContainText(
+    "Kill running trials now (SIGKILL: no time to finish or save) and start no more?",
+  );
   await page.getByRole("button", { name: "Cancel" }).click();
   await expect(page.getByRole("alertdialog")).toHaveCount(0);
   expect((await withStore((s) => s.getSearch(id)))?.stopRequested).toBe("none");

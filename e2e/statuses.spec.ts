@@ -61,7 +61,11 @@ test("complete, failed, stopped and killed trials, and one best", async ({ page 
     )
     .toBe(2);
 
+  // The confirmation says what Stop does: SIGTERM to running trials, which keep their values.
   await page.getByTestId("stop-search").click();
+  await expect(page.getByRole("alertdialog")).toHaveText(
+    /^Stop running trials \(SIGTERM: they keep what they reported\) and start no more\?/,
+  );
   await page.getByTestId("stop-search-confirm").click();
   await expect(table.locator('tbody [data-status="stopped"]')).toHaveCount(1, { timeout: 30_000 });
   await page.getByTestId("kill-search").click();

@@ -91,7 +91,7 @@ export function SearchHeader({
               <ConfirmButton
                 label="Kill"
                 tone="danger"
-                question="Cancel running trials now?"
+                question="Kill running trials now (SIGKILL: no time to finish or save) and start no more?"
                 confirmLabel="Kill search"
                 disabled={search.stopRequested === "kill"}
                 onConfirm={() => act("kill")}

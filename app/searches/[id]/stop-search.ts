@@ -1,6 +1,7 @@
 "use server";
 /**
- * Stop (let running trials finish, start no more) or kill (cancel running trials) a search.
+ * Stop (running trials get SIGTERM and keep what they reported; none start) or kill (running
+ * trials get SIGKILL now) a search.
  * The worker that runs it sees the request on its next tick; a queued search ends at once.
  */
 import { revalidatePath } from "next/cache";
