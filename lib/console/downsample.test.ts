@@ -64,20 +64,21 @@ describe("bestSoFarLine", () => {
     lastStep: null,
   });
 
-  it("never ends on a value a crashed or stopped trial printed", () => {
+  it("never ends on a value a crashed, stopped or killed trial printed", () => {
     const trials = [
       row(1, "complete", 5),
       row(2, "complete", 3),
       row(3, "failed", 0.5), // crashed after printing a metric
       row(4, "stopped", 0.2),
       row(5, "timeout", 0.1),
-      row(6, "running", null),
+      row(6, "killed", 0.05), // killed after printing one
+      row(7, "running", null),
     ];
     expect(bestSoFarLine(trials, "minimize")).toEqual({
       points: [
         { n: 1, best: 5 },
         { n: 2, best: 3 },
-        { n: 6, best: 3 },
+        { n: 7, best: 3 },
       ],
       trial: 2,
     });
