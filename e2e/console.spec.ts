@@ -242,7 +242,9 @@ test("exports download the search, its trials and its metrics", async ({ request
   const data = (await json.json()) as { trials: unknown[] };
   expect(data.trials).toHaveLength(6);
   const csv = await (await request.get(`/api/searches/${id}/export/csv`)).text();
-  expect(csv.split("\r\n")[0]).toBe("trial,status,x,y,loss,started_at,ended_at,exit_code,reason");
+  expect(csv.split("\r\n")[0]).toBe(
+    "trial,status,x,y,loss,started_at,ended_at,exit_code,reason,notes",
+  );
   const metrics = await (await request.get(`/api/searches/${id}/export/metrics`)).text();
   expect(metrics.startsWith("run_id,metric_name,timestamp,index,value\r\n")).toBe(true);
   // 6 trials x 4 epochs of loss.

@@ -4,7 +4,8 @@
  * the search list, each opened fresh and left to poll or refresh, report no page error and no
  * console error naming #418 or hydration. The browser runs in a time zone and a locale far from
  * the server's (UTC+14, German), so a time or a number formatted on both sides with the viewer's
- * settings, or a clock read on both sides, would differ and show here.
+ * settings, or a clock read on both sides, would differ and show here. Times then show in the
+ * viewer's zone (components/ui/LocalTime.tsx), not the server's.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,7 +13,24 @@ import { expect, type Page, test } from "@playwright/test";
 import { bayesianSpec, untilEnded } from "./searches";
 import { withStore } from "./store";
 
-test.use({ timezoneId: "Pacific/Kiritimati", locale: "de-DE" });
+const ZONE = "Pacific/Kiritimati";
+test.use({ timezoneId: ZONE, locale: "de-DE" });
+
+/** `2026-12-03 03:06:44`: `ms` in `zone`, as the console writes local times. */
+function inZone(ms: number, zone: string): string {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(new Date(ms));
+  const p = (type: string) => parts.find((x) => x.type === type)?.value ?? "";
+  return `${p("year")}-${p("month")}-${p("day")} ${p("hour")}:${p("minute")}:${p("second")}`;
+}
 
 const SCRIPT = `
 console.log("loss=" + (Number(process.argv[2]) + 0.5));
@@ -73,10 +91,15 @@ test("the live pages hydrate without a mismatch (#418), in a far time zone and l
     await page.goto(`/searches/${id}`);
     await searchPolls;
     await expect(page.getByTestId("search-screen")).toHaveAttribute("data-status", "running");
-    // The header's elapsed time and created time were rendered on both sides.
     await expect(
       page.getByTestId("trials-table").locator('tbody [data-status="running"]'),
     ).toHaveCount(1);
+    // The header's created time, rendered on both sides, ends in the viewer's zone (UTC+14).
+    const search = await withStore((s) => s.getSearch(id));
+    const created = search?.createdAt.getTime() as number;
+    await expect(page.getByTestId("search-created").locator("time")).toHaveText(
+      inZone(created, ZONE),
+    );
 
     // The running trial's page.
     const trialPolls = (async () => {
@@ -86,6 +109,10 @@ test("the live pages hydrate without a mismatch (#418), in a far time zone and l
     await page.goto(`/searches/${id}/trials/1`);
     await trialPolls;
     await expect(page.getByTestId("trial-screen")).toHaveAttribute("data-status", "running");
+    const started = (await withStore((s) => s.getTrial(id, 1)))?.startedAt?.getTime() as number;
+    await expect(page.getByTestId("trial-started").locator("time")).toHaveText(
+      inZone(started, ZONE),
+    );
 
     // The search list, which refreshes itself while a search runs: one refresh back.
     const refreshed = page.waitForResponse(
@@ -94,6 +121,9 @@ test("the live pages hydrate without a mismatch (#418), in a far time zone and l
     await page.goto("/?label=hydration");
     await refreshed;
     await expect(page.getByTestId("searches-table").locator("tbody tr")).toHaveCount(1);
+    await expect(
+      page.getByTestId("searches-table").locator('tbody tr td[data-column="created"] time'),
+    ).toHaveText(inZone(created, ZONE));
 
     expect(errors.filter((e) => HYDRATION.test(e))).toEqual([]);
     expect(errors).toEqual([]);

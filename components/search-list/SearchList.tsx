@@ -2,7 +2,8 @@
 import Link from "next/link";
 import type { SearchListItem, UnreadableSearchItem } from "../../lib/console/views";
 import { isFinalSearch } from "../../lib/search/status";
-import { formatMetric, formatTime } from "../ui/format";
+import { formatMetric } from "../ui/format";
+import { LocalTime } from "../ui/LocalTime";
 import { Progress } from "../ui/Progress";
 import { StatusBadge } from "../ui/StatusBadge";
 import { LabelTags } from "./SearchFilters";
@@ -52,7 +53,9 @@ export function SearchList({
               <td colSpan={6} className="muted">
                 unreadable: {s.unreadable}
               </td>
-              <td className="muted">{s.createdAt === null ? "" : formatTime(s.createdAt)}</td>
+              <td className="muted">
+                {s.createdAt === null ? "" : <LocalTime ms={s.createdAt} />}
+              </td>
             </tr>
           ) : (
             <tr key={s.id} data-search-id={s.id}>
@@ -82,7 +85,9 @@ export function SearchList({
                   {s.metric}
                 </span>
               </td>
-              <td className="muted">{formatTime(s.createdAt)}</td>
+              <td className="muted" data-column="created">
+                <LocalTime ms={s.createdAt} />
+              </td>
             </tr>
           ),
         )}

@@ -11,7 +11,8 @@ import { countWhere, isFinalSearch } from "../../lib/search/status";
 import { LabelTags } from "../search-list/SearchFilters";
 import { ConfirmButton } from "../ui/ConfirmButton";
 import { Fact } from "../ui/Fact";
-import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
+import { formatDuration, formatMetric, formatParam } from "../ui/format";
+import { LocalTime } from "../ui/LocalTime";
 import { Progress } from "../ui/Progress";
 import { StatusBadge } from "../ui/StatusBadge";
 import { type DeleteAction, DeleteSearchButton } from "./DeleteSearchButton";
@@ -166,8 +167,8 @@ export function SearchHeader({
           <Fact label="Machine · aggregation">
             {search.machineType} · {search.metricAgg}
           </Fact>
-          <Fact label="Created" time>
-            {formatTime(search.createdAt)}
+          <Fact label="Created" testId="search-created">
+            <LocalTime ms={search.createdAt} />
           </Fact>
           <Fact label="Elapsed">{formatDuration(elapsed)}</Fact>
           {search.earlyStop ? <EarlyStopFact earlyStop={search.earlyStop} saved={saved} /> : null}

@@ -23,7 +23,8 @@ import { GRID_STROKE, metricYAxis, stepTooltip, stepXAxis } from "../metric-char
 import { type NotesAction, NotesBox } from "../notes/NotesBox";
 import { CopyButton } from "../ui/CopyButton";
 import { Fact } from "../ui/Fact";
-import { formatDuration, formatMetric, formatParam, formatTime } from "../ui/format";
+import { formatDuration, formatMetric, formatParam } from "../ui/format";
+import { LocalTime } from "../ui/LocalTime";
 import { StatusBadge } from "../ui/StatusBadge";
 import { usePoll } from "../ui/use-poll";
 
@@ -183,11 +184,11 @@ export function TrialScreen({
               {detail.signal ? <span className="muted"> ({detail.signal})</span> : null}
             </Fact>
             <Fact label="Duration">{formatDuration(duration)}</Fact>
-            <Fact label="Started" time>
-              {formatTime(trial.startedAt)}
+            <Fact label="Started" testId="trial-started">
+              <LocalTime ms={trial.startedAt} />
             </Fact>
-            <Fact label="Ended" time>
-              {formatTime(trial.endedAt)}
+            <Fact label="Ended">
+              <LocalTime ms={trial.endedAt} />
             </Fact>
             <Fact label="Machine · GPUs" testId="trial-machine">
               {detail.machineType}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, formatMetric, formatParam } from "./format";
+import { formatDuration, formatMetric, formatParam, formatTime } from "./format";
 
 describe("format", () => {
   it("shows metrics to five significant digits, exponents only at the extremes", () => {
@@ -25,5 +25,16 @@ describe("format", () => {
     expect(formatDuration(75_000)).toBe("1m 15s");
     expect(formatDuration(3_725_000)).toBe("1h 02m");
     expect(formatDuration(null)).toBe("—");
+  });
+
+  it("writes times in the local zone, or in UTC the same everywhere", () => {
+    const ms = Date.UTC(2026, 11, 2, 23, 5, 9);
+    expect(formatTime(ms, "utc")).toBe("2026-12-02 23:05:09 UTC");
+    const d = new Date(ms);
+    const pad = (n: number) => String(n).padStart(2, "0");
+    expect(formatTime(ms)).toBe(
+      `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`,
+    );
+    expect(formatTime(null)).toBe("—");
   });
 });

@@ -35,10 +35,16 @@ export function formatDuration(ms: number | null | undefined): string {
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
-/** `2024-05-01 14:03:22` in local time: sortable, unambiguous, and the same on server and client. */
-export function formatTime(ms: number | null | undefined): string {
+/**
+ * `2024-05-01 14:03:22` in the local time zone (sortable, unambiguous), or with `utc`,
+ * `2024-05-01 14:03:22 UTC`: the same text on the server and in any browser. Pages show times
+ * through `LocalTime`, which renders the UTC form until it is in the browser, then the viewer's.
+ */
+export function formatTime(ms: number | null | undefined, zone: "local" | "utc" = "local"): string {
   if (ms === null || ms === undefined) return "—";
   const d = new Date(ms);
+  if (zone === "utc")
+    return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} UTC`;
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
