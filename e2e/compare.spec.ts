@@ -231,6 +231,9 @@ test("compare trials, numeric filters, headers that never clip, stable curve col
   await expect(page.getByTestId("compare-open")).toHaveText("Compare (4)");
   expect(await strokeOf(page, "compare-curves", first)).toBe(colour);
   await expect(params.locator(`thead th[data-trial="${fourth}"]`)).toBeVisible();
+  await page.setViewportSize({ width: 1000, height: 1000 });
+  await panel.screenshot({ path: "test-results/compare-panel-1000.png" });
+  await page.setViewportSize({ width: 1400, height: 1000 });
 
   // The selection survives a re-sort and a filter that hides some of it.
   await table.locator('th[data-column="param_x"] button').click();
