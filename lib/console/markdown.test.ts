@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng } from "../optimizer/rng";
+import { recordBadInput } from "../testing/ledger";
 import { type Block, type Inline, parseMarkdown, safeHref } from "./markdown";
 
 const t = (text: string): Inline => ({ type: "text", text });
@@ -215,6 +216,7 @@ describe("parseMarkdown: no HTML, no unsafe link", () => {
   ];
   for (const [name, input] of payloads)
     it(`${name} stays text`, () => {
+      recordBadInput(`notes: ${name}`);
       const { types, hrefs, text } = walk(parseMarkdown(input));
       expect(hrefs).toEqual([]);
       // The typed characters are all there, as text: nothing was read as markup.
@@ -236,6 +238,7 @@ describe("parseMarkdown: no HTML, no unsafe link", () => {
   ];
   for (const [name, input] of links)
     it(`a link to ${name} keeps its text and no link`, () => {
+      recordBadInput(`notes: a link to ${name}`);
       const { types, hrefs } = walk(parseMarkdown(input));
       expect(hrefs).toEqual([]);
       expect(types.has("link")).toBe(false);
