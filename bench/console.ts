@@ -5,14 +5,26 @@
  *   - load: from navigation until the search page shows its trials table, a facet chart per
  *     parameter with points, the metric curves and the convergence chart (target < 2 s);
  *   - re-sort: from a click on a column header until the table is re-sorted and the next frame
- *     is drawn (target < 150 ms).
+ *     is drawn (target < 150 ms);
+ *   - poll: a second, running search of `--poll-trials` trials (10,000) whose running trials
+ *     change 0, 10 and 100 at a time between polls: the poll's response bytes and round-trip
+ *     ms (the console server on this machine) for each, beside a poll from cursor 0 (every
+ *     trial), to show the poll costs what changed, not what the search holds.
  *
- *   node bin/run-ts.mjs bench/console.ts [--trials 10000] [--points 50] [--runs 3]
+ *   node bin/run-ts.mjs bench/console.ts [--trials 10000] [--points 50] [--runs 3] [--home DIR]
+ *                                        [--profile DIR]
+ *
+ * `--home DIR`: seed into DIR once and reuse it on later runs with the same sizes (seeding
+ * 100,000 trials through the store API takes minutes; measuring, seconds). Without it the data
+ * goes to a temporary folder removed at the end. `--profile DIR`: after the measurements, one
+ * more load and one round of re-sorts under Chromium's CPU profiler, written to DIR as
+ * load.cpuprofile and sort.cpuprofile (open them in Chromium's DevTools), with the functions that
+ * took the most time printed.
  *
  * The first load after start is reported apart: it includes the server's first render of the
  * route. Numbers are medians of `--runs` loads and of 3 re-sorts per column.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -127,6 +139,169 @@ async function seed(home: string, trials: number, points: number): Promise<numbe
   }
 }
 
+/** Running trials in the poll search: the ones whose changes the poll measurement makes. */
+const POLL_RUNNING = 200;
+
+/**
+ * A running search of `trials` trials, all ended but the last POLL_RUNNING, without metric
+ * points (a poll carries trials, not points).
+ */
+async function seedPollSearch(home: string, trials: number): Promise<number> {
+  const store = await openStore({ home, databaseUrl: "" });
+  const rand = mulberry32(11);
+  try {
+    const search = await store.createSearch({ ...SPEC, numRuns: trials }, { status: "running" });
+    const t0 = Date.parse("2024-01-01T00:00:00Z");
+    for (let n = 1; n <= trials; n++) {
+      const startedAt = new Date(t0 + n * 10_000);
+      await store.createTrial(search.id, {
+        number: n,
+        params: {
+          lr: 10 ** (-5 + 4 * rand()),
+          dropout: 0.9 * rand(),
+          layers: 1 + Math.floor(12 * rand()),
+          optimizer: ["adam", "sgd", "rmsprop"][Math.floor(3 * rand())] as string,
+        },
+        status: "running",
+        startedAt,
+      });
+      if (n <= trials - POLL_RUNNING) {
+        await store.updateTrial(search.id, n, {
+          status: "complete",
+          value: rand(),
+          endedAt: new Date(startedAt.getTime() + 5000),
+          exitCode: 0,
+          firstStep: 1,
+          lastStep: 50,
+        });
+      }
+    }
+    return search.id;
+  } finally {
+    await store.close();
+  }
+}
+
+interface Seeded {
+  trials: number;
+  points: number;
+  pollTrials: number;
+  search: number;
+  pollSearch: number;
+}
+const SEEDED_FILE = "bench-console.json";
+
+/** The seeded searches in `home`: reused when its sizes match, else seeded anew (an empty `home`). */
+async function seeded(
+  home: string,
+  want: Omit<Seeded, "search" | "pollSearch">,
+  log: (s: string) => void,
+): Promise<Seeded> {
+  const file = join(home, SEEDED_FILE);
+  if (existsSync(file)) {
+    const got = JSON.parse(readFileSync(file, "utf8")) as Seeded;
+    if (
+      got.trials === want.trials &&
+      got.points === want.points &&
+      got.pollTrials === want.pollTrials
+    ) {
+      log(`reusing ${home}: ${got.trials} trials x ${got.points} points (search ${got.search})`);
+      return got;
+    }
+    throw new BenchUsage(
+      `--home ${home} was seeded with ${got.trials} trials x ${got.points} points and ${got.pollTrials} poll trials: give another folder, or the same sizes`,
+    );
+  }
+  if (existsSync(join(home, "hyperbayes.db")))
+    throw new BenchUsage(
+      `--home ${home} holds a store this bench did not finish seeding: remove the folder, or give another`,
+    );
+  let t = performance.now();
+  const search = await seed(home, want.trials, want.points);
+  log(
+    `seeded ${want.trials} trials x ${want.points} points in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+  t = performance.now();
+  const pollSearch = await seedPollSearch(home, want.pollTrials);
+  log(
+    `seeded a running search of ${want.pollTrials} trials in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+  const done: Seeded = { ...want, search, pollSearch };
+  writeFileSync(file, JSON.stringify(done));
+  return done;
+}
+
+class BenchUsage extends Error {}
+
+interface PollFigure {
+  changed: number | "all";
+  bytes: number;
+  ms: number;
+}
+
+/**
+ * Poll the running search as the page does: `changed` of its running trials written between
+ * polls, each poll from the cursor of the one before. Medians of `repeat` polls per size.
+ */
+async function measurePoll(
+  home: string,
+  baseUrl: string,
+  id: number,
+  pollTrials: number,
+): Promise<PollFigure[]> {
+  const store = await openStore({ home, databaseUrl: "" });
+  const poll = async (cursor: number) => {
+    const start = performance.now();
+    const r = await fetch(`${baseUrl}/api/searches/${id}/poll?cursor=${cursor}`);
+    const body = await r.text();
+    const ms = performance.now() - start;
+    if (!r.ok) throw new Error(`poll answered ${r.status}: ${body}`);
+    const json = JSON.parse(body) as { cursor: number; trials: unknown[] };
+    return { ms, bytes: Buffer.byteLength(body), cursor: json.cursor, trials: json.trials.length };
+  };
+  try {
+    const figures: PollFigure[] = [];
+    const repeat = 5;
+    const full: { ms: number; bytes: number }[] = [];
+    let cursor = 0;
+    for (let i = 0; i < 3; i++) {
+      const r = await poll(0);
+      if (r.trials !== pollTrials) throw new Error(`a poll from 0 brought ${r.trials} trials`);
+      full.push(r);
+      cursor = r.cursor;
+    }
+    figures.push({
+      changed: "all",
+      bytes: median(full.map((f) => f.bytes)),
+      ms: median(full.map((f) => f.ms)),
+    });
+    let step = 0;
+    for (const changed of [0, 10, 100]) {
+      const got: { ms: number; bytes: number }[] = [];
+      for (let i = 0; i < repeat; i++) {
+        step += 1;
+        for (let k = 0; k < changed; k++) {
+          const n = pollTrials - POLL_RUNNING + 1 + ((step * 37 + k) % POLL_RUNNING);
+          await store.updateTrial(id, n, { lastStep: step });
+        }
+        const r = await poll(cursor);
+        if (r.trials !== changed)
+          throw new Error(`${changed} trials changed, the poll brought ${r.trials}`);
+        cursor = r.cursor;
+        got.push(r);
+      }
+      figures.push({
+        changed,
+        bytes: median(got.map((f) => f.bytes)),
+        ms: median(got.map((f) => f.ms)),
+      });
+    }
+    return figures;
+  } finally {
+    await store.close();
+  }
+}
+
 /**
  * Clicks a column header and resolves with the ms until the table re-sorted and the next frame
  * was drawn. A string, not a function: tsx would wrap a function's inner helpers in `__name`
@@ -150,6 +325,43 @@ function resortScript(column: string): string {
   })()`;
 }
 
+/** Moments of a page load, in ms from the navigation's start (see `load`). */
+interface Phases {
+  /** The page's HTML has arrived. */
+  html: number;
+  /** The page asked for its trials (GET /api/searches/:id/trials)... */
+  asked: number;
+  /** ...the server began to answer... */
+  answered: number;
+  /** ...and the answer is in. */
+  received: number;
+  /** The table and charts are drawn. */
+  shown: number;
+}
+
+interface CpuProfile {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The functions of a CPU profile with the most self time, as [name (file:line), ms]. */
+function topFunctions(profile: CpuProfile, count: number): [string, number][] {
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const f = byNode.get(id)?.callFrame;
+    if (!f) return;
+    const file = f.url.split("/").pop() ?? "";
+    const key = `${f.functionName || "(anonymous)"} ${file ? `${file}:${f.lineNumber + 1}:${f.columnNumber + 1}` : ""}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, count);
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] as number;
@@ -162,19 +374,40 @@ export async function main(argv: string[]): Promise<void> {
       trials: { type: "string", default: "10000" },
       points: { type: "string", default: "50" },
       runs: { type: "string", default: "3" },
+      "poll-trials": { type: "string", default: "10000" },
+      home: { type: "string" },
+      profile: { type: "string" },
     },
   });
   const trials = Number(values.trials);
   const points = Number(values.points);
   const runs = Number(values.runs);
+  const pollTrials = Number(values["poll-trials"]);
+  for (const [name, v, min] of [
+    ["--trials", trials, 1],
+    ["--points", points, 1],
+    ["--runs", runs, 1],
+    ["--poll-trials", pollTrials, POLL_RUNNING],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v < min) {
+      process.stderr.write(`bench/console: ${name} must be an integer of at least ${min}\n`);
+      process.exit(2);
+    }
+  }
   const log = (s: string) => process.stderr.write(`${s}\n`);
 
-  const home = mkdtempSync(join(tmpdir(), "hyperbayes-bench-console-"));
-  let t = performance.now();
-  const id = await seed(home, trials, points);
-  log(
-    `seeded ${trials} trials x ${points} points in ${((performance.now() - t) / 1000).toFixed(1)} s`,
-  );
+  const keep = values.home !== undefined;
+  const home = values.home ?? mkdtempSync(join(tmpdir(), "hyperbayes-bench-console-"));
+  mkdirSync(home, { recursive: true });
+  let seededData: Seeded;
+  try {
+    seededData = await seeded(home, { trials, points, pollTrials }, log);
+  } catch (e) {
+    if (!(e instanceof BenchUsage)) throw e;
+    process.stderr.write(`bench/console: ${e.message}\n`);
+    process.exit(2);
+  }
+  const id = seededData.search;
 
   await ensureBuilt({ log });
   const port = 20_000 + Math.floor(Math.random() * 20_000);
@@ -191,10 +424,29 @@ export async function main(argv: string[]): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const url = `${server.url}/searches/${id}`;
     const facets = SPEC.params.length;
-    const load = async (): Promise<{ ms: number; bytes: number }> => {
+    const trialsUrl = `${server.url}/api/searches/${id}/trials`;
+    const load = async (): Promise<{
+      ms: number;
+      bytes: number;
+      trialsBytes: number;
+      phases: Phases;
+    }> => {
+      // Bytes as sent (compressed when the server compresses), read once the response ended.
+      const sizes: Promise<void>[] = [];
       let bytes = 0;
-      const onResponse = async (r: import("playwright-core").Response) => {
-        if (r.url() === url) bytes = (await r.body().catch(() => Buffer.alloc(0))).length;
+      let trialsBytes = 0;
+      const onResponse = (r: import("playwright-core").Response) => {
+        if (r.url() !== url && r.url() !== trialsUrl) return;
+        sizes.push(
+          r
+            .request()
+            .sizes()
+            .then((s) => {
+              if (r.url() === url) bytes = s.responseBodySize;
+              else trialsBytes = s.responseBodySize;
+            })
+            .catch(() => {}),
+        );
       };
       page.on("response", onResponse);
       const start = performance.now();
@@ -217,16 +469,33 @@ export async function main(argv: string[]): Promise<void> {
       );
       const ms = performance.now() - start;
       page.off("response", onResponse);
-      return { ms, bytes };
+      await Promise.all(sizes);
+      // Where the time went, on the page's clock (ms from the navigation's start).
+      const phases = (await page.evaluate(`(() => {
+        const nav = performance.getEntriesByType("navigation")[0];
+        const r = performance.getEntriesByType("resource").find((e) => e.name.endsWith("/trials"));
+        return {
+          html: nav ? nav.responseEnd : NaN,
+          asked: r ? r.startTime : NaN,
+          answered: r ? r.responseStart : NaN,
+          received: r ? r.responseEnd : NaN,
+          shown: performance.now(),
+        };
+      })()`)) as Phases;
+      return { ms, bytes, trialsBytes, phases };
     };
 
     const first = await load();
     const warm: number[] = [];
+    const phases: Phases[] = [];
     let bytes = first.bytes;
+    let trialsBytes = first.trialsBytes;
     for (let i = 0; i < runs; i++) {
       const r = await load();
       warm.push(r.ms);
+      phases.push(r.phases);
       bytes = r.bytes || bytes;
+      trialsBytes = r.trialsBytes || trialsBytes;
     }
 
     const sorts: number[] = [];
@@ -236,24 +505,53 @@ export async function main(argv: string[]): Promise<void> {
       }
     }
 
+    const polls = await measurePoll(home, server.url, seededData.pollSearch, pollTrials);
+
+    if (values.profile !== undefined) {
+      const dir = values.profile;
+      mkdirSync(dir, { recursive: true });
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send("Profiler.enable");
+      const profiled = async (name: string, what: () => Promise<unknown>) => {
+        await cdp.send("Profiler.start");
+        await what();
+        const { profile } = await cdp.send("Profiler.stop");
+        writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+        log(`${name}: the functions that took the most time (self ms):`);
+        for (const [fn, ms] of topFunctions(profile as CpuProfile, 14))
+          log(`  ${ms.toFixed(0).padStart(6)}  ${fn}`);
+      };
+      await profiled("load", () => load());
+      await profiled("sort", async () => {
+        for (const column of ["param_lr", "value", "param_optimizer"])
+          await page.evaluate(resortScript(column));
+      });
+    }
+
     const warmMs = median(warm);
+    const phaseMs = (k: keyof Phases) => median(phases.map((p) => p[k])).toFixed(0);
     const sortMs = median(sorts);
     const ok = (v: number, target: number) => (v < target ? "ok" : "OVER TARGET");
     process.stdout.write(
       [
         `console: one search of ${trials} trials x ${points} metric points (Chromium, ${facets} parameters)`,
-        `  search page HTML: ${(bytes / 1024 / 1024).toFixed(2)} MB`,
+        `  search page HTML: ${(bytes / 1024 / 1024).toFixed(2)} MB; its trials (GET .../trials): ${(trialsBytes / 1024 / 1024).toFixed(2)} MB`,
         `  first load (cold server route): ${first.ms.toFixed(0)} ms`,
         `  load until table and charts show: ${warmMs.toFixed(0)} ms median of ${runs} (target < ${LOAD_TARGET_MS} ms: ${ok(warmMs, LOAD_TARGET_MS)})`,
+        `  where (median ms from navigation): HTML in ${phaseMs("html")}, trials asked ${phaseMs("asked")}, answered ${phaseMs("answered")}, in ${phaseMs("received")}, table and charts drawn ${phaseMs("shown")}`,
         `  re-sort by a column: ${sortMs.toFixed(0)} ms median of ${sorts.length}, max ${Math.max(...sorts).toFixed(0)} ms (target < ${SORT_TARGET_MS} ms: ${ok(sortMs, SORT_TARGET_MS)})`,
+        `poll of a running search of ${pollTrials} trials (median of 5; round trip to the console server):`,
+        ...polls.map(
+          (p) =>
+            `  ${p.changed === "all" ? "from cursor 0 (all)" : `${p.changed} changed`}: ${p.bytes} bytes, ${p.ms.toFixed(1)} ms`,
+        ),
         "",
       ].join("\n"),
     );
-    t = performance.now();
   } finally {
     await browser.close();
     await server.stop();
-    rmSync(home, { recursive: true, force: true });
+    if (!keep) rmSync(home, { recursive: true, force: true });
   }
 }
 

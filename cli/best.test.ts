@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { curveTrials } from "../lib/console/curve-trials";
 import { bestSoFarLine } from "../lib/console/downsample";
 import { unpackTrials } from "../lib/console/pack";
+import type { SearchTrials } from "../lib/console/views";
 import { waitFor } from "../lib/executors/testing";
 import { bestTrial, type TrialStatus } from "../lib/search/status";
 import { recordFault } from "../lib/testing/ledger";
@@ -173,11 +174,14 @@ describe("the best trial", () => {
       const data = await import("../app/_server/data");
       const page = await data.loadSearchPage(id);
       expect(page?.search.best?.trialNumber).toBe(n); // header, table row, facet charts
-      const rows2 = unpackTrials(page?.trials as NonNullable<typeof page>["trials"]);
+      const sent = JSON.parse(
+        (await data.loadSearchTrials(id))?.text ?? "null",
+      ) as SearchTrials | null;
+      const rows2 = unpackTrials(sent?.trials as NonNullable<typeof sent>["trials"]);
       expect(bestSoFarLine(rows2, goal).trial).toBe(n);
       expect(bestSoFarLine(rows2, goal).points.at(-1)?.best).toBe(expected?.value);
       expect(curveTrials(rows2, goal).best[0]).toBe(n);
-      expect(page?.curves.curves[0]?.trial).toBe(n);
+      expect(sent?.curves.curves[0]?.trial).toBe(n);
       const poll = await data.pollSearch(id, 0);
       expect(poll?.search.best?.trialNumber).toBe(n);
       const list = await data.loadSearchList();

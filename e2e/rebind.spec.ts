@@ -137,6 +137,7 @@ const paths = () => [
   `/searches/${searchId}`,
   `/searches/${searchId}/trials/1`,
   `/api/searches/${searchId}/poll`,
+  `/api/searches/${searchId}/trials`,
   `/api/searches/${searchId}/curves`,
   `/api/searches/${searchId}/trials/1`,
   `/api/searches/${searchId}/export/json`,

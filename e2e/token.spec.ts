@@ -32,7 +32,14 @@ test.afterAll(async () => {
 });
 
 test("every route needs the token", async ({ request }) => {
-  for (const path of ["/", "/searches/new", "/searches/1", "/api/searches/1/poll", "/icon.svg"]) {
+  for (const path of [
+    "/",
+    "/searches/new",
+    "/searches/1",
+    "/api/searches/1/poll",
+    "/api/searches/1/trials",
+    "/icon.svg",
+  ]) {
     const r = await request.get(`${server.url}${path}`, { maxRedirects: 0 });
     expect(r.status(), path).toBe(401);
   }

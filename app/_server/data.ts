@@ -4,18 +4,21 @@
  * in one place (never an executor handle's paths, never a trial's environment).
  */
 import "server-only";
+import { gzipSync } from "node:zlib";
 import type { Store } from "../../db/store";
 import { substituteCommand } from "../../lib/command/substitute";
 import { curveKey, curveNumbers, curveTrials } from "../../lib/console/curve-trials";
 import { thinSeries } from "../../lib/console/downsample";
 import { type InsightView, insightOf } from "../../lib/console/insight";
-import { type PackedTrials, packTrials } from "../../lib/console/pack";
+import { packTrials } from "../../lib/console/pack";
 import type { SearchListFilter } from "../../lib/console/search-list-filter";
+import { mergeTrials } from "../../lib/console/trial-changes";
 import type {
   Curve,
   SearchHead,
   SearchListItem,
   SearchPoll,
+  SearchTrials,
   SearchView,
   TrialDetail,
   TrialRow,
@@ -25,7 +28,7 @@ import { trialHandleSchema } from "../../lib/executors/types";
 import { sameMetric } from "../../lib/metrics/names";
 import { formatStopCondition } from "../../lib/metrics/stop";
 import { executorSummary } from "../../lib/search/export";
-import { countWhere, isFinalTrial } from "../../lib/search/status";
+import { countWhere } from "../../lib/search/status";
 import type { Search, SearchSummary, Trial, TrialCounts } from "../../lib/search/types";
 import { getStore } from "./store";
 import { readLogTail } from "./trial-files";
@@ -141,34 +144,91 @@ async function viewOf(store: Store, id: number): Promise<SearchView | undefined>
   return searchView(search, await store.countTrials(id));
 }
 
-export interface SearchPageData {
-  search: SearchView;
-  trials: PackedTrials;
-  /** The poll's cursor after these trials (see `pollSearch`). */
-  cursor: number;
-  /** The curves the page draws first (see curveTrials), so it need not ask for them. */
-  curves: { key: string; curves: Curve[] };
-}
-
-export async function loadSearchPage(id: number): Promise<SearchPageData | undefined> {
+/**
+ * The search page's HTML carries the search alone (a few KB, whatever its size); its trials come
+ * apart, by `loadSearchTrials` (GET /api/searches/:id/trials), which the page asks for once it
+ * is in the browser. Embedded, 100,000 trials made a 13 MB page that the browser had to take in
+ * as React's payload before drawing anything; fetched, they are one JSON parse of the packed
+ * columns. See docs/decisions/console.md.
+ */
+export async function loadSearchPage(id: number): Promise<{ search: SearchView } | undefined> {
   const store = await getStore();
   const search = await viewOf(store, id);
-  if (!search) return undefined;
-  const changes = await store.listTrialChanges(id, 0);
-  const rows = changes.trials.map(trialRow);
-  const picked = curveTrials(rows, search.goal);
-  return {
-    search,
-    trials: packTrials(
-      rows,
-      search.space.map((p) => p.name),
-    ),
-    cursor: changes.cursor,
-    curves: {
-      key: curveKey(picked),
-      curves: await curvesOf(store, id, search.metric, curveNumbers(picked)),
-    },
-  };
+  return search && { search };
+}
+
+/**
+ * The trials the server keeps per search for the page, as the browser keeps its own: brought up
+ * to date by the change cursor (the trials written since, one indexed read, put in place by
+ * `mergeTrials`), so a search's page opened again costs what changed since, not a read of every
+ * trial (two seconds at 100,000). Their packed JSON is kept with them until the next change.
+ * Bounded by trials held, the least recently asked search dropped first.
+ */
+interface KeptTrials {
+  cursor: number;
+  rows: TrialRow[];
+  /** The answer of GET /api/searches/:id/trials for these rows, as text and gzipped (made on first use). */
+  body?: { text: string; gzip: Buffer };
+}
+/** Most trials kept, all searches together (at least the last search asked for is kept). */
+export const KEPT_TRIALS = 250_000;
+const keptTrials = new Map<number, KeptTrials>();
+
+async function pageTrials(store: Store, id: number): Promise<KeptTrials> {
+  const kept = keptTrials.get(id);
+  const changes = await store.listTrialChanges(id, kept?.cursor ?? 0);
+  let next = kept;
+  if (!next || changes.trials.length > 0) {
+    const changed = changes.trials.map(trialRow);
+    next = { cursor: changes.cursor, rows: next ? mergeTrials(next.rows, changed) : changed };
+  }
+  keptTrials.delete(id);
+  keptTrials.set(id, next);
+  let held = 0;
+  for (const k of keptTrials.values()) held += k.rows.length;
+  for (const [other, k] of keptTrials) {
+    if (held <= KEPT_TRIALS || other === id) break;
+    keptTrials.delete(other);
+    held -= k.rows.length;
+  }
+  return next;
+}
+
+/**
+ * GET /api/searches/:id/trials (a `SearchTrials`), as JSON text and gzipped: every trial, packed,
+ * the poll's cursor after them and the curves the page draws first. Made once per change of the
+ * search's trials and kept with them (see pageTrials): at 100,000 trials the text is 14 MB, which
+ * took the server two seconds to compress on each request. A running trial's curve may grow
+ * while it is kept; the page fetches running trials' curves again as it polls (MetricCurves).
+ */
+export async function loadSearchTrials(
+  id: number,
+): Promise<{ text: string; gzip: Buffer } | undefined> {
+  const store = await getStore();
+  const search = await store.getSearch(id);
+  if (!search) {
+    keptTrials.delete(id);
+    return undefined;
+  }
+  const kept = await pageTrials(store, id);
+  if (!kept.body) {
+    const picked = curveTrials(kept.rows, search.goal);
+    const answer: SearchTrials = {
+      trials: packTrials(
+        kept.rows,
+        search.spec.params.map((p) => p.name),
+      ),
+      cursor: kept.cursor,
+      curves: {
+        key: curveKey(picked),
+        curves: await curvesOf(store, id, search.spec.metric, curveNumbers(picked)),
+      },
+    };
+    const text = JSON.stringify(answer);
+    // Level 1: a tenth of the default's time for nearly its size (numbers compress alike).
+    kept.body = { text, gzip: gzipSync(text, { level: 1 }) };
+  }
+  return kept.body;
 }
 
 /**
@@ -308,13 +368,16 @@ export async function loadInsight(id: number): Promise<InsightView | null | unde
   const store = await getStore();
   const search = await store.getSearch(id);
   if (!search) return undefined;
-  const rows = (await store.listTrials(id)).map(trialRow);
-  const ended = rows.filter((t) => isFinalTrial(t.status)).length;
-  const key = `${id}:${rows.length}:${ended}:${search.best?.trialNumber ?? ""}`;
+  // The key from the trials' counts (one indexed read), so a view already fitted is found
+  // without reading the search's trials: at 100,000 that read alone held the server for a second.
+  const counts = await store.countTrials(id);
+  const ended = countWhere(counts, (info) => info.final);
+  const key = `${id}:${counts.total}:${ended}:${search.best?.trialNumber ?? ""}`;
   let view = insightCache.get(key);
   if (!view) {
-    view = Promise.resolve().then(() =>
-      insightOf(search.spec.params, search.goal, rows, search.best?.trialNumber ?? null),
+    // The trials the server keeps for the page (see pageTrials): no second read of them all.
+    view = pageTrials(store, id).then((kept) =>
+      insightOf(search.spec.params, search.goal, kept.rows, search.best?.trialNumber ?? null),
     );
     for (const k of insightCache.keys()) if (k.startsWith(`${id}:`)) insightCache.delete(k);
     insightCache.set(key, view);

@@ -27,6 +27,8 @@ export function useInsight(
   bestTrial: number | null,
   /** False once the search ended: the next fetch goes at once, not after REFRESH_MS. */
   live = true,
+  /** False until the page holds its trials: nothing is fetched before (a fit must not delay them). */
+  enabled = true,
 ): InsightState {
   const [result, setResult] = useState<InsightState>({ state: "loading" });
   // Bumped when a change arrived during a fetch: runs the effect again once it answered.
@@ -34,7 +36,7 @@ export function useInsight(
   const queued = useRef(false);
   let ended = 0;
   for (const t of trials) if (isFinalTrial(t.status)) ended++;
-  const key = `${searchId}:${ended}:${bestTrial ?? ""}:${live}`;
+  const key = `${searchId}:${ended}:${bestTrial ?? ""}:${live}:${enabled}`;
   const last = useRef(Number.NEGATIVE_INFINITY);
   const inFlight = useRef(false);
   const alive = useRef(true);
@@ -48,6 +50,7 @@ export function useInsight(
   // `key` says when to fetch again; the trials themselves live on the server.
   // biome-ignore lint/correctness/useExhaustiveDependencies: see above
   useEffect(() => {
+    if (!enabled) return;
     // A fetch under way is left to finish (a fast search changes the key every second, and
     // aborting would starve it); its answer is as new as any.
     // The first fetch waits for the page to settle: the table and charts draw first.
@@ -80,6 +83,6 @@ export function useInsight(
       }
     }, wait);
     return () => clearTimeout(timer);
-  }, [key, searchId, again]);
+  }, [key, searchId, again, enabled]);
   return result;
 }

@@ -1,16 +1,17 @@
 "use client";
 /**
  * The search page: header, trials table, facet charts, curves, convergence and exports. It owns
- * the page's copy of the search and its trials and keeps it current by polling every second
- * while the search is live: each poll sends the page's cursor and brings the search and only the
+ * the page's copy of the search and its trials. The HTML brings the search alone; the trials
+ * come once the page is in the browser (GET /api/searches/:id/trials, packed, see
+ * `useSearchTrials`), and the table and charts draw then. While the search is live it polls
+ * every second from there: each poll sends the page's cursor and brings the search and only the
  * trials written since (see `pollSearch`), which `mergeTrials` puts in place. Counts come from
- * the trials the page holds.
+ * the trials the page holds (the server's until they arrive).
  */
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import { LINEAR_AXIS, type MetricAxisChoice } from "../../lib/console/metric-axis";
-import { type PackedTrials, unpackTrials } from "../../lib/console/pack";
 import { countByStatus, mergeTrials } from "../../lib/console/trial-changes";
-import type { Curve, SearchHead, SearchPoll, SearchView } from "../../lib/console/views";
+import type { SearchHead, SearchPoll, SearchView, TrialRow } from "../../lib/console/views";
 import { stepsSaved } from "../../lib/pruning/savings";
 import { isFinalSearch } from "../../lib/search/status";
 import { ComparePanel, CompareTools } from "../compare/ComparePanel";
@@ -27,6 +28,9 @@ import { TrialsTable } from "../trials-table/TrialsTable";
 import { usePoll } from "../ui/use-poll";
 import type { DeleteAction } from "./DeleteSearchButton";
 import { SearchHeader, type StopAction } from "./SearchHeader";
+import { useSearchTrials } from "./use-search-trials";
+
+const NO_TRIALS: TrialRow[] = [];
 
 /** `next` unless it says the same as `prev`: a poll that changed nothing re-renders nothing. */
 function unlessSame<T>(prev: T, next: T): T {
@@ -35,19 +39,12 @@ function unlessSame<T>(prev: T, next: T): T {
 
 export function SearchScreen({
   initialSearch,
-  initialTrials,
-  initialCursor,
-  initialCurves,
   renderedAt,
   stopAction,
   deleteAction,
   notesAction,
 }: {
   initialSearch: SearchView;
-  initialTrials: PackedTrials;
-  /** The poll cursor the page's trials were read at. */
-  initialCursor: number;
-  initialCurves: { key: string; curves: Curve[] };
   /** The server's clock when it rendered the page (see usePoll). */
   renderedAt: number;
   stopAction: StopAction;
@@ -55,12 +52,22 @@ export function SearchScreen({
   notesAction: NotesAction;
 }) {
   const [head, setHead] = useState<SearchHead>(initialSearch);
-  const [trials, setTrials] = useState(() => unpackTrials(initialTrials));
+  const cursor = useRef(0);
+  const { first, failed } = useSearchTrials(initialSearch.id, (c) => {
+    cursor.current = c;
+  });
+  // The trials as the polls left them; null: as they came (`first`).
+  const [polled, setTrials] = useState<TrialRow[] | null>(null);
+  const trials = polled ?? first?.trials ?? NO_TRIALS;
+  // The table and charts draw once the trials are in (the server's markup has placeholders).
+  const mounted = first !== null;
   const [stale, setStale] = useState(false);
-  const cursor = useRef(initialCursor);
   // The trials the insight views (parallel coordinates' brushes) leave in view; null: all.
   const [visible, setVisible] = useState<ReadonlySet<number> | null>(null);
-  const counts = useMemo(() => countByStatus(trials), [trials]);
+  const counts = useMemo(
+    () => (mounted ? countByStatus(trials) : initialSearch.counts),
+    [mounted, trials, initialSearch.counts],
+  );
   const saved = useMemo(() => stepsSaved(trials), [trials]);
   const search: SearchView = useMemo(() => ({ ...head, counts }), [head, counts]);
   // The space only changes with the search's spec: kept as one object, so the table's columns
@@ -70,11 +77,8 @@ export function SearchScreen({
   const space = useMemo(() => head.space, [spaceKey]);
 
   const live = !isFinalSearch(search.status);
-  // The table and charts render in the browser only: the server would sort and lay out every
-  // trial once more just to produce markup the browser redraws at its own size anyway.
-  const [mounted, setMounted] = useState(false);
-  useEffect(() => setMounted(true), []);
-  const now = usePoll(live, String(search.id), renderedAt, async (signal) => {
+  // Polls start from the cursor the trials came with.
+  const now = usePoll(live && mounted, String(search.id), renderedAt, async (signal) => {
     try {
       const r = await fetch(`/api/searches/${search.id}/poll?cursor=${cursor.current}`, {
         signal,
@@ -85,7 +89,7 @@ export function SearchScreen({
       if (signal.aborted) return;
       cursor.current = poll.cursor;
       setHead((prev) => unlessSame(prev, poll.search));
-      setTrials((current) => mergeTrials(current, poll.trials));
+      setTrials((current) => mergeTrials(current ?? first?.trials ?? NO_TRIALS, poll.trials));
       setStale(false);
     } catch {
       if (!signal.aborted) setStale(true);
@@ -95,7 +99,8 @@ export function SearchScreen({
   const bestTrial = search.best?.trialNumber ?? null;
   const best = bestTrial === null ? undefined : trials.find((t) => t.n === bestTrial);
   // The insight views: the model's view (fetched once the page shows) and the metric axis.
-  const insight = useInsight(search.id, trials, bestTrial, live);
+  // Asked for once the trials are in: the server's fit never delays them.
+  const insight = useInsight(search.id, trials, bestTrial, live, mounted);
   const [axis, setAxis] = useState<MetricAxisChoice>(LINEAR_AXIS);
   // The trials ticked in the table, and whether the compare panel is open.
   const selection = useTrialSelection();
@@ -109,7 +114,7 @@ export function SearchScreen({
         stopAction={stopAction}
         deleteAction={deleteAction}
         now={now}
-        stale={stale}
+        stale={stale || failed}
         saved={saved}
       />
       <NotesBox
@@ -236,13 +241,13 @@ export function SearchScreen({
             <span className="hint">best trials, and running ones dashed</span>
           </div>
           <div className="panel-body">
-            {mounted ? (
+            {first ? (
               <MetricCurves
                 searchId={search.id}
                 trials={trials}
                 goal={search.goal}
                 live={live}
-                initial={initialCurves}
+                initial={first.curves}
               />
             ) : (
               <div className="placeholder" style={{ height: 280 }} />

@@ -8,7 +8,6 @@ import {
   columnFilteringFeature,
   createColumnHelper,
   createFilteredRowModel,
-  createSortedRowModel,
   filterFn_equalsString,
   globalFilteringFeature,
   metaHelper,
@@ -21,10 +20,12 @@ import { mayBeBest } from "../../lib/search/status";
 import type { ParamSpec, ParamValue } from "../../lib/space/schema";
 import { formatClock, formatDuration, formatMetric, formatParam } from "../ui/format";
 import { StatusBadge } from "../ui/StatusBadge";
+import { createKeyedSortedRowModel } from "./sorted-row-model";
 
 export const features = tableFeatures({
   rowSortingFeature,
-  sortedRowModel: createSortedRowModel(),
+  // Sorts on keys read once per row, by the rule of `compareValues` (see ./sorted-row-model).
+  sortedRowModel: createKeyedSortedRowModel(),
   columnFilteringFeature,
   globalFilteringFeature,
   filteredRowModel: createFilteredRowModel(),
@@ -35,8 +36,12 @@ export type Features = typeof features;
 
 const helper = createColumnHelper<Features, TrialRow>();
 
-/** Numbers before strings; numbers by value, strings alphabetically (choice parameters). */
-function compareValues(a: ParamValue, b: ParamValue): number {
+/**
+ * Numbers before strings; numbers by value, strings alphabetically (choice parameters). The
+ * table's one order for every column, missing values last: the sorted row model applies it on
+ * keys (./sorted-row-model, which its test holds to this function).
+ */
+export function compareValues(a: ParamValue, b: ParamValue): number {
   if (typeof a === "number" && typeof b === "number") return a - b;
   if (typeof a === "number") return -1;
   if (typeof b === "number") return 1;
@@ -121,11 +126,12 @@ export function trialColumns(
     ),
     ...(withJobs
       ? [
-          helper.accessor((row) => row.jobId ?? undefined, {
+          // A job id that is a number sorts as one (job 9 before job 10).
+          helper.accessor((row) => (row.jobId === null ? undefined : jobKey(row.jobId)), {
             id: "job",
             header: "Slurm job",
             sortUndefined: "last",
-            sortFn: (a, b, id) => Number(a.getValue(id)) - Number(b.getValue(id)),
+            sortFn: sortByValue,
             meta: { width: WIDTH.job, numeric: true },
             cell: (info) => <span className="mono">{info.getValue() ?? "-"}</span>,
           }),
@@ -148,6 +154,10 @@ export function trialColumns(
       cell: (info) => <span suppressHydrationWarning>{formatClock(info.getValue())}</span>,
     }),
   ]);
+}
+
+function jobKey(jobId: string): number | string {
+  return /^\d{1,15}$/.test(jobId) ? Number(jobId) : jobId;
 }
 
 /** How long `row` ran (or has run, by `now`); undefined before it started. */

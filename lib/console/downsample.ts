@@ -97,13 +97,29 @@ export function sampleTrials<T extends { n: number; value: number }>(
   max: number,
 ): T[] {
   if (trials.length <= max) return [...trials];
-  const better = compareByGoal(goal);
-  const ranked = [...trials].sort((a, b) => better(a.value, b.value));
+  // Ranked by compareByGoal (stable: ties in input order), on keys in a typed array.
+  const key = goalKeys(trials, goal);
+  const ranked = positions(trials.length).sort((a, b) => key[a]! - key[b]! || a - b);
   const keep = new Set<number>();
   const top = Math.floor(max / 5);
-  for (let i = 0; i < top; i++) keep.add((ranked[i] as T).n);
-  const rest = ranked.slice(top);
+  for (let i = 0; i < top; i++) keep.add((trials[ranked[i]!] as T).n);
+  const rest = ranked.subarray(top);
   const step = rest.length / (max - top);
-  for (let i = 0; i < max - top; i++) keep.add((rest[Math.floor(i * step)] as T).n);
+  for (let i = 0; i < max - top; i++) keep.add((trials[rest[Math.floor(i * step)]!] as T).n);
   return trials.filter((t) => keep.has(t.n));
+}
+
+/** 0, 1, ..., count - 1. */
+function positions(count: number): Uint32Array {
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  return order;
+}
+
+/** Keys whose ascending order is compareByGoal's: better first, values that are not finite last. */
+function goalKeys(trials: readonly { value: number }[], goal: Goal): Float64Array {
+  const sign = compareByGoal(goal)(0, 1) < 0 ? 1 : -1;
+  return Float64Array.from(trials, (t) =>
+    Number.isFinite(t.value) ? sign * t.value : Number.POSITIVE_INFINITY,
+  );
 }

@@ -36,7 +36,7 @@ export interface MetricAxis {
 }
 
 /** The q-quantile (0..1) of sorted values, linear between order statistics. */
-function quantile(sorted: readonly number[], q: number): number {
+function quantile(sorted: ArrayLike<number>, q: number): number {
   const pos = (sorted.length - 1) * q;
   const i = Math.floor(pos);
   const a = sorted[i] as number;
@@ -62,7 +62,8 @@ export function metricAxis(
       : null;
   const to = log ? Math.log10 : (v: number) => v;
   const from = log ? (v: number) => 10 ** v : (v: number) => v;
-  const sorted = finite.map(to).sort((a, b) => a - b);
+  // A typed array sorts numbers natively, without a comparator (100,000 values on every chart).
+  const sorted = Float64Array.from(finite, to).sort();
   let lo = sorted[0] ?? 0;
   let hi = sorted[sorted.length - 1] ?? 1;
   let clipped = 0;

@@ -34,6 +34,9 @@ describe("mergeTrials", () => {
           const t = row(n, {
             status: statuses[rng.int(statuses.length)],
             value: rng.uniform() < 0.5 ? null : rng.uniform(),
+            // A change of the steps alone is a change (early stopping's savings read them).
+            firstStep: rng.uniform() < 0.5 ? null : 1,
+            lastStep: rng.uniform() < 0.5 ? null : rng.int(3),
           });
           server.set(n, t);
           changed.push(t);

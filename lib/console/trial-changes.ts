@@ -31,7 +31,9 @@ function sameRow(a: TrialRow, b: TrialRow): boolean {
     a.endedAt !== b.endedAt ||
     a.exitCode !== b.exitCode ||
     a.reason !== b.reason ||
-    a.jobId !== b.jobId
+    a.jobId !== b.jobId ||
+    a.firstStep !== b.firstStep ||
+    a.lastStep !== b.lastStep
   )
     return false;
   const ka = Object.keys(a.params);

@@ -9,6 +9,7 @@ import type { SearchKind } from "../search/spec";
 import type { SearchStatus, TrialStatus } from "../search/status";
 import type { TrialCounts } from "../search/types";
 import type { Params, Space } from "../space/schema";
+import type { PackedTrials } from "./pack";
 
 export interface TrialRow {
   /** The trial number. */
@@ -93,6 +94,16 @@ export interface Curve {
   values: (number | null)[];
   /** Points the trial has for this metric, before thinning. */
   total: number;
+}
+
+/**
+ * GET /api/searches/:id/trials, what the search page asks for once it is in the browser: every
+ * trial, packed, the poll's cursor after them, and the curves it draws first (see curveTrials).
+ */
+export interface SearchTrials {
+  trials: PackedTrials;
+  cursor: number;
+  curves: { key: string; curves: Curve[] };
 }
 
 /** Polled by the search page: the search, the trials written after its cursor, the next cursor. */

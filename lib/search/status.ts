@@ -208,10 +208,15 @@ export function rankTrials<T extends Valued & { number: number }>(
   trials: Iterable<T>,
   goal: Goal,
 ): (T & { value: number })[] {
-  const better = compareByGoal(goal);
-  return [...trials]
-    .filter(mayBeBest)
-    .sort((a, b) => better(a.value, b.value) || a.number - b.number);
+  // compareByGoal's order on keys in typed arrays: the console ranks 100,000 trials with it.
+  const ranked = [...trials].filter(mayBeBest);
+  const sign = goal === "minimize" ? 1 : -1;
+  const key = Float64Array.from(ranked, (t) => sign * t.value);
+  const number = Float64Array.from(ranked, (t) => t.number);
+  const order = new Uint32Array(ranked.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => key[a]! - key[b]! || number[a]! - number[b]! || a - b);
+  return Array.from(order, (i) => ranked[i]!);
 }
 
 /**

@@ -21,9 +21,6 @@ export default async function SearchPage({ params }: Props) {
   return (
     <SearchScreen
       initialSearch={page.search}
-      initialTrials={page.trials}
-      initialCursor={page.cursor}
-      initialCurves={page.curves}
       renderedAt={Date.now()}
       stopAction={stopSearch}
       deleteAction={deleteSearch}

@@ -1,0 +1,32 @@
+/**
+ * GET /api/searches/:id/trials — every trial of the search, packed column by column
+ * (lib/console/pack.ts), with the poll's cursor after them and the curves the page draws first.
+ * The search page asks for it once it is in the browser (see `loadSearchTrials`), then polls
+ * from that cursor.
+ */
+import type { NextRequest } from "next/server";
+import { refuseRequest } from "../../../../_server/auth";
+import { loadSearchTrials } from "../../../../_server/data";
+import { idParam } from "../../../../_server/guard";
+
+export const dynamic = "force-dynamic";
+
+export async function GET(request: NextRequest, { params }: { params: Promise<{ id: string }> }) {
+  const refused = refuseRequest(request);
+  if (refused) return refused;
+  const id = idParam((await params).id);
+  if (id === undefined) return Response.json({ error: "no such search" }, { status: 404 });
+  const body = await loadSearchTrials(id);
+  if (body === undefined) return Response.json({ error: "no such search" }, { status: 404 });
+  const headers = {
+    "content-type": "application/json",
+    "cache-control": "no-store",
+    vary: "accept-encoding",
+  };
+  // Compressed once, when the trials changed (see loadSearchTrials), not on every request.
+  if (/\bgzip\b/.test(request.headers.get("accept-encoding") ?? ""))
+    return new Response(new Uint8Array(body.gzip), {
+      headers: { ...headers, "content-encoding": "gzip" },
+    });
+  return new Response(body.text, { headers });
+}

@@ -1,0 +1,59 @@
+"use client";
+/**
+ * The search page's trials, which its HTML does not carry: fetched once the page is in the
+ * browser (GET /api/searches/:id/trials, packed column by column), retried every POLL_MS until
+ * they come. See docs/decisions/console.md (how trials reach the search page).
+ */
+import { useEffect, useRef, useState } from "react";
+import { unpackTrials } from "../../lib/console/pack";
+import type { Curve, SearchTrials, TrialRow } from "../../lib/console/views";
+import { POLL_MS } from "../ui/use-poll";
+
+export interface FirstTrials {
+  trials: TrialRow[];
+  /** The curves the page draws first (see curveTrials). */
+  curves: { key: string; curves: Curve[] };
+}
+
+/**
+ * The search's trials, fetched once the page is in the browser (retried every POLL_MS until they
+ * come): null until then. `onLoad` gets the poll's cursor after them.
+ */
+export function useSearchTrials(
+  searchId: number,
+  onLoad: (cursor: number) => void,
+): {
+  first: FirstTrials | null;
+  failed: boolean;
+} {
+  const [first, setFirst] = useState<FirstTrials | null>(null);
+  const [failed, setFailed] = useState(0);
+  const loaded = useRef(onLoad);
+  loaded.current = onLoad;
+  useEffect(() => {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      async () => {
+        try {
+          const r = await fetch(`/api/searches/${searchId}/trials`, {
+            signal: controller.signal,
+            cache: "no-store",
+          });
+          if (!r.ok) throw new Error(String(r.status));
+          const body = (await r.json()) as SearchTrials;
+          if (controller.signal.aborted) return;
+          loaded.current(body.cursor);
+          setFirst({ trials: unpackTrials(body.trials), curves: body.curves });
+        } catch {
+          if (!controller.signal.aborted) setFailed((f) => f + 1);
+        }
+      },
+      failed === 0 ? 0 : POLL_MS,
+    );
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [searchId, failed]);
+  return { first, failed: failed > 0 && first === null };
+}

@@ -1,0 +1,156 @@
+/**
+ * The keyed sorted row model orders the trials table as TanStack's own sorted row model does
+ * with the table's columns (their sort functions, missing values last), for random trials with
+ * ties, missing values, choices and job ids, in both directions; and `sortOrder` is the order
+ * of `compareValues` on random mixed values.
+ */
+import {
+  constructTable,
+  createSortedRowModel,
+  type SortingState,
+  tableFeatures,
+} from "@tanstack/react-table";
+import { storeReactivityBindings } from "@tanstack/table-core/store-reactivity-bindings";
+import { describe, expect, it } from "vitest";
+import type { TrialRow } from "../../lib/console/views";
+import { type TrialStatus, trialStatusSchema } from "../../lib/search/status";
+import type { ParamSpec, ParamValue } from "../../lib/space/schema";
+import { compareValues, features, trialColumns } from "./columns";
+import { sortKeys, sortOrder } from "./sorted-row-model";
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SPACE: ParamSpec[] = [
+  { kind: "range", name: "lr", min: 1e-5, max: 0.1, scale: "log", type: "float" },
+  { kind: "range", name: "layers", min: 1, max: 4, scale: "linear", type: "int" },
+  { kind: "choice", name: "opt", values: ["adam", "sgd", 3, "Zeta"] },
+];
+
+function randomTrials(rand: () => number, count: number): TrialRow[] {
+  const statuses = trialStatusSchema.options;
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)] as T;
+  return Array.from({ length: count }, (_, i) => {
+    const startedAt = rand() < 0.1 ? null : 1_700_000_000_000 + Math.floor(rand() * 50) * 1000;
+    const params: Record<string, ParamValue> = {};
+    if (rand() < 0.9) params.lr = pick([1e-4, 1e-3, 0.01, 10 ** (-5 + 4 * rand())]);
+    if (rand() < 0.9) params.layers = 1 + Math.floor(rand() * 4);
+    if (rand() < 0.9) params.opt = pick(["adam", "sgd", 3, "Zeta"] as const);
+    return {
+      n: i + 1,
+      status: pick(statuses) as TrialStatus,
+      params,
+      value: rand() < 0.2 ? null : pick([0.5, 1, -2, rand()]),
+      startedAt,
+      endedAt:
+        startedAt === null || rand() < 0.2 ? null : startedAt + Math.floor(rand() * 5) * 1000,
+      exitCode: null,
+      reason: null,
+      jobId:
+        rand() < 0.1 ? null : pick(["9", "10", "100", "12_3", String(Math.floor(rand() * 50))]),
+      firstStep: null,
+      lastStep: null,
+    };
+  });
+}
+
+function order(sortedRowModel: unknown, data: TrialRow[], sorting: SortingState): number[] {
+  const table = constructTable({
+    features: tableFeatures({
+      ...features,
+      sortedRowModel,
+      coreReactivityFeature: storeReactivityBindings(),
+    } as typeof features),
+    columns: trialColumns(SPACE, "loss", () => 1_700_000_100_000, true),
+    data,
+    getRowId: (row) => String(row.n),
+    state: { sorting },
+    enableSortingRemoval: false,
+  });
+  return table.getRowModel().rows.map((r) => r.original.n);
+}
+
+describe("the trials table's sort", () => {
+  it("orders rows as TanStack's sorted row model does, for every column and direction", () => {
+    const rand = rng(13);
+    const ids = [
+      "n",
+      "status",
+      "value",
+      "param_lr",
+      "param_layers",
+      "param_opt",
+      "job",
+      "duration",
+      "started",
+    ];
+    let reordered = 0;
+    for (let round = 0; round < 12; round++) {
+      const data = randomTrials(rand, 40 + Math.floor(rand() * 300));
+      for (const id of ids) {
+        for (const desc of [false, true]) {
+          const sorting: SortingState = [{ id, desc }];
+          // A second key now and then: ties on the first are broken by it, then by position.
+          if (rand() < 0.4)
+            sorting.push({
+              id: ids[Math.floor(rand() * ids.length)] as string,
+              desc: rand() < 0.5,
+            });
+          const ours = order(features.sortedRowModel, data, sorting);
+          const theirs = order(createSortedRowModel(), data, sorting);
+          expect(ours, JSON.stringify(sorting)).toEqual(theirs);
+          if (theirs.some((n, i) => n !== i + 1)) reordered++;
+        }
+      }
+    }
+    // The sorting state took hold (all but the sorts by number, ascending, moved rows).
+    expect(reordered).toBeGreaterThan(12 * 16);
+  });
+
+  it("puts values in compareValues' order, missing ones last either way, ties by position", () => {
+    const rand = rng(7);
+    const pool: unknown[] = [
+      0,
+      -1,
+      2.5,
+      1e-9,
+      Number.POSITIVE_INFINITY,
+      "a",
+      "B",
+      "b",
+      "",
+      undefined,
+      null,
+      Number.NaN,
+    ];
+    for (let round = 0; round < 200; round++) {
+      const values = Array.from(
+        { length: Math.floor(rand() * 60) },
+        () => pool[Math.floor(rand() * pool.length)],
+      );
+      for (const desc of [false, true]) {
+        const got = [...sortOrder(values.length, [{ keys: sortKeys(values), desc }])];
+        const missing = (v: unknown) => v === undefined || v === null || Number.isNaN(v);
+        const want = values
+          .map((_, i) => i)
+          .sort((a, b) => {
+            const va = values[a];
+            const vb = values[b];
+            if (missing(va) || missing(vb))
+              return missing(va) === missing(vb) ? a - b : missing(va) ? 1 : -1;
+            const c = compareValues(va as ParamValue, vb as ParamValue);
+            return (desc ? -c : c) || a - b;
+          });
+        expect(got).toEqual(want);
+      }
+    }
+  });
+});
