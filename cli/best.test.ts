@@ -174,9 +174,7 @@ describe("the best trial", () => {
       const data = await import("../app/_server/data");
       const page = await data.loadSearchPage(id);
       expect(page?.search.best?.trialNumber).toBe(n); // header, table row, facet charts
-      const sent = JSON.parse(
-        (await data.loadSearchTrials(id))?.text ?? "null",
-      ) as SearchTrials | null;
+      const sent = JSON.parse((await data.loadSearchTrials(id)) ?? "null") as SearchTrials | null;
       const rows2 = unpackTrials(sent?.trials as NonNullable<typeof sent>["trials"]);
       expect(bestSoFarLine(rows2, goal).trial).toBe(n);
       expect(bestSoFarLine(rows2, goal).points.at(-1)?.best).toBe(expected?.value);

@@ -4,7 +4,6 @@
  * in one place (never an executor handle's paths, never a trial's environment).
  */
 import "server-only";
-import { gzipSync } from "node:zlib";
 import type { Store } from "../../db/store";
 import { substituteCommand } from "../../lib/command/substitute";
 import { curveKey, curveNumbers, curveTrials } from "../../lib/console/curve-trials";
@@ -167,8 +166,8 @@ export async function loadSearchPage(id: number): Promise<{ search: SearchView }
 interface KeptTrials {
   cursor: number;
   rows: TrialRow[];
-  /** The answer of GET /api/searches/:id/trials for these rows, as text and gzipped (made on first use). */
-  body?: { text: string; gzip: Buffer };
+  /** The answer of GET /api/searches/:id/trials for these rows, as JSON text (made on first use). */
+  body?: string;
 }
 /** Most trials kept, all searches together (at least the last search asked for is kept). */
 export const KEPT_TRIALS = 250_000;
@@ -195,15 +194,12 @@ async function pageTrials(store: Store, id: number): Promise<KeptTrials> {
 }
 
 /**
- * GET /api/searches/:id/trials (a `SearchTrials`), as JSON text and gzipped: every trial, packed,
- * the poll's cursor after them and the curves the page draws first. Made once per change of the
- * search's trials and kept with them (see pageTrials): at 100,000 trials the text is 14 MB, which
- * took the server two seconds to compress on each request. A running trial's curve may grow
- * while it is kept; the page fetches running trials' curves again as it polls (MetricCurves).
+ * GET /api/searches/:id/trials (a `SearchTrials`) as JSON text: every trial, packed, the poll's
+ * cursor after them and the curves the page draws first. Made once per change of the search's
+ * trials and kept with them (see pageTrials). A running trial's curve may grow while it is kept;
+ * the page fetches running trials' curves again as it polls (MetricCurves).
  */
-export async function loadSearchTrials(
-  id: number,
-): Promise<{ text: string; gzip: Buffer } | undefined> {
+export async function loadSearchTrials(id: number): Promise<string | undefined> {
   const store = await getStore();
   const search = await store.getSearch(id);
   if (!search) {
@@ -224,9 +220,7 @@ export async function loadSearchTrials(
         curves: await curvesOf(store, id, search.spec.metric, curveNumbers(picked)),
       },
     };
-    const text = JSON.stringify(answer);
-    // Level 1: a tenth of the default's time for nearly its size (numbers compress alike).
-    kept.body = { text, gzip: gzipSync(text, { level: 1 }) };
+    kept.body = JSON.stringify(answer);
   }
   return kept.body;
 }

@@ -18,15 +18,7 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
   if (id === undefined) return Response.json({ error: "no such search" }, { status: 404 });
   const body = await loadSearchTrials(id);
   if (body === undefined) return Response.json({ error: "no such search" }, { status: 404 });
-  const headers = {
-    "content-type": "application/json",
-    "cache-control": "no-store",
-    vary: "accept-encoding",
-  };
-  // Compressed once, when the trials changed (see loadSearchTrials), not on every request.
-  if (/\bgzip\b/.test(request.headers.get("accept-encoding") ?? ""))
-    return new Response(new Uint8Array(body.gzip), {
-      headers: { ...headers, "content-encoding": "gzip" },
-    });
-  return new Response(body.text, { headers });
+  return new Response(body, {
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  });
 }
