@@ -16,6 +16,7 @@ import { describe, expect, it } from "vitest";
 import { openSqliteStore } from "../db";
 import { hyperbayes, tempDir } from "../db/testing/user-cli";
 import { HyperbayesError, UsageError } from "../lib/errors";
+import { inferGoal } from "../lib/metrics/goal";
 import { Rng } from "../lib/optimizer/rng";
 import { exportSearchJson } from "../lib/search/export";
 import { maskedSpec } from "../lib/search/rerun";
@@ -223,6 +224,54 @@ describe("export -> --from: the same spec", () => {
       ":act:",
     ]);
     expect(cmdOver.command).toEqual(["echo", ":lr:", ":act:"]);
+  });
+});
+
+describe("defaults that derive from a flag given beside the file", () => {
+  const METRICS = ["loss", "val_acc", "keras/val_loss", "f1", "top5Error"];
+  it("-n derives max-failures again and --metric the goal, unless the file set them (300 draws)", async () => {
+    const rng = new Rng(11);
+    const between = (lo: number, hi: number) => lo + rng.int(hi - lo + 1);
+    const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)] as T;
+    const lrCmd = ["--", "python", "train.py", "--lr", ":lr:"];
+    for (let i = 0; i < 300; i++) {
+      const n = between(1, 30);
+      const metric = pick(METRICS);
+      const argv = ["--cwd", cwd, "--param", "lr=0.001:1", "-n", String(n), "--metric", metric];
+      // The file's max-failures: the default, a value typed (possibly equal to -n), or none.
+      const setMax = pick([undefined, n, between(1, 30)]);
+      if (setMax !== undefined) argv.push("--max-failures", String(setMax));
+      const setGoal = pick([undefined, "maximize", "minimize"] as const);
+      if (setGoal !== undefined) argv.push("--goal", setGoal);
+      const spec = define("bayesian", [...argv, ...lrCmd]);
+      const text = await exportText(spec);
+
+      const over: string[] = [];
+      const newN = pick([undefined, between(1, 60)]);
+      if (newN !== undefined) over.push("-n", String(newN));
+      const newMax = pick([undefined, undefined, between(1, 60)]);
+      if (newMax !== undefined) over.push("--max-failures", String(newMax));
+      const newMetric = pick([undefined, ...METRICS]);
+      if (newMetric !== undefined) over.push("--metric", newMetric);
+      const newGoal = pick([undefined, undefined, "maximize", "minimize"] as const);
+      if (newGoal !== undefined) over.push("--goal", newGoal);
+      const got = fromFile("bayesian", text, over);
+
+      const where = `file ${argv.join(" ")}; flags ${over.join(" ")}`;
+      expect(got.numRuns, where).toBe(newN ?? n);
+      // The file's value is kept when it differs from what its default gave; a value equal to
+      // the default is the default (rederived), which is what it would have been anyway.
+      const fileMaxSet = spec.maxFailures !== n;
+      expect(got.maxFailures, where).toBe(
+        newMax ?? (newN !== undefined && !fileMaxSet ? newN : spec.maxFailures),
+      );
+      const fileGoalSet = spec.goal !== inferGoal(metric);
+      expect(got.goal, where).toBe(
+        newGoal ?? (newMetric !== undefined && !fileGoalSet ? inferGoal(newMetric) : spec.goal),
+      );
+      expect(got.metric).toBe(newMetric ?? metric);
+      expect(got.seed).toBe(spec.seed);
+    }
   });
 });
 

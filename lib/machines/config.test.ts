@@ -10,7 +10,7 @@ import {
   loadConfig,
   parseConfig,
 } from "./config";
-import { listMachineTypes, resolveMachineType } from "./types";
+import { defaultMachineType, listMachineTypes, resolveMachineType } from "./types";
 
 const root = mkdtempSync(join(tmpdir(), "hb-config-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -121,6 +121,28 @@ describe("the config file", () => {
 
 describe("finding the config file", () => {
   const noGpus = { HYPERBAYES_GPUS: "" };
+
+  it("refuses a local type with more GPUs per trial than this machine has, never the default", async () => {
+    const dir = join(root, "gpu-types");
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, CONFIG_FILE_NAME),
+      JSON.stringify({ machines: { "two-gpus": { executor: "local", gpus: 2 } } }),
+    );
+    // What `hyperbayes bayesian -t two-gpus` met on a machine without GPUs: trials that waited
+    // for GPUs for ever; now a UsageError before anything is stored (CLI, form and worker alike).
+    await expect(resolveMachineType("two-gpus", noGpus, dir)).rejects.toThrow(
+      /^machine type two-gpus gives each trial 2 GPUs; this machine has none \(/,
+    );
+    await expect(
+      resolveMachineType("two-gpus", { ...noGpus, HYPERBAYES_GPUS: "0" }, dir),
+    ).rejects.toThrow("this machine has 1 (");
+    expect(
+      await resolveMachineType("two-gpus", { ...noGpus, HYPERBAYES_GPUS: "0,1" }, dir),
+    ).toMatchObject({ name: "two-gpus", gpus: 2 });
+    expect(await defaultMachineType(noGpus, dir)).toBe("cpu");
+    expect(await defaultMachineType({ ...noGpus, HYPERBAYES_GPUS: "0,1" }, dir)).toBe("GPU");
+  });
 
   it("is optional in the working directory, required where HYPERBAYES_CONFIG names it", () => {
     const empty = join(root, "empty");

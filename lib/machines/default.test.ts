@@ -1,6 +1,6 @@
 /**
  * The default machine type is said in one place and done in one place: the rule picks the first
- * local GPU type (never a Slurm one), else cpu, and the words the help, the README's flag table
+ * detected GPU model (never a Slurm or configured type), else cpu, and the words the help, the README's flag table
  * and the form show are that rule's (DEFAULT_MACHINE_TYPE_WORDS through the settings row).
  */
 import { readFileSync } from "node:fs";
@@ -9,8 +9,23 @@ import { searchUsage } from "../../cli/_search-flags";
 import { defaultText, flagTable, SETTINGS } from "../search/settings";
 import { DEFAULT_MACHINE_TYPE_WORDS, defaultAmong } from "./default";
 
-const local = (name: string, gpus: number) => ({ name, executor: "local" as const, gpus });
-const slurm = (name: string, gpus: number) => ({ name, executor: "slurm" as const, gpus });
+type Source = "built-in" | "detected" | "config";
+const local = (
+  name: string,
+  gpus: number,
+  source: Source = gpus > 0 ? "detected" : "built-in",
+) => ({
+  name,
+  executor: "local" as const,
+  gpus,
+  source,
+});
+const slurm = (name: string, gpus: number) => ({
+  name,
+  executor: "slurm" as const,
+  gpus,
+  source: "config" as const,
+});
 
 describe("the default machine type", () => {
   it.each([
@@ -18,7 +33,15 @@ describe("the default machine type", () => {
     ["a local GPU model", [local("H100", 1), local("cpu", 0)], "H100"],
     ["the first of two models", [local("A100", 1), local("T4", 1), local("cpu", 0)], "A100"],
     ["a Slurm GPU type only", [local("cpu", 0), slurm("K80", 1)], "cpu"],
-    ["a configured local type without GPUs", [local("big", 0), local("cpu", 0)], "cpu"],
+    ["a configured local type without GPUs", [local("big", 0, "config"), local("cpu", 0)], "cpu"],
+    // `hyperbayes machines` on a machine without GPUs said "without -t: two-gpus", whose trials
+    // then waited for GPUs for ever.
+    ["a configured GPU type, no GPU here", [local("cpu", 0), local("two", 2, "config")], "cpu"],
+    [
+      "a detected model before a configured GPU type",
+      [local("cpu", 0), local("T4", 1), local("two", 2, "config")],
+      "T4",
+    ],
     ["nothing at all", [], "cpu"],
   ])("%s", (_, types, expected) => {
     expect(defaultAmong(types)).toBe(expected);

@@ -13,11 +13,20 @@ export const DEFAULT_MACHINE_TYPE_WORDS = "this machine's first GPU model, else 
 
 /**
  * The type a search gets without -t, among `types` (in `listMachineTypes`'s order: detected GPU
- * models first): the first local type with a GPU, else cpu. A Slurm type is never the default:
- * a search sent to a cluster is one the user asked for.
+ * models first): the first GPU model detection found on this machine, else cpu. A Slurm type is
+ * never the default (a search sent to a cluster is one the user asked for), nor a configured
+ * local type with GPUs: on a machine without them it could never start a trial.
  */
 export function defaultAmong(
-  types: readonly { name: string; executor: "local" | "slurm"; gpus: number }[],
+  types: readonly {
+    name: string;
+    executor: "local" | "slurm";
+    gpus: number;
+    source: "built-in" | "detected" | "config";
+  }[],
 ): string {
-  return types.find((t) => t.executor === "local" && t.gpus > 0)?.name ?? CPU_MACHINE_NAME;
+  return (
+    types.find((t) => t.executor === "local" && t.gpus > 0 && t.source === "detected")?.name ??
+    CPU_MACHINE_NAME
+  );
 }

@@ -80,11 +80,20 @@ export async function listMachineTypes(
   env: Env = process.env,
   cwd: string = workingDirectory(env),
 ): Promise<MachineType[]> {
+  return (await machinesHere(env, cwd)).types;
+}
+
+/** The machine types, and the GPUs detection found that local ones share. */
+async function machinesHere(
+  env: Env,
+  cwd: string,
+): Promise<{ types: MachineType[]; gpus: readonly Gpu[] }> {
   const loaded = loadConfig(env, cwd);
   const configured = loaded ? configMachineTypes(loaded.config) : [];
   const taken = new Set(configured.map((t) => t.name.toLowerCase()));
-  const local = localMachineTypes(await detectGpus({ env }));
-  return [...local.filter((t) => !taken.has(t.name.toLowerCase())), ...configured];
+  const gpus = await detectGpus({ env });
+  const local = localMachineTypes(gpus);
+  return { types: [...local.filter((t) => !taken.has(t.name.toLowerCase())), ...configured], gpus };
 }
 
 export { defaultAmong } from "./default";
@@ -97,18 +106,29 @@ export async function defaultMachineType(
   return defaultAmong(await listMachineTypes(env, cwd));
 }
 
+/**
+ * The machine type `name` (case-insensitive when no exact match). Throws UsageError for a name it
+ * does not know, and for a local type that gives each trial more GPUs than this machine has: its
+ * trials would wait for GPUs for ever.
+ */
 export async function resolveMachineType(
   name: string,
   env: Env = process.env,
   cwd: string = workingDirectory(env),
 ): Promise<MachineType> {
-  const types = await listMachineTypes(env, cwd);
+  const { types, gpus } = await machinesHere(env, cwd);
   const found =
     types.find((t) => t.name === name) ??
     types.find((t) => t.name.toLowerCase() === name.toLowerCase());
   if (!found) {
     throw new UsageError(
       `unknown machine type "${name}"; known: ${types.map((t) => t.name).join(", ")}`,
+    );
+  }
+  if (found.executor === "local" && found.gpus > gpus.length) {
+    const has = gpus.length === 0 ? "none" : String(gpus.length);
+    throw new UsageError(
+      `machine type ${found.name} gives each trial ${found.gpus} GPU${found.gpus === 1 ? "" : "s"}; this machine has ${has} (nvidia-smi, or HYPERBAYES_GPUS=0,1 to name them)`,
     );
   }
   return found;

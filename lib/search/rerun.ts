@@ -10,10 +10,16 @@
  *   overlay    the flags typed beside `--from`/`rerun`: each replaces the file's setting; `-e`
  *              sets its key and keeps the file's other keys; `--param` replaces the whole space
  *              (an override by name would hide a rename); a command after `--` replaces it
+ *   derived    a setting whose default comes from another (max-failures from num-runs, the goal
+ *              from the metric's name): a spec stores the value the default gave, so a file
+ *              holding exactly that value is taken as not having set it, and typing the source
+ *              beside `--from`/`rerun` derives it again (`-n 40` gives max-failures 40); a value
+ *              other than the default was set, and is kept
  *
  * Pure: no Node I/O.
  */
 import { z } from "zod";
+import { inferGoal } from "../metrics/goal";
 import { stopConditionSchema } from "../metrics/schema";
 import { formatStopCondition } from "../metrics/stop";
 import type { ParamFields } from "../space/parse";
@@ -131,9 +137,29 @@ export interface Overrides {
   given: ReadonlySet<SettingKey>;
 }
 
+/**
+ * The settings whose default defineSearch derives from another setting (lib/search/define.ts,
+ * `derive`), each with whether `base` holds exactly what that default gives.
+ */
+const DERIVED: readonly {
+  key: SettingKey;
+  from: SettingKey;
+  defaulted(base: SearchInput): boolean;
+}[] = [
+  { key: "maxFailures", from: "numRuns", defaulted: (b) => b.maxFailures === b.numRuns },
+  {
+    key: "goal",
+    from: "metric",
+    defaulted: (b) => typeof b.metric === "string" && b.goal === inferGoal(b.metric),
+  },
+];
+
 /** `base` with the typed settings laid over it (see the module comment). */
 export function overlay(base: SearchInput, over: Overrides): SearchInput {
   const out: Record<string, unknown> = { ...base, kind: over.input.kind };
+  for (const d of DERIVED)
+    if (over.given.has(d.from) && !over.given.has(d.key) && d.defaulted(base))
+      out[d.key] = undefined;
   const typed = over.input as Record<string, unknown>;
   for (const key of over.given) {
     if (key === "env") {
