@@ -75,6 +75,11 @@ describe("searchEnd", () => {
       { status: "failed", reason: "2 trials failed (--max-failures 2)" },
     ],
     [
+      "one failure of --max-failures 1 is one trial",
+      { maxFailures: 1, ended: ["failed"] },
+      { status: "failed", reason: "1 trial failed (--max-failures 1)" },
+    ],
+    [
       "failures win over a stop request",
       { stopRequested: "kill", ended: ["failed", "failed"] },
       { status: "failed", reason: "2 trials failed (--max-failures 2)" },

@@ -81,9 +81,14 @@ export function windDown(
     mode: "stop",
     unstarted: {
       status: "stopped",
-      reason: `the search ended before it started: ${failures} trials failed (--max-failures ${p.maxFailures})`,
+      reason: `the search ended before it started: ${failedTrials(failures, p.maxFailures)}`,
     },
   };
+}
+
+/** `1 trial failed (--max-failures 1)`, `3 trials failed ...`. */
+function failedTrials(failures: number, maxFailures: number): string {
+  return `${failures} trial${failures === 1 ? "" : "s"} failed (--max-failures ${maxFailures})`;
 }
 
 /**
@@ -99,7 +104,7 @@ export function searchEnd(p: SearchProgress): SearchEnd | undefined {
   if (failures >= p.maxFailures) {
     return {
       status: "failed",
-      reason: `${failures} trials failed (--max-failures ${p.maxFailures})`,
+      reason: failedTrials(failures, p.maxFailures),
     };
   }
   if (p.stopRequested !== "none") return { status: stoppedStatus(p.stopRequested) };
