@@ -91,11 +91,15 @@ export async function runInForeground(
   }
 }
 
-/** "4 complete, 1 failed, 1 stopped": the trials in each status, in the status table's order. */
+/**
+ * "4 complete, 1 failed, 1 stopped": the trials in each status, in the status table's order;
+ * "no trials" for a search stopped before its first trial started.
+ */
 export function trialCountsText(trials: readonly Pick<Trial, "status">[]): string {
-  return trialStatusSchema.options
+  const text = trialStatusSchema.options
     .map((s) => [s, trials.filter((t) => t.status === s).length] as const)
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}`)
     .join(", ");
+  return text === "" ? "no trials" : text;
 }
