@@ -450,7 +450,8 @@ describe("the real command: export, --from, rerun", () => {
     try {
       const [one, two, three] = await Promise.all([1, 2, 3].map((id) => store.getSearch(id)));
       expect(two?.spec).toEqual(one?.spec);
-      expect(three?.spec).toEqual({ ...one?.spec, numRuns: 1 });
+      // -n 1 brings the default max-failures (the number of runs) along.
+      expect(three?.spec).toEqual({ ...one?.spec, numRuns: 1, maxFailures: 1 });
       expect(three?.spec.env).toEqual({ TOKEN: "abc123" });
       // The same seed and space: the same values, in the same order.
       const values = async (id: number) => (await store.listTrials(id)).map((t) => t.params.x);
