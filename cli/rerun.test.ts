@@ -445,7 +445,7 @@ describe("the real command: export, --from, rerun", () => {
     expect(fromFile.code, JSON.stringify(fromFile)).toBe(0);
     const rerun = await hyperbayes(["rerun", "1", "-n", "1"], env);
     expect(rerun.code, JSON.stringify(rerun)).toBe(0);
-    expect(rerun.stdout).toMatch(/^search 3: random, 1 trials/m);
+    expect(rerun.stdout).toMatch(/^search 3: random, 1 trial, /m);
     const store = await openSqliteStore(join(home, "hyperbayes.db"));
     try {
       const [one, two, three] = await Promise.all([1, 2, 3].map((id) => store.getSearch(id)));

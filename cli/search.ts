@@ -56,7 +56,7 @@ export async function start(
       resolved.detach ? {} : { status: "running", lease: { owner, ttlMs } },
     );
     process.stdout.write(
-      `search ${search.id}: ${kind}, ${spec.numRuns} trials, ${spec.parallelRuns} at once on ${machine.name}, ` +
+      `search ${search.id}: ${kind}, ${spec.numRuns} trial${spec.numRuns === 1 ? "" : "s"}, ${spec.parallelRuns} at once on ${machine.name}, ` +
         `${spec.goal} ${spec.metric} (${spec.metricAgg})${goalNote}, seed ${spec.seed}\n`,
     );
     if (resolved.detach) {

@@ -185,7 +185,7 @@ describe("worker", () => {
       ),
     ]);
     expect(end.status).toBe("failed");
-    expect(end.failureReason).toMatch(/1 trials failed \(--max-failures 1\)/);
+    expect(end.failureReason).toMatch(/1 trial failed \(--max-failures 1\)/);
     const trials = await store.listTrials(search.id);
     expect(trials.map((t) => [t.number, t.status])).toEqual([
       [1, "failed"],
