@@ -155,6 +155,9 @@ describe("text from trials and users, on a terminal", () => {
   });
 
   it("both CSVs neutralize formula cells and keep numbers as numbers", async () => {
+    // A trial's notes are a person's text: a formula there is neutralized too.
+    const note = await runCli(home, ["note", String(id), "--trial", "1", "=HYPERLINK(\"x\")"]);
+    expect(note.code, note.stderr).toBe(0);
     const trials = await runCli(home, ["export", String(id), "--format", "csv"]);
     expect(trials.code).toBe(0);
     const rows = parseCsv(trials.stdout);
@@ -168,8 +171,10 @@ describe("text from trials and users, on a terminal", () => {
       "ended_at",
       "exit_code",
       "reason",
+      "notes",
     ]);
     expect(formulas(rows)).toEqual([]);
+    expect(rows.find((r) => r[0] === "1")?.[9]).toBe(`'=HYPERLINK("x")`);
     const cells = new Set(rows.slice(1).map((r) => r[3]));
     for (const c of ["'=1+2", "'@SUM(1)", "-1.5", "'+cmd|x"]) expect(cells, c).toContain(c);
     expect(new Set(rows.slice(1).map((r) => r[2]))).toEqual(new Set(["-1.5", "3"]));
