@@ -4,7 +4,7 @@
  * request rules. Everything runs against the built console and its worker; searches run
  * examples/branin.mjs for real.
  */
-import { expect, type Locator, type Page, test } from "@playwright/test";
+import { expect, type Locator, type Page, type Request, test } from "@playwright/test";
 import { sbatchOnPath } from "../lib/executors/slurm";
 import { withStore } from "./store";
 
@@ -115,6 +115,18 @@ test("create a search in the form and watch it run", async ({ page, context }) =
   // User text is shown as text, never as markup.
   await expect(page.getByTestId("search-description")).toHaveText("e2e: Branin <b>not bold</b>");
   await expect(page.getByTestId("search-description").locator("b")).toHaveCount(0);
+
+  // A full load asks for the trials once: the head's preload, which the page's own fetch takes
+  // (components/search-page/early-trials.ts); a fetch that did not match it would ask again.
+  const asked: string[] = [];
+  const onRequest = (r: Request) => {
+    if (new URL(r.url()).pathname === `/api/searches/${id}/trials`) asked.push(r.method());
+  };
+  page.on("request", onRequest);
+  await page.reload();
+  await expect(table.locator("tbody tr")).toHaveCount(6);
+  page.off("request", onRequest);
+  expect(asked).toEqual(["GET"]);
 
   // Sorted by the metric, best (lowest loss) first, by default.
   expect(await table.getAttribute("data-sort")).toBe("value:asc");

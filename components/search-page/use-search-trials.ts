@@ -1,13 +1,15 @@
 "use client";
 /**
- * The search page's trials, which its HTML does not carry: fetched once the page is in the
- * browser (GET /api/searches/:id/trials, packed column by column), retried every POLL_MS until
- * they come. See docs/decisions/console.md (how trials reach the search page).
+ * The search page's trials, which its HTML does not carry: preloaded from its head
+ * (early-trials.ts) and taken once the page is in the browser (GET /api/searches/:id/trials,
+ * packed column by column), retried every POLL_MS until they come. See docs/decisions/console.md
+ * (how trials reach the search page).
  */
 import { useEffect, useRef, useState } from "react";
 import { unpackTrials } from "../../lib/console/pack";
 import type { Curve, SearchTrials, TrialRow } from "../../lib/console/views";
 import { POLL_MS } from "../ui/use-poll";
+import { trialsUrl } from "./early-trials";
 
 export interface FirstTrials {
   trials: TrialRow[];
@@ -35,10 +37,8 @@ export function useSearchTrials(
     const timer = setTimeout(
       async () => {
         try {
-          const r = await fetch(`/api/searches/${searchId}/trials`, {
-            signal: controller.signal,
-            cache: "no-store",
-          });
+          // Takes the head's preload when there is one (see early-trials.ts: no `cache` here).
+          const r = await fetch(trialsUrl(searchId), { signal: controller.signal });
           if (!r.ok) throw new Error(String(r.status));
           const body = (await r.json()) as SearchTrials;
           if (controller.signal.aborted) return;

@@ -1,6 +1,7 @@
 /** `/searches/:id`: the search's live page (see SearchScreen). */
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { preloadTrials } from "../../../components/search-page/early-trials";
 import { SearchScreen } from "../../../components/search-page/SearchScreen";
 import { loadSearchPage } from "../../_server/data";
 import { idParam } from "../../_server/guard";
@@ -18,6 +19,8 @@ export default async function SearchPage({ params }: Props) {
   const id = idParam((await params).id);
   const page = id === undefined ? undefined : await loadSearchPage(id);
   if (!page) notFound();
+  // The trials start to travel while the page's JavaScript loads (see early-trials.ts).
+  preloadTrials(page.search.id);
   return (
     <SearchScreen
       initialSearch={page.search}
