@@ -3,10 +3,10 @@
  * `<link rel="preload" as="fetch">` for `GET /api/searches/:id/trials` into the head, which the
  * browser starts at once (its preload scanner, before any script or stylesheet has loaded), so
  * the server's answer and its transfer overlap the page's JavaScript and hydration instead of
- * following them. `useSearchTrials`'s fetch then takes the preloaded response: the same URL, mode
- * (cors, same-origin credentials) and cache mode, which is why that fetch sets no `cache` (the
- * route answers `no-store`, so nothing is kept). No "use client": the server page and the client
- * hook both use it.
+ * following them. `useSearchTrials`'s fetch then takes the preloaded response: it must ask with
+ * the same URL and mode (cors, same-origin credentials: hence `crossOrigin: "anonymous"`; without
+ * it Chromium asks twice, which e2e/console.spec.ts checks). No "use client": the server page and
+ * the client hook both use it.
  */
 import { preload } from "react-dom";
 

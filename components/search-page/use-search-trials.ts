@@ -37,8 +37,11 @@ export function useSearchTrials(
     const timer = setTimeout(
       async () => {
         try {
-          // Takes the head's preload when there is one (see early-trials.ts: no `cache` here).
-          const r = await fetch(trialsUrl(searchId), { signal: controller.signal });
+          // Takes the head's preload when there is one (see early-trials.ts).
+          const r = await fetch(trialsUrl(searchId), {
+            signal: controller.signal,
+            cache: "no-store",
+          });
           if (!r.ok) throw new Error(String(r.status));
           const body = (await r.json()) as SearchTrials;
           if (controller.signal.aborted) return;
