@@ -156,7 +156,7 @@ describe("text from trials and users, on a terminal", () => {
 
   it("both CSVs neutralize formula cells and keep numbers as numbers", async () => {
     // A trial's notes are a person's text: a formula there is neutralized too.
-    const note = await runCli(home, ["note", String(id), "--trial", "1", "=HYPERLINK(\"x\")"]);
+    const note = await runCli(home, ["note", String(id), "--trial", "1", '=HYPERLINK("x")']);
     expect(note.code, note.stderr).toBe(0);
     const trials = await runCli(home, ["export", String(id), "--format", "csv"]);
     expect(trials.code).toBe(0);
