@@ -32,6 +32,7 @@ import { chromium } from "playwright-core";
 import { ensureBuilt, startConsoleServer } from "../cli/_console-server";
 import { openStore } from "../db";
 import type { SearchSpec } from "../lib/search/spec";
+import { mulberry32 } from "../lib/testing/random";
 
 const LOAD_TARGET_MS = 2000;
 const SORT_TARGET_MS = 150;
@@ -74,18 +75,6 @@ const SPEC: SearchSpec = {
   reductionFactor: 3,
   maxFailures: 10_000,
 };
-
-/** A small deterministic generator, so every run seeds the same data. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function seed(home: string, trials: number, points: number): Promise<number> {
   const store = await openStore({ home, databaseUrl: "" });

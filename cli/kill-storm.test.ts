@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { trialDir } from "../lib/home";
 import { isFinalSearch } from "../lib/search/status";
 import { recordFault, recordTrials } from "../lib/testing/ledger";
+import { mulberry32 as rng } from "../lib/testing/random";
 import { makeHome, openTestStore, runCli, startCli } from "../workers/testing/cli";
 
 const TRIALS = 40;
@@ -20,18 +21,6 @@ const PARALLEL = 3;
 const KILLS = 22;
 /** The files whose appearance can trigger a kill, in the order a trial's start writes them. */
 const TRIGGERS = ["launch.json", "handle.json", "claim.json", "launcher.json"] as const;
-
-/** A seeded generator, so that a failing storm can be run again as it was (HB_STORM_SEED). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 interface Record {
   kind: "s" | "e";

@@ -1,23 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { printable, printableJson } from "./terminal-text";
 import { recordBadInput } from "./testing/ledger";
+import { mulberry32 as rng } from "./testing/random";
 
 // What a terminal acts on rather than shows: C0 and C1 controls, DEL, bidi controls, U+2028/9.
 const CONTROL =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this finds
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
-
-/** A seeded generator (mulberry32): the same strings on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("printable", () => {
   it("shows escapes, controls and bidi overrides as text, on one line", () => {

@@ -15,19 +15,9 @@ import { describe, expect, it } from "vitest";
 import type { TrialRow } from "../../lib/console/views";
 import { type TrialStatus, trialStatusSchema } from "../../lib/search/status";
 import type { ParamSpec, ParamValue } from "../../lib/space/schema";
+import { mulberry32 as rng } from "../../lib/testing/random";
 import { compareValues, features, trialColumns } from "./columns";
 import { sortKeys, sortOrder } from "./sorted-row-model";
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPACE: ParamSpec[] = [
   { kind: "range", name: "lr", min: 1e-5, max: 0.1, scale: "log", type: "float" },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../errors";
 import { recordBadInput } from "../testing/ledger";
+import { mulberry32 } from "../testing/random";
 import {
   describeIssues,
   formatParam,
@@ -21,18 +22,6 @@ function usageError(f: () => unknown): UsageError {
     return e as UsageError;
   }
   throw new Error("expected a UsageError, nothing was thrown");
-}
-
-/** Seeded PRNG (mulberry32), so random cases are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("parseParam: ranges", () => {

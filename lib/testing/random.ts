@@ -1,0 +1,14 @@
+/**
+ * A seeded generator (mulberry32) for randomized tests and benchmark data: the same sequence for
+ * a seed on every run, so a failing random case can be run again as it was. Uniform in [0, 1).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
