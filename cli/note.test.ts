@@ -11,38 +11,10 @@ import { openSqliteStore } from "../db";
 import { makeSpec } from "../db/testing/fixtures";
 import { hyperbayes, tempDir } from "../db/testing/user-cli";
 import { NOTES_MAX_CHARS } from "../lib/search/notes";
+import { parseCsv as csvRows } from "../lib/testing/csv";
 import { recordBadInput } from "../lib/testing/ledger";
 
 const cwd = tempDir();
-
-/** RFC 4180 rows (quoted fields may hold commas, quotes and line breaks). */
-function csvRows(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(field);
-      field = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else field += c;
-  }
-  return rows;
-}
 
 describe("notes from the command line", () => {
   it("note sets, prints and clears; describe and both exports carry the notes", async () => {
