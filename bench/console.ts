@@ -3,7 +3,8 @@
  * 10,000 trials and 50 metric points each, served by the built console, measured in Chromium:
  *
  *   - load: from navigation until the search page shows its trials table, a facet chart per
- *     parameter with points, the metric curves and the convergence chart (target < 2 s);
+ *     parameter with points, the metric curves and the convergence chart (issue 13's targets:
+ *     < 1.3 s up to 10,000 trials, < 2 s up to 100,000);
  *   - re-sort: from a click on a column header until the table is re-sorted and the next frame
  *     is drawn (target < 150 ms);
  *   - poll: a second, running search of `--poll-trials` trials (10,000) whose running trials
@@ -34,7 +35,8 @@ import { openStore } from "../db";
 import type { SearchSpec } from "../lib/search/spec";
 import { mulberry32 } from "../lib/testing/random";
 
-const LOAD_TARGET_MS = 2000;
+/** Issue 13: 10,000 trials × 50 points under 1.3 s; 100,000 × 20 under 2 s. */
+const loadTarget = (trials: number) => (trials <= 10_000 ? 1300 : 2000);
 const SORT_TARGET_MS = 150;
 
 const SPEC: SearchSpec = {
@@ -444,13 +446,17 @@ export async function main(argv: string[]): Promise<void> {
         (expected) => {
           const rows = document.querySelectorAll('[data-testid="trials-table"] tbody tr').length;
           const charts = [...document.querySelectorAll('[data-testid="facet-chart"]')];
-          const drawn = charts.filter((c) => c.querySelector(".recharts-scatter-symbol")).length;
+          const drawn = charts.filter((c) =>
+            c.querySelector(".facet-complete path")?.getAttribute("d"),
+          ).length;
           return (
             rows > 0 &&
             charts.length === expected &&
             drawn === expected &&
-            document.querySelector('[data-testid="metric-curves"] .recharts-line') !== null &&
-            document.querySelector('[data-testid="best-so-far-chart"] .recharts-line') !== null
+            !!document
+              .querySelector('[data-testid="metric-curves"] path.curve-line')
+              ?.getAttribute("d") &&
+            !!document.querySelector(".best-so-far-line")?.getAttribute("d")
           );
         },
         facets,
@@ -526,7 +532,7 @@ export async function main(argv: string[]): Promise<void> {
         `console: one search of ${trials} trials x ${points} metric points (Chromium, ${facets} parameters)`,
         `  search page HTML: ${(bytes / 1024 / 1024).toFixed(2)} MB; its trials (GET .../trials): ${(trialsBytes / 1024 / 1024).toFixed(2)} MB`,
         `  first load (cold server route): ${first.ms.toFixed(0)} ms`,
-        `  load until table and charts show: ${warmMs.toFixed(0)} ms median of ${runs} (target < ${LOAD_TARGET_MS} ms: ${ok(warmMs, LOAD_TARGET_MS)})`,
+        `  load until table and charts show: ${warmMs.toFixed(0)} ms median of ${runs} (target < ${loadTarget(trials)} ms: ${ok(warmMs, loadTarget(trials))})`,
         `  where (median ms from navigation): HTML in ${phaseMs("html")}, trials asked ${phaseMs("asked")}, answered ${phaseMs("answered")}, in ${phaseMs("received")}, table and charts drawn ${phaseMs("shown")}`,
         `  re-sort by a column: ${sortMs.toFixed(0)} ms median of ${sorts.length}, max ${Math.max(...sorts).toFixed(0)} ms (target < ${SORT_TARGET_MS} ms: ${ok(sortMs, SORT_TARGET_MS)})`,
         `poll of a running search of ${pollTrials} trials (median of 5; round trip to the console server):`,

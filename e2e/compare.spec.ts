@@ -46,15 +46,9 @@ async function clippedHeaders(page: Page): Promise<string[]> {
 }
 
 const strokeOf = (page: Page, scope: string, n: number) =>
-  page
-    .getByTestId(scope)
-    .locator(`.curve-trial-${n} path.recharts-line-curve`)
-    .getAttribute("stroke");
+  page.getByTestId(scope).locator(`.curve-trial-${n} path.curve-line`).getAttribute("stroke");
 const pathOf = (page: Page, n: number) =>
-  page
-    .getByTestId("compare-curves")
-    .locator(`.curve-trial-${n} path.recharts-line-curve`)
-    .getAttribute("d");
+  page.getByTestId("compare-curves").locator(`.curve-trial-${n} path.curve-line`).getAttribute("d");
 
 test("compare trials, numeric filters, headers that never clip, stable curve colours", async ({
   page,
@@ -183,7 +177,7 @@ test("compare trials, numeric filters, headers that never clip, stable curve col
   const curves = page.getByTestId("compare-curves");
   await expect(curves).toHaveAttribute("data-metric", "val_loss");
   await expect(curves).toHaveAttribute("data-curves", "3");
-  await expect(curves.locator("path.recharts-line-curve")).toHaveCount(3);
+  await expect(curves.locator("path.curve-line")).toHaveCount(3);
 
   // Side by side: one column per trial, one row per parameter plus value, status and duration.
   const params = page.getByTestId("compare-params");
@@ -220,7 +214,7 @@ test("compare trials, numeric filters, headers that never clip, stable curve col
   const lossPath = await pathOf(page, first);
   await picker.selectOption("train_acc");
   await expect(curves).toHaveAttribute("data-metric", "train_acc");
-  await expect(curves.locator("path.recharts-line-curve")).toHaveCount(3);
+  await expect(curves.locator("path.curve-line")).toHaveCount(3);
   await expect.poll(() => pathOf(page, first)).not.toBe(lossPath);
   await panel.screenshot({ path: "test-results/compare-panel-train_acc.png" });
 

@@ -157,11 +157,25 @@ test("create a search in the form and watch it run", async ({ page, context }) =
   for (const [i, name] of ["x", "y"].entries()) {
     const chart = charts.nth(i);
     await expect(chart).toHaveAttribute("data-param", name);
-    await expect(chart.locator(".recharts-scatter-symbol")).toHaveCount(6);
+    await expect(chart).toHaveAttribute("data-points", "6");
+    await expect(chart.locator(".facet-complete")).toHaveAttribute("data-count", "5");
   }
-  // Hovering a point shows its trial.
-  await charts.first().locator(".recharts-scatter-symbol").first().hover();
-  await expect(page.locator(".chart-tip")).toContainText("Trial");
+  // Hovering a point shows its trial: the best one, under its ring.
+  const bestTrial = await charts.first().locator(".facet-best").getAttribute("data-trial");
+  await charts.first().scrollIntoViewIfNeeded();
+  const ring = await charts.first().locator(".facet-best circle").first().boundingBox();
+  if (!ring) throw new Error("the best trial's ring is not drawn");
+  await page.mouse.move(ring.x + ring.width / 2, ring.y + ring.height / 2);
+  await expect(page.locator(".chart-tip")).toContainText(`Trial ${bestTrial}`);
+  // The convergence chart tells the best so far at the trial under the pointer.
+  await page.mouse.move(0, 0);
+  await page.getByTestId("best-so-far-chart").scrollIntoViewIfNeeded();
+  const convergence = await page.locator(".best-so-far rect").boundingBox();
+  if (!convergence) throw new Error("the convergence chart is not drawn");
+  await page.mouse.move(convergence.x + convergence.width - 2, convergence.y + 20);
+  await expect(page.getByTestId("best-so-far-chart").locator(".chart-tip")).toContainText(
+    "trial 6",
+  );
   await expect(page.getByTestId("metric-curves")).toBeVisible();
   await expect(page.getByTestId("best-so-far-chart")).toBeVisible();
   await page.mouse.move(0, 0);

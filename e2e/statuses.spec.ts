@@ -111,7 +111,11 @@ test("complete, failed, stopped and killed trials, and one best", async ({ page 
   const charts = page.getByTestId("facet-chart");
   await expect(charts).toHaveCount(1);
   await expect(charts.first()).toHaveAttribute("data-failed", "1");
-  await expect(charts.first().locator(".recharts-scatter-symbol")).toHaveCount(4);
+  // Points: a (the best, ringed), b and the stop; the crash a cross on the failed line.
+  await expect(charts.first()).toHaveAttribute("data-points", "3");
+  await expect(charts.first().locator(".facet-complete")).toHaveAttribute("data-count", "2");
+  await expect(charts.first().locator(".facet-failed")).toHaveAttribute("data-count", "1");
+  await expect(charts.first().locator(".facet-best")).toHaveAttribute("data-trial", String(best));
   await page.mouse.move(0, 0);
   await page.screenshot({ path: test.info().outputPath("statuses.png"), fullPage: true });
 });

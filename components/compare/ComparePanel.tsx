@@ -7,19 +7,9 @@
  * Curves of running trials are fetched again every two seconds while the search is live.
  */
 import { type ReactNode, useEffect, useMemo, useState } from "react";
-import {
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
 import type { Curve, TrialRow } from "../../lib/console/views";
 import type { ParamSpec } from "../../lib/space/schema";
-import { GRID_STROKE, metricYAxis, stepTooltip, stepXAxis } from "../metric-charts/step-axes";
+import { StepCurves, type StepSeries } from "../metric-charts/StepCurves";
 import { durationOf } from "../trials-table/columns";
 import { BreakableName } from "../ui/BreakableName";
 import { formatDuration, formatMetric, formatParam } from "../ui/format";
@@ -169,43 +159,29 @@ function CompareCurves({
     () => (curves ?? []).filter((c) => selected.includes(c.trial)),
     [curves, selected],
   );
+  const series = useMemo(
+    (): StepSeries[] =>
+      drawn.map((c) => ({
+        key: `${c.trial}:${c.name}`,
+        trial: c.trial,
+        label: `trial ${c.trial}${c.name === metric ? "" : ` (${c.name})`}`,
+        steps: c.steps,
+        values: c.values,
+        colour: trialColour(c.trial),
+        width: 1.6,
+      })),
+    [drawn, metric],
+  );
   if (curves === null)
     return <div className="chart-box tall muted">{failed ? "Curves unavailable." : ""}</div>;
   const without = selected.filter((n) => !drawn.some((c) => c.trial === n));
   return (
     <div>
-      <div
-        className="chart-box tall"
-        data-testid="compare-curves"
-        data-metric={metric}
-        data-curves={drawn.length}
-      >
+      <div data-testid="compare-curves" data-metric={metric} data-curves={drawn.length}>
         {drawn.length === 0 ? (
           <div className="empty">No trial printed {metric}.</div>
         ) : (
-          <ResponsiveContainer width="100%" height="100%">
-            <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-              <CartesianGrid stroke={GRID_STROKE} />
-              <XAxis {...stepXAxis} />
-              <YAxis {...metricYAxis} />
-              <Tooltip {...stepTooltip} />
-              <Legend iconType="plainline" wrapperStyle={{ fontSize: 12 }} />
-              {drawn.map((c) => (
-                <Line
-                  key={`${c.trial}:${c.name}`}
-                  className={`curve-trial-${c.trial}`}
-                  name={`trial ${c.trial}${c.name === metric ? "" : ` (${c.name})`}`}
-                  data={c.steps.map((step, j) => ({ step, value: c.values[j] }))}
-                  dataKey="value"
-                  stroke={trialColour(c.trial)}
-                  strokeWidth={1.6}
-                  dot={false}
-                  connectNulls={false}
-                  isAnimationActive={false}
-                />
-              ))}
-            </LineChart>
-          </ResponsiveContainer>
+          <StepCurves series={series} height={244} />
         )}
       </div>
       {without.length > 0 && drawn.length > 0 ? (

@@ -7,25 +7,18 @@
  * under the points (ModelBand); with a selection (`highlight`, the parallel coordinates'
  * brushes), the selected trials stand out and the rest fade. The metric axis may be log or
  * clipped (`axis`, lib/console/metric-axis.ts): clipped values are triangles on the edge.
+ * Drawn as plain SVG (components/ui/plot): a few paths per chart, however many trials.
  */
 import { useRouter } from "next/navigation";
 import { memo, useMemo, useState } from "react";
-import {
-  CartesianGrid,
-  ResponsiveContainer,
-  Scatter,
-  ScatterChart,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
 import type { ModelSlice } from "../../lib/console/insight";
 import { LINEAR_AXIS, type MetricAxisChoice } from "../../lib/console/metric-axis";
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
 import type { ParamSpec } from "../../lib/space/schema";
-import { DensePoints, type HoveredPoint } from "../ui/DensePoints";
 import { formatMetric, formatParam } from "../ui/format";
+import { type AxisSpec, PLOT_COLORS, Plot, usePlot } from "../ui/plot/Plot";
+import { type HoveredPoint, Points } from "../ui/plot/Points";
 import { TONE_COLORS } from "../ui/tones";
 import { type Facet, type FacetPoint, facetsOf } from "./facet-data";
 import { ModelBand } from "./ModelBand";
@@ -36,14 +29,14 @@ export const COLORS = {
   failed: "#c2453b",
   faded: "#c3c8d2",
   clipped: "#8b5cf6",
-  grid: "#eceef2",
-  axis: "#8a93a3",
+  ...PLOT_COLORS,
 };
 
-const tick = { fontSize: 11, fill: COLORS.axis };
-
-/** Up to this many points a chart draws recharts symbols (one DOM node each); beyond, one path. */
-export const DOM_POINT_LIMIT = 400;
+/** The plot inside a chart card: 240 px high, room for the metric's ticks on the left. */
+const HEIGHT = 240;
+const MARGIN = { top: 8, right: 14, bottom: 34, left: 52 };
+/** Up to this many points in a chart, each is drawn larger. */
+const FEW_POINTS = 400;
 
 function TrialTip({
   trial,
@@ -80,40 +73,29 @@ function FragmentRow({ k, v }: { k: string; v: string }) {
   );
 }
 
-/** The best trial: larger, darker, ringed, so it stands out among hundreds of points. */
-function BestDot(props: { cx?: number; cy?: number }) {
-  if (props.cx === undefined || props.cy === undefined) return <g />;
+/**
+ * The best trial: larger, darker, ringed, so it stands out among hundreds of points. The
+ * pointer goes through it to the points' layer below, which picks it as it picks any point.
+ */
+function BestDot({ point }: { point: FacetPoint }) {
+  const { x, y } = usePlot();
+  const cx = x(point.x);
+  const cy = y(point.y);
+  if (!Number.isFinite(cx) || !Number.isFinite(cy)) return null;
   return (
-    <g>
+    <g className="facet-best" data-trial={point.n} pointerEvents="none">
       <circle
-        cx={props.cx}
-        cy={props.cy}
+        cx={cx}
+        cy={cy}
         r={9}
         fill="none"
         stroke={COLORS.best}
         strokeOpacity={0.35}
         strokeWidth={3}
       />
-      <circle
-        cx={props.cx}
-        cy={props.cy}
-        r={5.5}
-        fill={COLORS.best}
-        stroke="#fff"
-        strokeWidth={1.5}
-      />
+      <circle cx={cx} cy={cy} r={5.5} fill={COLORS.best} stroke="#fff" strokeWidth={1.5} />
     </g>
   );
-}
-
-/** A value past the clipped axis: a triangle on the edge, pointing where the value lies. */
-function ClippedMark({ cx, cy, down }: { cx?: number; cy?: number; down: boolean }) {
-  if (cx === undefined || cy === undefined) return <g />;
-  const r = 4.5;
-  const d = down
-    ? `M${cx},${cy + r * 1.2}L${cx + r},${cy - r * 0.6}L${cx - r},${cy - r * 0.6}Z`
-    : `M${cx},${cy - r * 1.2}L${cx + r},${cy + r * 0.6}L${cx - r},${cy + r * 0.6}Z`;
-  return <path d={d} fill={COLORS.clipped} fillOpacity={0.85} />;
 }
 
 const FacetChart = memo(function FacetChart({
@@ -136,7 +118,8 @@ const FacetChart = memo(function FacetChart({
   const { spec, axis } = facet;
   const drawn =
     facet.complete.length + facet.pruned.length + facet.clipped.length + (facet.best ? 1 : 0);
-  const dense = drawn + facet.failed.length > DOM_POINT_LIMIT;
+  // A few points are drawn larger; thousands smaller, so they do not merge into a blot.
+  const r = drawn + facet.failed.length > FEW_POINTS ? 3 : 4.5;
   const [hovered, setHovered] = useState<HoveredPoint | undefined>();
   const everyPoint = useMemo(
     () => [
@@ -156,18 +139,29 @@ const FacetChart = memo(function FacetChart({
     for (const p of facet.complete) (highlight.has(p.n) ? shown : faded).push(p);
     return { shown, faded };
   }, [facet, highlight]);
-  const clipShape = axis.clippedAt === "lo" ? "triangle-down" : "triangle-up";
+  const { x, y } = useMemo((): { x: AxisSpec; y: AxisSpec } => {
+    const categories = facet.categories;
+    return {
+      x: {
+        domain: facet.xDomain,
+        log: facet.log,
+        ticks: facet.xTicks,
+        format: (v) => (categories ? (categories[Math.round(v)] ?? "") : formatMetric(v)),
+      },
+      y: {
+        domain: facet.yDomain,
+        log: facet.axis.log,
+        ticks: facet.yTicks,
+        format: (v) => (v === facet.band ? "failed" : formatMetric(v)),
+      },
+    };
+  }, [facet]);
   const scale =
     spec.kind === "choice"
       ? "choices"
       : spec.scale === "linear"
         ? "linear"
         : spec.scale.replace("_", " ");
-  const open = (d: unknown) => {
-    const n =
-      (d as { payload?: FacetPoint } | undefined)?.payload?.n ?? (d as FacetPoint | undefined)?.n;
-    if (typeof n === "number") onOpen(n);
-  };
   return (
     <div
       className="chart-card"
@@ -184,7 +178,6 @@ const FacetChart = memo(function FacetChart({
           : shown.length + (facet.best && highlight.has(facet.best.n) ? 1 : 0)
       }
       data-model={slice ? "true" : "false"}
-      data-dense={dense}
     >
       <h3>
         {spec.name}
@@ -203,166 +196,56 @@ const FacetChart = memo(function FacetChart({
         ) : null}
       </h3>
       <div className="chart-box" style={{ position: "relative" }}>
-        <ResponsiveContainer width="100%" height="100%">
-          <ScatterChart margin={{ top: 8, right: 14, bottom: 4, left: 0 }}>
-            <CartesianGrid stroke={COLORS.grid} />
-            <XAxis
-              type="number"
-              dataKey="x"
-              name={spec.name}
-              scale={facet.log ? "log" : "auto"}
-              domain={facet.xDomain}
-              allowDataOverflow
-              tick={tick}
-              tickLine={false}
-              axisLine={{ stroke: COLORS.grid }}
-              ticks={facet.xTicks}
-              interval={0}
-              tickFormatter={(v: number) =>
-                facet.categories ? (facet.categories[Math.round(v)] ?? "") : formatMetric(v)
-              }
+        <Plot label={`${metric} by ${spec.name}`} height={HEIGHT} margin={MARGIN} x={x} y={y}>
+          {slice ? <ModelBand slice={slice} categorical={spec.kind === "choice"} /> : null}
+          {faded.length > 0 ? (
+            <Points
+              points={faded}
+              fill={COLORS.faded}
+              opacity={0.45}
+              r={r}
+              className="facet-faded"
             />
-            <YAxis
-              type="number"
-              dataKey="y"
-              name={metric}
-              scale={axis.log ? "log" : "auto"}
-              domain={facet.yDomain}
-              ticks={facet.yTicks}
-              interval={0}
-              allowDataOverflow
-              tick={tick}
-              tickLine={false}
-              axisLine={false}
-              width={52}
-              tickFormatter={(v: number) => (v === facet.band ? "failed" : formatMetric(v))}
+          ) : null}
+          <Points
+            points={shown}
+            fill={COLORS.point}
+            r={r}
+            opacity={0.7}
+            className="facet-complete"
+          />
+          {facet.clipped.length > 0 ? (
+            <Points
+              points={facet.clipped}
+              fill={COLORS.clipped}
+              shape={axis.clippedAt === "lo" ? "triangle-down" : "triangle-up"}
+              r={4}
+              opacity={0.85}
+              className="facet-clipped"
             />
-            {dense ? null : (
-              <Tooltip
-                cursor={{ strokeDasharray: "3 3", stroke: COLORS.axis }}
-                isAnimationActive={false}
-                content={(props) => {
-                  const p = (props.payload as readonly { payload?: FacetPoint }[] | undefined)?.[0]
-                    ?.payload;
-                  return props.active && p ? (
-                    <TrialTip trial={byNumber.get(p.n)} space={space} metric={metric} />
-                  ) : null;
-                }}
-              />
-            )}
-            {slice ? <ModelBand slice={slice} categorical={spec.kind === "choice"} /> : null}
-            {dense ? (
-              <>
-                {faded.length > 0 ? (
-                  <DensePoints
-                    points={faded}
-                    fill={COLORS.faded}
-                    opacity={0.45}
-                    className="facet-faded"
-                  />
-                ) : null}
-                <DensePoints points={shown} fill={COLORS.point} className="facet-complete" />
-                {facet.clipped.length > 0 ? (
-                  <DensePoints
-                    points={facet.clipped}
-                    fill={COLORS.clipped}
-                    shape={clipShape}
-                    r={4}
-                    opacity={0.85}
-                    className="facet-clipped"
-                  />
-                ) : null}
-                <DensePoints
-                  points={facet.pruned}
-                  fill={TONE_COLORS.pruned}
-                  className="facet-pruned"
-                />
-                <DensePoints
-                  points={facet.failed}
-                  fill={COLORS.failed}
-                  shape="cross"
-                  opacity={1}
-                  className="facet-failed"
-                  interactive={everyPoint}
-                  onHover={setHovered}
-                  onOpen={onOpen}
-                />
-              </>
-            ) : null}
-            {dense || faded.length === 0 ? null : (
-              <Scatter
-                name="other trials"
-                data={faded}
-                fill={COLORS.faded}
-                fillOpacity={0.5}
-                isAnimationActive={false}
-                onClick={open}
-                shape="circle"
-                className="facet-faded"
-              />
-            )}
-            {dense ? null : (
-              <Scatter
-                name="trials"
-                data={shown}
-                fill={COLORS.point}
-                fillOpacity={0.7}
-                isAnimationActive={false}
-                onClick={open}
-                shape="circle"
-                className="facet-complete"
-              />
-            )}
-            {!dense && facet.pruned.length > 0 ? (
-              <Scatter
-                name="pruned"
-                data={facet.pruned}
-                fill={TONE_COLORS.pruned}
-                fillOpacity={0.7}
-                isAnimationActive={false}
-                onClick={open}
-                shape="diamond"
-                className="facet-pruned"
-              />
-            ) : null}
-            {!dense && facet.clipped.length > 0 ? (
-              <Scatter
-                name="clipped"
-                data={facet.clipped}
-                fill={COLORS.clipped}
-                isAnimationActive={false}
-                onClick={open}
-                shape={(props: { cx?: number; cy?: number }) => (
-                  <ClippedMark cx={props.cx} cy={props.cy} down={axis.clippedAt === "lo"} />
-                )}
-                className="facet-clipped"
-              />
-            ) : null}
-            {!dense && facet.failed.length > 0 ? (
-              <Scatter
-                name="failed"
-                data={facet.failed}
-                fill={COLORS.failed}
-                isAnimationActive={false}
-                onClick={open}
-                shape="cross"
-                className="facet-failed"
-              />
-            ) : null}
-            {facet.best ? (
-              <Scatter
-                name="best"
-                data={[facet.best]}
-                fill={COLORS.best}
-                isAnimationActive={false}
-                onClick={open}
-                shape={BestDot}
-                className="facet-best"
-              />
-            ) : null}
-          </ScatterChart>
-        </ResponsiveContainer>
-        {dense && hovered ? (
+          ) : null}
+          {facet.pruned.length > 0 ? (
+            <Points
+              points={facet.pruned}
+              fill={TONE_COLORS.pruned}
+              r={r}
+              className="facet-pruned"
+            />
+          ) : null}
+          <Points
+            points={facet.failed}
+            fill={COLORS.failed}
+            shape="cross"
+            opacity={1}
+            r={r}
+            className="facet-failed"
+            interactive={everyPoint}
+            onHover={setHovered}
+            onOpen={onOpen}
+          />
+          {facet.best ? <BestDot point={facet.best} /> : null}
+        </Plot>
+        {hovered ? (
           <div
             className="chart-tip-float"
             style={{ left: hovered.left + 12, top: Math.max(0, hovered.top - 20) }}

@@ -6,21 +6,16 @@
  * choice gets one short level and box per value instead of a line.
  */
 import { useId, useMemo } from "react";
-import { usePlotArea, useXAxisScale, useYAxisScale } from "recharts";
 import type { ModelSlice } from "../../lib/console/insight";
+import { usePlot } from "../ui/plot/Plot";
 
 export const MODEL_COLORS = { line: "#d9822b", band: "#f5c58f" };
 
 export function ModelBand({ slice, categorical }: { slice: ModelSlice; categorical: boolean }) {
-  const xScale = useXAxisScale();
-  const yScale = useYAxisScale();
-  const area = usePlotArea();
+  const { x: sx, y: sy, area } = usePlot();
   const clip = useId().replace(/:/g, "");
 
   const paths = useMemo(() => {
-    if (!xScale || !yScale) return undefined;
-    const sx = (v: number) => xScale(v) ?? Number.NaN;
-    const sy = (v: number) => yScale(v) ?? Number.NaN;
     const ok = (...vs: number[]) => vs.every(Number.isFinite);
     if (categorical) {
       let band = "";
@@ -55,9 +50,9 @@ export function ModelBand({ slice, categorical }: { slice: ModelSlice; categoric
       band: `M${top.join("L")}L${bottom.join("L")}Z`,
       line: `M${line.join("L")}`,
     };
-  }, [slice, categorical, xScale, yScale]);
+  }, [slice, categorical, sx, sy]);
 
-  if (!paths || !area) return null;
+  if (!paths) return null;
   return (
     <g className="facet-model" data-testid="model-band" pointerEvents="none">
       <defs>

@@ -5,7 +5,7 @@
  * drawn in ten levels as filled contours on a canvas, with the trials as dots and the best trial
  * ringed. Axes run as the optimizer sees them: log parameters per decade, choices as columns.
  */
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import { sampleTrials } from "../../lib/console/downsample";
 import type { MapAxis, ModelMap as ModelMapView } from "../../lib/console/insight";
 import type { TrialRow } from "../../lib/console/views";
@@ -13,6 +13,7 @@ import type { Goal } from "../../lib/metrics/schema";
 import { hasObservedValue } from "../../lib/search/status";
 import { niceTicks } from "../facet-charts/facet-data";
 import { formatMetric } from "../ui/format";
+import { useWidth } from "../ui/plot/use-width";
 import { goodColor, goodRgb } from "./palette";
 
 const HEIGHT = 300;
@@ -100,15 +101,7 @@ export function ModelMap({
 }) {
   const boxRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(520);
-  useEffect(() => {
-    const box = boxRef.current;
-    if (!box) return;
-    const ro = new ResizeObserver(() => setWidth(Math.max(280, box.clientWidth)));
-    ro.observe(box);
-    setWidth(Math.max(280, box.clientWidth));
-    return () => ro.disconnect();
-  }, []);
+  const width = useWidth(boxRef, 280, 520);
   const plotW = width - M.left - M.right;
   const plotH = HEIGHT - M.top - M.bottom;
 

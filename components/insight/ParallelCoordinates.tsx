@@ -13,6 +13,7 @@ import { type MetricAxisChoice, metricAxis } from "../../lib/console/metric-axis
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
 import type { ParamSpec } from "../../lib/space/schema";
+import { useWidth } from "../ui/plot/use-width";
 import { goodColor } from "./palette";
 import { type Brushes, brushedTrials, pcData } from "./parallel-data";
 
@@ -52,19 +53,11 @@ export function ParallelCoordinates({
 }) {
   const boxRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(900);
   const [brushes, setBrushes] = useState<Brushes>(new Map());
   const drag = useRef<{ axis: string; from: number; moved: boolean } | null>(null);
   const [dragging, setDragging] = useState(false);
 
-  useEffect(() => {
-    const box = boxRef.current;
-    if (!box) return;
-    const ro = new ResizeObserver(() => setWidth(Math.max(320, box.clientWidth)));
-    ro.observe(box);
-    setWidth(Math.max(320, box.clientWidth));
-    return () => ro.disconnect();
-  }, []);
+  const width = useWidth(boxRef, 320, 900);
 
   // The selection was dropped elsewhere (the table's "show all"): so are the brushes.
   useEffect(() => {

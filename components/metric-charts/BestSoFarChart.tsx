@@ -3,24 +3,31 @@
  * Convergence: every value the optimizer learned from by trial number (faint dots, one path
  * however many) and the best value so far (a step line, by the status table's rule of best: it
  * ends on the search's best trial), so one sees at a glance whether later trials still improve.
+ * Hovering shows the best so far at the trial under the pointer. Plain SVG (components/ui/plot).
  */
-import { useMemo } from "react";
-import {
-  CartesianGrid,
-  ComposedChart,
-  Line,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
+import { useMemo, useState } from "react";
 import { bestSoFarLine } from "../../lib/console/downsample";
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
 import { hasValue, niceTicks, sampleTrials } from "../facet-charts/facet-data";
-import { DensePoints } from "../ui/DensePoints";
 import { formatMetric } from "../ui/format";
-import { tick } from "./step-axes";
+import { type AxisSpec, PLOT_COLORS, Plot, usePlot } from "../ui/plot/Plot";
+import { Points } from "../ui/plot/Points";
+
+const HEIGHT = 280;
+const MARGIN = { top: 8, right: 16, bottom: 34, left: 56 };
+const LINE_COLOR = "#1d3fa8";
+
+interface Step {
+  n: number;
+  best: number;
+}
+
+/** The step under the pointer, and where it is in the SVG's pixels. */
+interface Hovered extends Step {
+  left: number;
+  top: number;
+}
 
 export function BestSoFarChart({
   trials,
@@ -31,7 +38,8 @@ export function BestSoFarChart({
   goal: Goal;
   metric: string;
 }) {
-  const { line, bestTrial, dots, maxN, yTicks } = useMemo(() => {
+  const [hovered, setHovered] = useState<Hovered | undefined>();
+  const { line, bestTrial, dots, x, y } = useMemo(() => {
     const finished = trials.filter(hasValue);
     const convergence = bestSoFarLine(trials, goal);
     let lo = Number.POSITIVE_INFINITY;
@@ -40,13 +48,24 @@ export function BestSoFarChart({
       lo = Math.min(lo, t.value);
       hi = Math.max(hi, t.value);
     }
+    const yTicks = finished.length > 0 ? niceTicks(lo, hi) : [0, 1];
+    const maxN = trials.reduce((m, t) => Math.max(m, t.n), 1);
+    const x: AxisSpec = {
+      domain: [1, Math.max(2, maxN)],
+      ticks: niceTicks(1, Math.max(2, maxN)).filter((t) => Number.isInteger(t) && t >= 1),
+      format: (v) => String(v),
+    };
+    const y: AxisSpec = {
+      domain: [yTicks[0] as number, yTicks[yTicks.length - 1] as number],
+      ticks: yTicks,
+      format: formatMetric,
+    };
     return {
-      // The dots are drawn outside recharts' data, so the axis is told their range.
-      yTicks: finished.length > 0 ? niceTicks(lo, hi) : [0, 1],
       line: convergence.points,
       bestTrial: convergence.trial,
       dots: sampleTrials(finished, goal, 2000).map((t) => ({ n: t.n, x: t.n, y: t.value })),
-      maxN: trials.reduce((m, t) => Math.max(m, t.n), 1),
+      x,
+      y,
     };
   }, [trials, goal]);
   if (line.length === 0) return <div className="empty">No complete trial yet.</div>;
@@ -56,58 +75,101 @@ export function BestSoFarChart({
       data-testid="best-so-far-chart"
       data-points={line.length}
       data-best-trial={bestTrial}
+      style={{ position: "relative" }}
     >
-      <ResponsiveContainer width="100%" height="100%">
-        <ComposedChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-          <CartesianGrid stroke="#eceef2" />
-          <XAxis
-            type="number"
-            dataKey="n"
-            domain={[1, Math.max(2, maxN)]}
-            allowDecimals={false}
-            tick={tick}
-            tickLine={false}
-            axisLine={{ stroke: "#eceef2" }}
-            label={{
-              value: "trial",
-              position: "insideBottomRight",
-              offset: -2,
-              fontSize: 11,
-              fill: "#8a93a3",
-            }}
-          />
-          <YAxis
-            type="number"
-            domain={[yTicks[0] as number, yTicks[yTicks.length - 1] as number]}
-            ticks={yTicks}
-            interval={0}
-            tick={tick}
-            tickLine={false}
-            axisLine={false}
-            width={56}
-            tickFormatter={(v: number) => formatMetric(v)}
-          />
-          <Tooltip
-            isAnimationActive={false}
-            formatter={(v) => [
-              formatMetric(typeof v === "number" ? v : Number(v)),
-              `best ${metric}`,
-            ]}
-            labelFormatter={(n) => `trial ${n}`}
-          />
-          <DensePoints points={dots} fill="#7d93d8" opacity={0.55} r={3} />
-          <Line
-            name="best so far"
-            data={line}
-            dataKey="best"
-            type="stepAfter"
-            stroke="#1d3fa8"
-            strokeWidth={2}
-            dot={false}
-            isAnimationActive={false}
-          />
-        </ComposedChart>
-      </ResponsiveContainer>
+      <Plot
+        label={`best ${metric} so far by trial`}
+        height={HEIGHT}
+        margin={MARGIN}
+        x={x}
+        y={y}
+        xLabel="trial"
+      >
+        <Points points={dots} fill="#7d93d8" opacity={0.55} r={3} />
+        <StepLine line={line} hovered={hovered} onHover={setHovered} />
+      </Plot>
+      {hovered ? (
+        <div
+          className="chart-tip-float"
+          style={{ left: hovered.left + 12, top: Math.max(0, hovered.top - 20) }}
+        >
+          <div className="chart-tip">
+            <div className="t">trial {hovered.n}</div>
+            <dl>
+              <dt>best {metric}</dt>
+              <dd>{formatMetric(hovered.best)}</dd>
+            </dl>
+          </div>
+        </div>
+      ) : null}
     </div>
+  );
+}
+
+/** The best so far as a step line (each value holds until the trial that improves on it). */
+function StepLine({
+  line,
+  hovered,
+  onHover,
+}: {
+  line: readonly Step[];
+  hovered: Hovered | undefined;
+  onHover: (hovered: Hovered | undefined) => void;
+}) {
+  const { x, y, area } = usePlot();
+  const d = useMemo(() => {
+    let path = "";
+    for (const [i, p] of line.entries()) {
+      const px = x(p.n);
+      const py = y(p.best);
+      path += i === 0 ? `M${px},${py}` : `H${px}V${py}`;
+    }
+    return path;
+  }, [line, x, y]);
+  // The step in force at trial n: the last point at or before it.
+  const stepAt = (n: number): Hovered | undefined => {
+    let lo = 0;
+    let hi = line.length - 1;
+    if (hi < 0 || (line[0] as Step).n > n) return undefined;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((line[mid] as Step).n <= n) lo = mid;
+      else hi = mid - 1;
+    }
+    const trial = Math.round(n);
+    const best = (line[lo] as Step).best;
+    return { n: trial, best, left: x(trial), top: y(best) };
+  };
+  return (
+    <g className="best-so-far">
+      <path className="best-so-far-line" d={d} fill="none" stroke={LINE_COLOR} strokeWidth={2} />
+      {hovered ? (
+        <g pointerEvents="none">
+          <path
+            d={`M${hovered.left},${area.y}V${area.y + area.height}`}
+            stroke={PLOT_COLORS.axis}
+            strokeDasharray="3 3"
+          />
+          <circle cx={hovered.left} cy={hovered.top} r={4} fill={LINE_COLOR} />
+        </g>
+      ) : null}
+      {/* A pointer aid only: the same values are in the trials table. */}
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: see above */}
+      <rect
+        x={area.x}
+        y={area.y}
+        width={area.width}
+        height={area.height}
+        fill="transparent"
+        onMouseMove={(e) => {
+          const svg = e.currentTarget.ownerSVGElement;
+          const ctm = svg?.getScreenCTM();
+          if (!ctm) return;
+          const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(ctm.inverse());
+          onHover(stepAt(x.invert(p.x)));
+        }}
+        onMouseLeave={() => onHover(undefined)}
+      />
+    </g>
   );
 }

@@ -5,21 +5,11 @@
  * while any of them runs, so a search with half a million points sends a few thousand.
  */
 import { useEffect, useMemo, useState } from "react";
-import {
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
 import { curveKey, curveTrials } from "../../lib/console/curve-trials";
 import type { Curve, TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
 import { trialColour } from "../ui/trial-colour";
-import { GRID_STROKE, metricYAxis, stepTooltip, stepXAxis } from "./step-axes";
+import { StepCurves, type StepSeries } from "./StepCurves";
 
 export function MetricCurves({
   searchId,
@@ -68,41 +58,32 @@ export function MetricCurves({
     return () => controller.abort();
   }, [searchId, wanted, tick2, initial.key]);
 
-  const runningSet = useMemo(() => new Set(running), [running]);
-  const prunedSet = useMemo(() => new Set(pruned), [pruned]);
+  const series = useMemo((): StepSeries[] => {
+    const runningSet = new Set(running);
+    const prunedSet = new Set(pruned);
+    return (curves ?? []).map((c, i) => {
+      const isRunning = runningSet.has(c.trial);
+      const isPruned = prunedSet.has(c.trial);
+      return {
+        key: `${c.trial}:${c.name}`,
+        trial: c.trial,
+        label: `trial ${c.trial}${isRunning ? " (running)" : isPruned ? " (pruned)" : ""}`,
+        steps: c.steps,
+        values: c.values,
+        // The trial's own colour (the same in every chart); pruned curves thin and faded: they
+        // end at their rung; the best trial's (the first) stands out.
+        colour: trialColour(c.trial),
+        opacity: isPruned ? 0.6 : 1,
+        width: isPruned ? 1.1 : i === 0 && !isRunning ? 2.2 : 1.4,
+        dash: isRunning ? "4 3" : undefined,
+      };
+    });
+  }, [curves, running, pruned]);
   if (curves === null) return <div className="chart-box tall muted" data-testid="curves-loading" />;
   if (curves.length === 0) return <div className="empty">No metric points yet.</div>;
   return (
-    <div className="chart-box tall" data-testid="metric-curves" data-curves={curves.length}>
-      <ResponsiveContainer width="100%" height="100%">
-        <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
-          <CartesianGrid stroke={GRID_STROKE} />
-          <XAxis {...stepXAxis} />
-          <YAxis {...metricYAxis} />
-          <Tooltip {...stepTooltip} />
-          <Legend iconType="plainline" wrapperStyle={{ fontSize: 12 }} />
-          {curves.map((c, i) => (
-            <Line
-              key={`${c.trial}:${c.name}`}
-              className={`curve-trial-${c.trial}`}
-              name={`trial ${c.trial}${runningSet.has(c.trial) ? " (running)" : prunedSet.has(c.trial) ? " (pruned)" : ""}`}
-              data={c.steps.map((step, j) => ({ step, value: c.values[j] }))}
-              dataKey="value"
-              // The trial's own colour (the same in every chart); pruned curves thin and faded:
-              // they end at their rung.
-              stroke={trialColour(c.trial)}
-              strokeOpacity={prunedSet.has(c.trial) ? 0.6 : 1}
-              strokeWidth={
-                prunedSet.has(c.trial) ? 1.1 : i === 0 && !runningSet.has(c.trial) ? 2.2 : 1.4
-              }
-              strokeDasharray={runningSet.has(c.trial) ? "4 3" : undefined}
-              dot={false}
-              connectNulls={false}
-              isAnimationActive={false}
-            />
-          ))}
-        </LineChart>
-      </ResponsiveContainer>
+    <div data-testid="metric-curves" data-curves={curves.length}>
+      <StepCurves series={series} height={244} />
     </div>
   );
 }

@@ -5,21 +5,12 @@
  * <pre> (never HTML), scrolled to the end as it grows unless the reader scrolled up.
  */
 import Link from "next/link";
-import { useLayoutEffect, useRef, useState } from "react";
-import {
-  CartesianGrid,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
+import { useLayoutEffect, useMemo, useRef, useState } from "react";
 import { joinShellWords } from "../../lib/console/shell-words";
 import type { Curve, LogTail, TrialDetail } from "../../lib/console/views";
 import { sameMetric } from "../../lib/metrics/names";
 import { isFinalTrial, TRIAL_STATUS } from "../../lib/search/status";
-import { GRID_STROKE, metricYAxis, stepTooltip, stepXAxis } from "../metric-charts/step-axes";
+import { StepCurves } from "../metric-charts/StepCurves";
 import { type NotesAction, NotesBox } from "../notes/NotesBox";
 import { CopyButton } from "../ui/CopyButton";
 import { Fact } from "../ui/Fact";
@@ -29,7 +20,20 @@ import { StatusBadge } from "../ui/StatusBadge";
 import { usePoll } from "../ui/use-poll";
 
 function CurveChart({ curve, target }: { curve: Curve; target: boolean }) {
-  const data = curve.steps.map((step, i) => ({ step, value: curve.values[i] }));
+  const series = useMemo(
+    () => [
+      {
+        key: curve.name,
+        trial: curve.trial,
+        label: curve.name,
+        steps: curve.steps,
+        values: curve.values,
+        colour: target ? "#1d3fa8" : "#5b78d6",
+        width: target ? 2 : 1.5,
+      },
+    ],
+    [curve, target],
+  );
   return (
     <div className="chart-card" data-testid="trial-curve" data-metric={curve.name}>
       <h3>
@@ -41,24 +45,7 @@ function CurveChart({ curve, target }: { curve: Curve; target: boolean }) {
           </span>
         ) : null}
       </h3>
-      <div className="chart-box" style={{ height: 200 }}>
-        <ResponsiveContainer width="100%" height="100%">
-          <LineChart data={data} margin={{ top: 6, right: 14, bottom: 2, left: 0 }}>
-            <CartesianGrid stroke={GRID_STROKE} />
-            <XAxis {...stepXAxis} />
-            <YAxis {...metricYAxis} />
-            <Tooltip {...stepTooltip} />
-            <Line
-              dataKey="value"
-              name={curve.name}
-              stroke={target ? "#1d3fa8" : "#5b78d6"}
-              strokeWidth={target ? 2 : 1.5}
-              dot={data.length <= 30 ? { r: 2.5 } : false}
-              isAnimationActive={false}
-            />
-          </LineChart>
-        </ResponsiveContainer>
-      </div>
+      <StepCurves series={series} height={200} dots={curve.steps.length <= 30} legend={false} />
     </div>
   );
 }

@@ -1,23 +1,23 @@
 "use client";
 /**
- * Many scatter points as one SVG path, drawn inside a recharts chart with the chart's own
- * scales. Recharts' <Scatter> makes a few DOM nodes per point, which takes seconds for the
- * thousands of trials of a large search; a single path takes milliseconds. Hover and click are
+ * Scatter points as one SVG path, drawn inside a <Plot> with its scales. A DOM node per point
+ * takes seconds for the thousands of trials of a large search; a single path takes
+ * milliseconds, and it is the one way points are drawn, however few. Hover and click are
  * resolved here by the nearest point within a few pixels, since a path has no per-point events.
  *
  * Glossary: px[i], py[i] are point i's pixel coordinates in the chart's SVG.
  */
 import { type MouseEvent, useMemo } from "react";
-import { usePlotArea, useXAxisScale, useYAxisScale } from "recharts";
+import { usePlot } from "./Plot";
 
-export interface DensePoint {
+export interface PlotPoint {
   x: number;
   y: number;
   n: number;
 }
 
 export interface HoveredPoint {
-  point: DensePoint;
+  point: PlotPoint;
   /** Pixel position in the chart's SVG. */
   left: number;
   top: number;
@@ -25,7 +25,7 @@ export interface HoveredPoint {
 
 const HIT_RADIUS = 10;
 
-export function DensePoints({
+export function Points({
   points,
   r = 3,
   fill,
@@ -36,7 +36,7 @@ export function DensePoints({
   onHover,
   onOpen,
 }: {
-  points: readonly DensePoint[];
+  points: readonly PlotPoint[];
   r?: number;
   fill: string;
   opacity?: number;
@@ -44,22 +44,18 @@ export function DensePoints({
   shape?: "circle" | "cross" | "triangle-up" | "triangle-down";
   className?: string;
   /** Points that hover and click pick from (default `points`); only one layer should set it. */
-  interactive?: readonly DensePoint[];
+  interactive?: readonly PlotPoint[];
   onHover?: (hovered: HoveredPoint | undefined) => void;
   onOpen?: (n: number) => void;
 }) {
-  const xScale = useXAxisScale();
-  const yScale = useYAxisScale();
-  const area = usePlotArea();
+  const { x: xScale, y: yScale, area } = usePlot();
 
   const d = useMemo(() => {
-    if (!xScale || !yScale) return "";
     const parts: string[] = [];
     for (const p of points) {
       const x = xScale(p.x);
       const y = yScale(p.y);
-      if (x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y))
-        continue;
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
       parts.push(
         shape === "cross"
           ? `M${x - r},${y - r}L${x + r},${y + r}M${x - r},${y + r}L${x + r},${y - r}`
@@ -75,13 +71,13 @@ export function DensePoints({
 
   const targets = interactive ?? (onHover || onOpen ? points : undefined);
   const pixels = useMemo(() => {
-    if (!targets || !xScale || !yScale) return undefined;
+    if (!targets) return undefined;
     const px = new Float64Array(targets.length);
     const py = new Float64Array(targets.length);
     for (let i = 0; i < targets.length; i++) {
-      const p = targets[i] as DensePoint;
-      px[i] = xScale(p.x) ?? Number.NaN;
-      py[i] = yScale(p.y) ?? Number.NaN;
+      const p = targets[i] as PlotPoint;
+      px[i] = xScale(p.x);
+      py[i] = yScale(p.y);
     }
     return { px, py };
   }, [targets, xScale, yScale]);
@@ -104,14 +100,14 @@ export function DensePoints({
     }
     if (best < 0) return undefined;
     return {
-      point: targets[best] as DensePoint,
+      point: targets[best] as PlotPoint,
       left: pixels.px[best] as number,
       top: pixels.py[best] as number,
     };
   };
 
   return (
-    <g className={className} data-dense-points={points.length}>
+    <g className={className} data-count={points.length}>
       <path
         d={d}
         fill={shape === "cross" ? "none" : fill}
@@ -120,7 +116,7 @@ export function DensePoints({
         strokeWidth={shape === "cross" ? 1.6 : 0}
         pointerEvents="none"
       />
-      {targets && area ? (
+      {targets ? (
         // A pointer aid only: every trial is also reachable from the table, by keyboard.
         // biome-ignore lint/a11y/noStaticElementInteractions: see above
         <rect
