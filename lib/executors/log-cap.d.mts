@@ -36,6 +36,8 @@ export class LogCap {
   );
   readonly path: string;
   readonly cap: number;
+  /** The cut's own descriptor on the log (read-write); undefined for a log it leaves alone. */
+  readonly rw: number | undefined;
   check(): boolean;
   close(): void;
 }

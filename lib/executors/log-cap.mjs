@@ -11,16 +11,29 @@
 //     keep [0, head)          the head: the first cap/8 bytes, up to the last line break in them,
 //                             fixed at the first cut and never touched again;
 //     write at head           a marker line saying how much was left out, then the whole lines
-//                             among the last cap/4 bytes (the tail), written with pwrite on a
-//                             descriptor of its own, after ftruncate(head).
+//                             among the last cap/4 bytes (the tail), written with pwrite over
+//                             the middle, on a descriptor of its own; then ftruncate right
+//                             after them.
+// A log whose descriptor is not O_APPEND (a batch script's `>` instead of `>>`) is never cut:
+// its next write would land at its old offset, past a hole of zeros.
+//
 // The trial is held still meanwhile (`hold`: the launcher freezes its cgroup or stops its
 // group, trial-procs.mjs), so nothing it writes lands between the read of the tail and the
-// truncate, however long the launcher waits for a CPU in between. Without that (a process that
-// left the group and has no cgroup), a write landing in that window is left out with the middle,
-// and a trial whose writes end mid-line (block-buffered stdio) may then leave one torn line
-// after the tail. A held trial's unfinished last line is kept in the tail: it goes on with it. Later writes
-// append after the tail, in order. A log whose descriptor is not O_APPEND (a batch script's `>` instead of `>>`)
-// is never cut: its next write would land at its old offset, past a hole of zeros.
+// truncate, however long the launcher waits for a CPU in between. A held trial's unfinished
+// last line is kept in the tail: it goes on with it. Later writes append after the tail.
+//
+// A trial that is not held (a process that left the group and has no cgroup, or one that did
+// not stop within HOLD_WAIT_MS) gets this: after the marker the file holds the tail, then every
+// byte written after the cut's truncate, in order. Left out are the middle, up to the tail's
+// start, and what reached the file between the tail's end and the truncate: the rest of a write
+// under way during the last read of the tail, and the writes after it (a gap right after the
+// tail, which the marker's count and `cut` do not include). Nothing is reordered or kept twice:
+// the kernel orders each O_APPEND write against the pwrite and the truncate (one inode lock, on
+// a local file system), so a write landing before the truncate lands past the bytes the tail
+// was read from and is cut with the middle, and one after it follows the tail. The tail ends a
+// line and the gap ends where a write begins: a trial whose writes all end lines gets whole
+// lines only; one whose writes end mid-line (block-buffered stdio) may have its unfinished
+// line's start left out, its rest then a torn line after the tail.
 //
 // Positions: readers count in the log's own coordinates, `pos`, which a cut does not move: the
 // bytes the log held, as if it had never been cut. The head is pos [0, head); the tail is pos
@@ -204,8 +217,15 @@ export class LogCap {
           `its cap of ${this.cap} bytes; what follows is the log's end\n`,
       );
       const out = Buffer.concat([marker, tail]);
-      ftruncateSync(rw, head);
-      // Should the marker and tail not be written, everything after the head is cut.
+      // The marker and tail are written over the middle first, then the file is cut right after
+      // them: a write that lands meanwhile lands at the file's end, past them, and is cut whole
+      // with the middle; one landing after the truncate follows the tail. (The other way round,
+      // a write landing between the truncate and the pwrite lands where the marker goes, and
+      // is overwritten, its end left after the tail as a torn line when it was the longer.) The
+      // pwrite stays inside the file: head + marker < cap/8 + 1 KiB <= size - cap/4 <= from,
+      // and the tail is bytes read from [from, end).
+      // From here the file changes: should the marker and tail not be written whole, or the file
+      // not be cut after them, everything after the head is cut.
       const gone = this.posOf(end);
       after = {
         gen: before.gen + 2,
@@ -215,7 +235,13 @@ export class LogCap {
         tailEnd: gone,
         cut: gone - head,
       };
-      writeSync(rw, out, 0, out.length, head);
+      try {
+        if (writeSync(rw, out, 0, out.length, head) !== out.length) throw new Error("short write");
+        ftruncateSync(rw, head + out.length);
+      } catch (error) {
+        ftruncateSync(rw, head);
+        throw error;
+      }
       after = {
         gen: before.gen + 2,
         head,
