@@ -24,9 +24,8 @@ export function curveTrials(trials: readonly TrialRow[], goal: Goal): PickedCurv
   const best = rankTrials(
     trials.map((t) => ({ number: t.n, status: t.status, value: t.value })),
     goal,
-  )
-    .slice(0, CURVES_BEST)
-    .map((t) => t.number);
+    CURVES_BEST,
+  ).map((t) => t.number);
   const running = trials
     .filter((t) => t.status === "running")
     .map((t) => t.n)

@@ -139,12 +139,15 @@ describe("the rules the console and the CLI read", () => {
     const statuses = trialStatusSchema.options;
     for (let round = 0; round < 300; round++) {
       const goal = next() < 0.5 ? "minimize" : "maximize";
-      const trials = Array.from({ length: Math.floor(next() * 12) }, (_, i) => ({
-        number: i + 1,
-        status: statuses[Math.floor(next() * statuses.length)] as TrialStatus,
-        // Few distinct values, so ties happen; some missing or not finite.
-        value: [null, Number.NaN, 1, 2, 3, 4][Math.floor(next() * 6)] as number | null,
-      }));
+      const trials = Array.from(
+        { length: Math.floor(next() * (round % 3 === 0 ? 200 : 12)) },
+        (_, i) => ({
+          number: i + 1,
+          status: statuses[Math.floor(next() * statuses.length)] as TrialStatus,
+          // Few distinct values, so ties happen; some missing or not finite.
+          value: [null, Number.NaN, 1, 2, 3, 4][Math.floor(next() * 6)] as number | null,
+        }),
+      );
       const shuffled = [...trials].sort(() => next() - 0.5);
       const ranked = rankTrials(shuffled, goal);
       // Exactly the trials that may be best, each once.
@@ -152,6 +155,9 @@ describe("the rules the console and the CLI read", () => {
         trials.filter(mayBeBest).map((t) => t.number),
       );
       expect(bestTrial(shuffled, goal)).toBe(ranked[0]);
+      // The first k, by a pass instead of a sort, are the same trials in the same order.
+      const k = Math.floor(next() * 4);
+      expect(rankTrials(shuffled, goal, k)).toEqual(ranked.slice(0, k));
       for (const t of ranked) {
         expect(TRIAL_STATUS[t.status].best).toBe(true);
         // What may be best is always something the optimizer learned from.

@@ -203,20 +203,38 @@ export function hasObservedValue<T extends Valued>(t: T): t is T & { value: numb
   return TRIAL_STATUS[t.status].observed && t.value !== null && Number.isFinite(t.value);
 }
 
-/** Trials that may be best, best first (ties: the lower number): `bestTrial` is the first. */
+/**
+ * Trials that may be best, best first (ties: the lower number): `bestTrial` is the first. With
+ * `limit`, only the first `limit` of that order, found in one pass instead of a sort (the
+ * console's curves want the best 6 of 100,000).
+ */
 export function rankTrials<T extends Valued & { number: number }>(
   trials: Iterable<T>,
   goal: Goal,
+  limit = Number.POSITIVE_INFINITY,
 ): (T & { value: number })[] {
   // compareByGoal's order on keys in typed arrays: the console ranks 100,000 trials with it.
   const ranked = [...trials].filter(mayBeBest);
   const sign = goal === "minimize" ? 1 : -1;
   const key = Float64Array.from(ranked, (t) => sign * t.value);
   const number = Float64Array.from(ranked, (t) => t.number);
+  const before = (a: number, b: number) => key[a]! - key[b]! || number[a]! - number[b]! || a - b;
+  if (limit < ranked.length / 8) {
+    // The best `limit` so far, in order; a trial enters only when it beats the last of them.
+    const top: number[] = [];
+    for (let i = 0; i < ranked.length; i++) {
+      if (top.length === limit && before(i, top[top.length - 1]!) >= 0) continue;
+      let at = top.length;
+      while (at > 0 && before(i, top[at - 1]!) < 0) at--;
+      top.splice(at, 0, i);
+      if (top.length > limit) top.pop();
+    }
+    return top.map((i) => ranked[i]!);
+  }
   const order = new Uint32Array(ranked.length);
   for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => key[a]! - key[b]! || number[a]! - number[b]! || a - b);
-  return Array.from(order, (i) => ranked[i]!);
+  order.sort(before);
+  return Array.from(order.subarray(0, Math.min(order.length, limit)), (i) => ranked[i]!);
 }
 
 /**
