@@ -11,7 +11,7 @@
  * Glossary: FacetPoint {x, y, n} with n the trial number; `band` = y of the failed-trials line.
  */
 
-import { sampleTrials } from "../../lib/console/downsample";
+import { observedTrials, sampleObserved, sampleTrials } from "../../lib/console/downsample";
 import {
   LINEAR_AXIS,
   logTicks,
@@ -87,8 +87,8 @@ export function facetsOf(
   max = MAX_POINTS,
   choice: MetricAxisChoice = LINEAR_AXIS,
 ): Facet[] {
-  const finished = trials.filter(hasValue);
-  const drawn = sampleTrials(finished, goal, max);
+  const { finished } = observedTrials(trials, goal);
+  const drawn = sampleObserved(trials, goal, max);
   const failedTrials = trials.filter((t) => countsAsFailure(t.status));
   const axis = metricAxis(
     finished.map((t) => t.value),

@@ -6,11 +6,10 @@
  * ringed. Axes run as the optimizer sees them: log parameters per decade, choices as columns.
  */
 import { useEffect, useMemo, useRef } from "react";
-import { sampleTrials } from "../../lib/console/downsample";
+import { sampleObserved } from "../../lib/console/downsample";
 import type { MapAxis, ModelMap as ModelMapView } from "../../lib/console/insight";
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
-import { hasObservedValue } from "../../lib/search/status";
 import { niceTicks } from "../facet-charts/facet-data";
 import { formatMetric } from "../ui/format";
 import { useWidth } from "../ui/plot/use-width";
@@ -139,8 +138,7 @@ export function ModelMap({
   }, [map, range, plotW, plotH, goal]);
 
   const dots = useMemo(() => {
-    const valued = trials.filter(hasObservedValue);
-    return sampleTrials(valued, goal, DOTS).map((t) => ({
+    return sampleObserved(trials, goal, DOTS).map((t) => ({
       n: t.n,
       fx: fractionOf(map.x, t.params[map.x.name]),
       fy: fractionOf(map.y, t.params[map.y.name]),

@@ -6,10 +6,10 @@
  * Hovering shows the best so far at the trial under the pointer. Plain SVG (components/ui/plot).
  */
 import { useMemo, useState } from "react";
-import { bestSoFarLine } from "../../lib/console/downsample";
+import { bestSoFarLine, observedTrials, sampleObserved } from "../../lib/console/downsample";
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
-import { hasValue, niceTicks, sampleTrials } from "../facet-charts/facet-data";
+import { niceTicks } from "../facet-charts/facet-data";
 import { formatMetric } from "../ui/format";
 import { type AxisSpec, PLOT_COLORS, Plot, usePlot } from "../ui/plot/Plot";
 import { Points } from "../ui/plot/Points";
@@ -40,7 +40,7 @@ export function BestSoFarChart({
 }) {
   const [hovered, setHovered] = useState<Hovered | undefined>();
   const { line, bestTrial, dots, x, y } = useMemo(() => {
-    const finished = trials.filter(hasValue);
+    const { finished } = observedTrials(trials, goal);
     const convergence = bestSoFarLine(trials, goal);
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
@@ -63,7 +63,7 @@ export function BestSoFarChart({
     return {
       line: convergence.points,
       bestTrial: convergence.trial,
-      dots: sampleTrials(finished, goal, 2000).map((t) => ({ n: t.n, x: t.n, y: t.value })),
+      dots: sampleObserved(trials, goal, 2000).map((t) => ({ n: t.n, x: t.n, y: t.value })),
       x,
       y,
     };

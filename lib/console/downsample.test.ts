@@ -1,7 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { bestTrial, type TrialStatus, trialStatusSchema } from "../search/status";
-import { bestSoFar, bestSoFarLine, thinSeries } from "./downsample";
+import { bestTrial, hasObservedValue, type TrialStatus, trialStatusSchema } from "../search/status";
+import { mulberry32 } from "../testing/random";
+import {
+  bestSoFar,
+  bestSoFarLine,
+  observedTrials,
+  sampleObserved,
+  sampleTrials,
+  thinSeries,
+} from "./downsample";
 import type { TrialRow } from "./views";
+
+const row = (n: number, status: TrialStatus, value: number | null): TrialRow => ({
+  n,
+  status,
+  params: {},
+  value,
+  startedAt: 0,
+  endedAt: 1,
+  exitCode: null,
+  reason: null,
+  jobId: null,
+  firstStep: null,
+  lastStep: null,
+});
 
 describe("thinSeries", () => {
   it("keeps short series whole", () => {
@@ -50,20 +72,6 @@ describe("bestSoFar", () => {
 });
 
 describe("bestSoFarLine", () => {
-  const row = (n: number, status: TrialStatus, value: number | null): TrialRow => ({
-    n,
-    status,
-    params: {},
-    value,
-    startedAt: 0,
-    endedAt: 1,
-    exitCode: null,
-    reason: null,
-    jobId: null,
-    firstStep: null,
-    lastStep: null,
-  });
-
   it("never ends on a value a crashed, stopped or killed trial printed", () => {
     const trials = [
       row(1, "complete", 5),
@@ -112,6 +120,46 @@ describe("bestSoFarLine", () => {
       expect(line.trial).toBe(best?.number);
       expect(line.points.at(-1)?.best).toBe(best?.value);
       if (best) expect(line.points.at(-1)?.n).toBe(Math.max(...trials.map((t) => t.n)));
+      // Trials already in order (as the page holds them) skip the sort, for the same line.
+      const inOrder = [...trials].sort((a, b) => a.n - b.n);
+      expect(bestSoFarLine(inOrder, goal)).toEqual(line);
     }
+  });
+});
+
+describe("observedTrials and sampleObserved", () => {
+  const random = mulberry32(17);
+  const statuses = trialStatusSchema.options;
+  const randomTrials = (count: number) =>
+    Array.from({ length: count }, (_, i) =>
+      row(
+        i + 1,
+        statuses[Math.floor(random() * statuses.length)] as TrialStatus,
+        random() < 0.1 ? null : Math.round(random() * 50) / 10,
+      ),
+    );
+
+  it("sample what sampleTrials samples of the observed trials, from one ranking", () => {
+    for (let round = 0; round < 200; round++) {
+      const trials = randomTrials(Math.floor(random() * 400));
+      const goal = random() < 0.5 ? "minimize" : "maximize";
+      const max = 5 + Math.floor(random() * 200);
+      const observed = trials.filter(hasObservedValue);
+      expect(observedTrials(trials, goal).finished).toEqual(observed);
+      expect(sampleObserved(trials, goal, max)).toEqual(sampleTrials(observed, goal, max));
+    }
+  });
+
+  it("rank a trials array once per goal, and a new array anew", () => {
+    const trials = randomTrials(300);
+    const first = observedTrials(trials, "minimize");
+    expect(observedTrials(trials, "minimize")).toBe(first);
+    expect(observedTrials(trials, "maximize")).not.toBe(first);
+    // A poll replaces the array: its ranking is its own, not the stale one.
+    const polled = trials.map((t) =>
+      t.n === 1 ? { ...t, status: "complete" as const, value: -1 } : t,
+    );
+    expect(observedTrials(polled, "minimize")).not.toBe(first);
+    expect(sampleObserved(polled, "minimize", 10)[0]?.n).toBe(1);
   });
 });

@@ -6,7 +6,7 @@
  * Glossary: steps[i], values[i] is point i (steps ascending); `max` >= 4.
  */
 import type { Goal } from "../metrics/schema";
-import { compareByGoal, isBetter, mayBeBest } from "../search/status";
+import { compareByGoal, hasObservedValue, isBetter, mayBeBest } from "../search/status";
 import type { TrialRow } from "./views";
 
 export function thinSeries(
@@ -55,7 +55,11 @@ export function bestSoFar(
   trials: readonly { n: number; value: number | null }[],
   goal: Goal,
 ): { n: number; best: number }[] {
-  const sorted = [...trials].sort((a, b) => a.n - b.n);
+  // The page holds its trials by number already; sort only what is not.
+  let inOrder = true;
+  for (let i = 1; i < trials.length && inOrder; i++)
+    inOrder = (trials[i - 1] as { n: number }).n <= (trials[i] as { n: number }).n;
+  const sorted = inOrder ? trials : [...trials].sort((a, b) => a.n - b.n);
   const out: { n: number; best: number }[] = [];
   let best: number | undefined;
   for (const t of sorted) {
@@ -97,16 +101,68 @@ export function sampleTrials<T extends { n: number; value: number }>(
   max: number,
 ): T[] {
   if (trials.length <= max) return [...trials];
-  // Ranked by compareByGoal (stable: ties in input order), on keys in a typed array.
+  return sampleRanked(trials, rankedPositions(trials, goal), max);
+}
+
+/**
+ * The trials of a search the charts draw (those with an observed value: `hasObservedValue`), and
+ * their positions best first, worked out once per trials array and goal however many charts ask
+ * (the facet charts, the convergence chart and the model map each sample them; at 100,000 trials
+ * each sort is tens of milliseconds). The page's trials array is replaced, never changed in
+ * place, when a poll brings changes, so the array is the key.
+ */
+export function observedTrials(
+  trials: readonly TrialRow[],
+  goal: Goal,
+): { finished: (TrialRow & { value: number })[]; ranked: Uint32Array } {
+  let byGoal = observedCache.get(trials);
+  if (!byGoal) {
+    byGoal = new Map();
+    observedCache.set(trials, byGoal);
+  }
+  let hit = byGoal.get(goal);
+  if (!hit) {
+    const finished = trials.filter(hasObservedValue);
+    hit = { finished, ranked: rankedPositions(finished, goal) };
+    byGoal.set(goal, hit);
+  }
+  return hit;
+}
+
+const observedCache = new WeakMap<
+  readonly TrialRow[],
+  Map<Goal, { finished: (TrialRow & { value: number })[]; ranked: Uint32Array }>
+>();
+
+/** `sampleTrials` of the observed trials, on their shared ranking (see observedTrials). */
+export function sampleObserved(
+  trials: readonly TrialRow[],
+  goal: Goal,
+  max: number,
+): (TrialRow & { value: number })[] {
+  const { finished, ranked } = observedTrials(trials, goal);
+  return finished.length <= max ? [...finished] : sampleRanked(finished, ranked, max);
+}
+
+/** Positions of `trials` ranked by compareByGoal (stable: ties in input order). */
+function rankedPositions(trials: readonly { value: number }[], goal: Goal): Uint32Array {
   const key = goalKeys(trials, goal);
-  const ranked = positions(trials.length).sort((a, b) => key[a]! - key[b]! || a - b);
-  const keep = new Set<number>();
+  return positions(trials.length).sort((a, b) => key[a]! - key[b]! || a - b);
+}
+
+/** The best fifth of `max` by rank, then an even sample of the rest by rank, in input order. */
+function sampleRanked<T extends { n: number }>(
+  trials: readonly T[],
+  ranked: Uint32Array,
+  max: number,
+): T[] {
+  const keep = new Uint8Array(trials.length);
   const top = Math.floor(max / 5);
-  for (let i = 0; i < top; i++) keep.add((trials[ranked[i]!] as T).n);
+  for (let i = 0; i < top; i++) keep[ranked[i]!] = 1;
   const rest = ranked.subarray(top);
   const step = rest.length / (max - top);
-  for (let i = 0; i < max - top; i++) keep.add((trials[rest[Math.floor(i * step)]!] as T).n);
-  return trials.filter((t) => keep.has(t.n));
+  for (let i = 0; i < max - top; i++) keep[rest[Math.floor(i * step)]!] = 1;
+  return trials.filter((_, i) => keep[i] === 1);
 }
 
 /** 0, 1, ..., count - 1. */
