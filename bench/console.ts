@@ -530,7 +530,7 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(
       [
         `console: one search of ${trials} trials x ${points} metric points (Chromium, ${facets} parameters)`,
-        `  search page HTML: ${(bytes / 1024 / 1024).toFixed(2)} MB; its trials (GET .../trials): ${(trialsBytes / 1024 / 1024).toFixed(2)} MB`,
+        `  search page HTML: ${(bytes / 1024).toFixed(1)} KB; its trials (GET .../trials): ${(trialsBytes / 1024 / 1024).toFixed(2)} MB`,
         `  first load (cold server route): ${first.ms.toFixed(0)} ms`,
         `  load until table and charts show: ${warmMs.toFixed(0)} ms median of ${runs} (target < ${loadTarget(trials)} ms: ${ok(warmMs, loadTarget(trials))})`,
         `  where (median ms from navigation): HTML in ${phaseMs("html")}, trials asked ${phaseMs("asked")}, answered ${phaseMs("answered")}, in ${phaseMs("received")}, table and charts drawn ${phaseMs("shown")}`,

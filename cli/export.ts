@@ -64,7 +64,6 @@ export async function runDownloadMetrics(argv: string[]): Promise<number> {
   return withStore(async (store) => {
     const out = openOutput(values.destination, values.force === true);
     await writeAll(out, metricsCsv(store, id));
-    if (values.destination) process.stderr.write(`wrote ${values.destination}\n`);
     return 0;
   });
 }
@@ -113,7 +112,7 @@ function openOutput(file: string | undefined, force: boolean): Output {
 }
 
 /**
- * Writes chunks to the output and ends a file. A closed stdout (`| head`) stops the writing
+ * Writes chunks to the output and ends a file, saying so on stderr. A closed stdout (`| head`) stops the writing
  * quietly (main drops its EPIPE errors): nothing more would be read. A file that fails mid-write
  * (a full disk) is a one-line error.
  */
@@ -157,4 +156,6 @@ async function writeAll(
       "internal",
       `cannot write ${file}: ${failure.code === "ENOSPC" ? "no space left on the device" : (failure.code ?? failure.message)}`,
     );
+  // Said on stderr, so a script that reads stdout still gets nothing there.
+  if (file !== undefined) process.stderr.write(`wrote ${file}\n`);
 }

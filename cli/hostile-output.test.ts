@@ -5,7 +5,7 @@
  * own failures: a reader that leaves early (EPIPE) and an output file in a missing folder.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../lib/testing/csv";
@@ -254,6 +254,21 @@ describe("output failures", () => {
       expect(r.stderr, args.join(" ")).toMatch(message);
       expect(r.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
       expect(r.stdout).toBe("");
+    }
+  });
+
+  it("a file written says so on stderr, and stdout stays empty", async () => {
+    for (const args of [
+      ["export", String(id), "-o", join(home, "out.json")],
+      ["export", String(id), "--format", "csv", "-o", join(home, "out.csv")],
+      ["download-metrics", String(id), "-d", join(home, "metrics.csv")],
+    ]) {
+      const file = args.at(-1) as string;
+      const r = await runCli(home, args);
+      expect(r.code, args.join(" ")).toBe(0);
+      expect(r.stderr).toBe(`wrote ${file}\n`);
+      expect(r.stdout).toBe("");
+      expect(readFileSync(file, "utf8").length).toBeGreaterThan(10);
     }
   });
 });
