@@ -1,33 +1,26 @@
 "use client";
 /**
- * The trials of a search as a sortable, filterable table (TanStack Table) that draws only the
- * rows in view (TanStack Virtual), so 10,000 trials scroll and re-sort without delay. Sorted by
+ * The trials of a search as a sortable, filterable table that draws only the rows in view
+ * (TanStack Virtual), so 100,000 trials scroll and re-sort without delay. The table filters and
+ * sorts the trials itself (./trial-order) and gives TanStack Table only the rows in view to draw,
+ * with its sorting state and header clicks (manual sorting). Sorted by
  * the metric, best first, until the user picks another column. A row opens its trial; its
  * checkbox selects it for the compare panel (the selection is the page's, kept by trial number,
  * so it survives polls, sorting and filtering). The filter box takes conditions and free text
  * (lib/console/trial-filter.ts); a term it cannot read is named under the box and left out.
  */
-import {
-  type ColumnFiltersState,
-  type FilterFn,
-  type SortingState,
-  useTable,
-} from "@tanstack/react-table";
+import { type SortingState, useTable } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useRouter } from "next/navigation";
 import { type ReactNode, useMemo, useRef, useState } from "react";
-import {
-  FILTER_HINT,
-  type FilterTerm,
-  matchesFilter,
-  parseTrialFilter,
-} from "../../lib/console/trial-filter";
+import { FILTER_HINT, matchesFilter, parseTrialFilter } from "../../lib/console/trial-filter";
 import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
 import { higherIsBetter, trialStatusSchema } from "../../lib/search/status";
 import type { ParamSpec } from "../../lib/space/schema";
 import { BreakableName } from "../ui/BreakableName";
-import { type Features, features, trialColumns } from "./columns";
+import { features, trialColumns } from "./columns";
+import { sortTrials } from "./trial-order";
 
 const ROW_HEIGHT = 34;
 /** The selection checkbox's column. */
@@ -38,10 +31,6 @@ function cellStyle(meta: { width: number; grow?: boolean } | undefined) {
   const width = meta?.width ?? 120;
   return { flex: `${meta?.grow ? 1 : 0} 0 ${width}px`, minWidth: width };
 }
-
-// The table's global filter holds the parsed terms (parsed once per query, not once per row).
-const matchesTerms: FilterFn<Features, TrialRow> = (row, _columnId, terms: FilterTerm[]) =>
-  matchesFilter(row.original, terms);
 
 export function TrialsTable({
   searchId,
@@ -81,7 +70,7 @@ export function TrialsTable({
   const [sorting, setSorting] = useState<SortingState>([
     { id: "value", desc: higherIsBetter(goal) },
   ]);
-  const [columnFilters, setColumnFilters] = useState<ColumnFiltersState>([]);
+  const [statusFilter, setStatusFilter] = useState("");
   const [query, setQuery] = useState("");
   // Durations of running trials tick with `now`, read through a ref: the columns are built once
   // per space and metric, not on every poll (a new set of columns makes the table read and sort
@@ -94,35 +83,24 @@ export function TrialsTable({
     [space, metric, withJobs],
   );
 
+  // Parsed once per query; the rows are tested against its terms.
   const filter = useMemo(() => parseTrialFilter(query, { space, metric }), [query, space, metric]);
-  // No terms: no filter at all (TanStack skips an empty global filter).
-  const globalFilter = filter.terms.length > 0 ? filter.terms : undefined;
 
-  const shown = useMemo(
-    () => (visible === null ? trials : trials.filter((t) => visible.has(t.n))),
-    [trials, visible],
-  );
-  const table = useTable({
-    features,
-    columns,
-    data: shown,
-    getRowId: (row) => String(row.n),
-    state: { sorting, columnFilters, globalFilter },
-    onSortingChange: setSorting,
-    onColumnFiltersChange: setColumnFilters,
-    globalFilterFn: matchesTerms,
-    // One column stands for the whole row in the filter (see matchesTerms).
-    getColumnCanGlobalFilter: (column) => column.id === "n",
-    enableSortingRemoval: false,
-    // A first click sorts ascending, whatever the column holds.
-    sortDescFirst: false,
-    autoResetAll: false,
-  });
+  const shown = useMemo(() => {
+    const terms = filter.terms;
+    if (visible === null && statusFilter === "" && terms.length === 0) return trials;
+    return trials.filter(
+      (t) =>
+        (visible === null || visible.has(t.n)) &&
+        (statusFilter === "" || t.status === statusFilter) &&
+        (terms.length === 0 || matchesFilter(t, terms)),
+    );
+  }, [trials, visible, statusFilter, filter]);
+  const ordered = useMemo(() => sortTrials(shown, sorting, columns), [shown, sorting, columns]);
 
-  const rows = table.getRowModel().rows;
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
-    count: rows.length,
+    count: ordered.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
@@ -131,8 +109,24 @@ export function TrialsTable({
     // Before the browser measures (and on the server) draw the first screenful.
     initialRect: { width: 1000, height: 520 },
   });
+  const items = virtualizer.getVirtualItems();
+  // TanStack draws the rows in view, in order: its row k is items[k]'s trial.
+  const inView = items.map((item) => ordered[item.index] as TrialRow);
+  const table = useTable({
+    features,
+    columns,
+    data: inView,
+    getRowId: (row) => String(row.n),
+    state: { sorting },
+    onSortingChange: setSorting,
+    manualSorting: true,
+    enableSortingRemoval: false,
+    // A first click sorts ascending, whatever the column holds.
+    sortDescFirst: false,
+    autoResetAll: false,
+  });
+  const rows = table.getRowModel().rows;
 
-  const statusFilter = (columnFilters.find((f) => f.id === "status")?.value as string) ?? "";
   const counts = useMemo(() => {
     const c = new Map<string, number>();
     for (const t of trials) c.set(t.status, (c.get(t.status) ?? 0) + 1);
@@ -162,9 +156,7 @@ export function TrialsTable({
           aria-label="Filter trials by status"
           style={{ maxWidth: 180 }}
           value={statusFilter}
-          onChange={(e) =>
-            setColumnFilters(e.target.value ? [{ id: "status", value: e.target.value }] : [])
-          }
+          onChange={(e) => setStatusFilter(e.target.value)}
           data-testid="trials-status-filter"
         >
           <option value="">All statuses</option>
@@ -177,9 +169,9 @@ export function TrialsTable({
             ))}
         </select>
         <span className="count" data-testid="trials-count">
-          {rows.length === trials.length
+          {ordered.length === trials.length
             ? `${trials.length} trial${trials.length === 1 ? "" : "s"}`
-            : `${rows.length} of ${trials.length} trials`}
+            : `${ordered.length} of ${trials.length} trials`}
         </span>
         {selectionTools}
         {visible !== null && onShowAll ? (
@@ -250,8 +242,8 @@ export function TrialsTable({
             ))}
           </thead>
           <tbody style={{ height: virtualizer.getTotalSize() }}>
-            {virtualizer.getVirtualItems().map((item) => {
-              const row = rows[item.index];
+            {items.map((item, k) => {
+              const row = rows[k];
               if (!row) return null;
               const n = row.original.n;
               const href = `/searches/${searchId}/trials/${n}`;

@@ -5,11 +5,7 @@
  * not a result (what a failed or stopped trial printed: shown muted).
  */
 import {
-  columnFilteringFeature,
   createColumnHelper,
-  createFilteredRowModel,
-  filterFn_equalsString,
-  globalFilteringFeature,
   metaHelper,
   type Row,
   rowSortingFeature,
@@ -20,16 +16,13 @@ import { mayBeBest } from "../../lib/search/status";
 import type { ParamSpec, ParamValue } from "../../lib/space/schema";
 import { formatClock, formatDuration, formatMetric, formatParam } from "../ui/format";
 import { StatusBadge } from "../ui/StatusBadge";
-import { createKeyedSortedRowModel } from "./sorted-row-model";
 
+/**
+ * Sorting state and header clicks only: the table sorts and filters its trials itself and gives
+ * TanStack the rows in view (./trial-order).
+ */
 export const features = tableFeatures({
   rowSortingFeature,
-  // Sorts on keys read once per row, by the rule of `compareValues` (see ./sorted-row-model).
-  sortedRowModel: createKeyedSortedRowModel(),
-  columnFilteringFeature,
-  globalFilteringFeature,
-  filteredRowModel: createFilteredRowModel(),
-  filterFns: { equalsString: filterFn_equalsString },
   columnMeta: metaHelper<{ numeric?: boolean; width: number; grow?: boolean }>(),
 });
 export type Features = typeof features;
@@ -38,8 +31,8 @@ const helper = createColumnHelper<Features, TrialRow>();
 
 /**
  * Numbers before strings; numbers by value, strings alphabetically (choice parameters). The
- * table's one order for every column, missing values last: the sorted row model applies it on
- * keys (./sorted-row-model, which its test holds to this function).
+ * table's one order for every column, missing values last: the table's sort applies it on keys
+ * (./trial-order, which its test holds to this function).
  */
 export function compareValues(a: ParamValue, b: ParamValue): number {
   if (typeof a === "number" && typeof b === "number") return a - b;
@@ -84,7 +77,6 @@ export function trialColumns(
       id: "status",
       header: "Status",
       meta: { width: WIDTH.status },
-      filterFn: "equalsString",
       cell: (info) => <StatusBadge of="trial" status={info.getValue()} />,
     }),
     // Sorted by results only (what may be best), so best-first puts the best trial on top; a

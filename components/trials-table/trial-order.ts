@@ -1,25 +1,19 @@
 /**
- * The trials table's sorted row model: TanStack's sorting state, sorted on keys read once per
- * row. TanStack's own model (createSortedRowModel) compares rows through `row.getValue` and the
- * column's sort function: four value reads and three calls per comparison, 1.7 million
- * comparisons for 100,000 trials, about 150 ms a re-sort. Here each sorted column's values are
- * read once into typed arrays and the rows' order is sorted on those, a few ms a re-sort.
+ * The trials table's order and filter, worked out here on the page's trials rather than by
+ * TanStack Table's row models: TanStack builds a row object (and two filter maps) per row for
+ * its models, 100,000 of them on every change of a large search, while the table only draws
+ * the rows in view. So the table sorts and filters its trials itself and hands TanStack only
+ * the rows in view to draw (manual sorting and filtering; TanStack still holds the sorting
+ * state and the header clicks).
  *
- * The order is the table's one rule for every column (`compareValues` in ./columns): numbers
- * before strings, numbers by value, strings in code-unit order; a missing value (undefined, null,
- * or a number that is NaN) last in either direction; equal rows keep their order in the data.
- * Flat rows only (the table has no sub-rows).
+ * The sort reads each sorted column's values once into typed arrays and sorts the rows' order
+ * on those. The order is the table's one rule for every column (`compareValues` in ./columns):
+ * numbers before strings, numbers by value, strings in code-unit order; a missing value
+ * (undefined, null, or a number that is NaN) last in either direction; equal rows keep their
+ * order in the data. Its test holds it to TanStack's own sorted row model.
  *
  * Glossary: cls[i] = 0 number, 1 string, 2 missing; val[i] = the number, or the string's rank.
  */
-import {
-  type Row,
-  type RowData,
-  type RowModel,
-  type Table,
-  type TableFeatures,
-  tableMemo,
-} from "@tanstack/react-table";
 
 // A number's class is 0, the arrays' initial value.
 const STRING = 1;
@@ -109,48 +103,45 @@ export function sortOrder(
   return order;
 }
 
-/** For `tableFeatures({ sortedRowModel: createKeyedSortedRowModel() })`. */
-export function createKeyedSortedRowModel<
-  TFeatures extends TableFeatures,
-  TData extends RowData,
->(): (table: Table<TFeatures, TData>) => () => RowModel<TFeatures, TData> {
-  return (table) => {
-    const sortingOf = () =>
-      (
-        table as unknown as { atoms: { sorting?: { get: () => SortEntry[] } } }
-      ).atoms.sorting?.get();
-    return tableMemo({
-      feature: "rowSortingFeature",
-      table,
-      fnName: "table.getSortedRowModel",
-      memoDeps: () => [sortingOf(), table.getPreSortedRowModel()],
-      fn: () => sortedRowModel(table, sortingOf() ?? []),
-    });
-  };
-}
-
-interface SortEntry {
+export interface SortEntry {
   id: string;
   desc: boolean;
 }
 
-function sortedRowModel<TFeatures extends TableFeatures, TData extends RowData>(
-  table: Table<TFeatures, TData>,
+/** What the sort reads of a column definition (TanStack's `accessor` columns). */
+export interface SortableColumn<T> {
+  id?: string;
+  accessorKey?: unknown;
+  accessorFn?: (row: T, index: number) => unknown;
+  enableSorting?: boolean;
+}
+
+/**
+ * `rows` in the order of `sorting` (each entry a column id and a direction), ties by position;
+ * an entry naming no sortable column is passed over. A new array; `rows` is left as it is.
+ */
+export function sortTrials<T>(
+  rows: readonly T[],
   sorting: readonly SortEntry[],
-): RowModel<TFeatures, TData> {
-  const pre = table.getPreSortedRowModel();
-  const rows = pre.rows as Row<TFeatures, TData>[];
-  const columns = sorting.flatMap((s) => {
-    const column = table.getColumn(s.id) as
-      | { getCanSort?: () => boolean; accessorFn?: (row: TData, index: number) => unknown }
-      | undefined;
-    const read = column?.accessorFn;
-    if (!read || !column.getCanSort?.()) return [];
-    // The accessor itself: the value caches of 100,000 rows are not filled just to sort them.
-    return [{ keys: sortKeys(rows.map((r) => read(r.original, r.index))), desc: s.desc }];
+  columns: readonly SortableColumn<T>[],
+): T[] {
+  const keyed = sorting.flatMap((s) => {
+    const read = accessorOf(columns, s.id);
+    return read ? [{ keys: sortKeys(rows.map(read)), desc: s.desc }] : [];
   });
-  if (rows.length === 0 || columns.length === 0) return pre;
-  const order = sortOrder(rows.length, columns);
-  const sorted = Array.from(order, (i) => rows[i] as Row<TFeatures, TData>);
-  return { rows: sorted, flatRows: sorted, rowsById: pre.rowsById };
+  if (rows.length === 0 || keyed.length === 0) return [...rows];
+  return Array.from(sortOrder(rows.length, keyed), (i) => rows[i] as T);
+}
+
+function accessorOf<T>(
+  columns: readonly SortableColumn<T>[],
+  id: string,
+): ((row: T, index: number) => unknown) | undefined {
+  const column = columns.find(
+    (c) => (c.id ?? (typeof c.accessorKey === "string" ? c.accessorKey : undefined)) === id,
+  );
+  if (!column || column.enableSorting === false) return undefined;
+  if (column.accessorFn) return column.accessorFn;
+  const key = column.accessorKey;
+  return typeof key === "string" ? (row) => (row as Record<string, unknown>)[key] : undefined;
 }
