@@ -66,6 +66,7 @@ import {
 } from "./trial-procs.mjs";
 import {
   ChangeListeners,
+  DEFAULT_GRACE_MS,
   type LocalTrialHandle,
   localTrialHandleSchema,
   NoCapacityError,
@@ -75,7 +76,6 @@ import {
   type TrialState,
 } from "./types";
 
-export const DEFAULT_GRACE_MS = 10_000;
 /** The nice value of each launcher's session (autogroup); the trial's own session keeps 0. */
 export const LAUNCHER_NICE = 10;
 

@@ -55,6 +55,7 @@ import {
 } from "./trial-files";
 import {
   ChangeListeners,
+  DEFAULT_GRACE_MS,
   type ExitReason,
   type SlurmTrialHandle,
   slurmTrialHandleSchema,
@@ -79,7 +80,6 @@ export interface SlurmExecutorOptions {
   env?: Env;
 }
 
-export const DEFAULT_GRACE_MS = 10_000;
 export const DEFAULT_POLL_INTERVAL_MS = 2_000;
 /** A Slurm command that takes longer is treated as failed (a busy or unreachable controller). */
 const COMMAND_TIMEOUT_MS = 30_000;

@@ -16,6 +16,13 @@
 import { z } from "zod";
 import { HyperbayesError } from "../errors";
 
+/**
+ * Time between the stop signal (SIGTERM) and SIGKILL when a trial is stopped, pruned or timed
+ * out, for every executor (locally the launcher's process group; on Slurm the launcher inside the
+ * job, with `scancel` as the backstop).
+ */
+export const DEFAULT_GRACE_MS = 10_000;
+
 export interface TrialLaunch {
   searchId: string;
   trialNumber: number;
