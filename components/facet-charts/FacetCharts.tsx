@@ -109,7 +109,8 @@ const FacetChart = memo(function FacetChart({
 }: {
   facet: Facet;
   metric: string;
-  byNumber: Map<number, TrialRow>;
+  /** The trial of a number (for the hover tip). */
+  byNumber: (n: number) => TrialRow | undefined;
   space: readonly ParamSpec[];
   onOpen: (n: number) => void;
   slice: ModelSlice | undefined;
@@ -250,7 +251,7 @@ const FacetChart = memo(function FacetChart({
             className="chart-tip-float"
             style={{ left: hovered.left + 12, top: Math.max(0, hovered.top - 20) }}
           >
-            <TrialTip trial={byNumber.get(hovered.point.n)} space={space} metric={metric} />
+            <TrialTip trial={byNumber(hovered.point.n)} space={space} metric={metric} />
           </div>
         ) : null}
       </div>
@@ -288,7 +289,17 @@ export function FacetCharts({
     [space, trials, goal, bestTrial, axis],
   );
   const slices = useMemo(() => new Map((model ?? []).map((m) => [m.name, m])), [model]);
-  const byNumber = useMemo(() => new Map(trials.map((t) => [t.n, t])), [trials]);
+  // Indexed on the first hover, not on every poll of 100,000 trials.
+  const byNumber = useMemo(() => {
+    let index: Map<number, TrialRow> | undefined;
+    return (n: number) => {
+      if (!index) {
+        index = new Map();
+        for (const t of trials) index.set(t.n, t);
+      }
+      return index.get(n);
+    };
+  }, [trials]);
   const onOpen = useMemo(
     () => (n: number) => router.push(`/searches/${searchId}/trials/${n}`),
     [router, searchId],
