@@ -12,8 +12,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { curveTrials } from "../lib/console/curve-trials";
 import { bestSoFarLine } from "../lib/console/downsample";
-import { unpackTrials } from "../lib/console/pack";
-import type { SearchTrials } from "../lib/console/views";
+import { decodeSearchTrials } from "../lib/console/trials-wire";
 import { waitFor } from "../lib/executors/testing";
 import { bestTrial, type TrialStatus } from "../lib/search/status";
 import { recordFault } from "../lib/testing/ledger";
@@ -174,12 +173,15 @@ describe("the best trial", () => {
       const data = await import("../app/_server/data");
       const page = await data.loadSearchPage(id);
       expect(page?.search.best?.trialNumber).toBe(n); // header, table row, facet charts
-      const sent = JSON.parse((await data.loadSearchTrials(id)) ?? "null") as SearchTrials | null;
-      const rows2 = unpackTrials(sent?.trials as NonNullable<typeof sent>["trials"]);
+      const body = await data.loadSearchTrials(id);
+      const read = body && decodeSearchTrials(body.slice().buffer);
+      if (!read?.ok) throw new Error(read ? read.error : "no such search");
+      const sent = read.value;
+      const rows2 = sent.trials;
       expect(bestSoFarLine(rows2, goal).trial).toBe(n);
       expect(bestSoFarLine(rows2, goal).points.at(-1)?.best).toBe(expected?.value);
       expect(curveTrials(rows2, goal).best[0]).toBe(n);
-      expect(sent?.curves.curves[0]?.trial).toBe(n);
+      expect(sent.curves.curves[0]?.trial).toBe(n);
       const poll = await data.pollSearch(id, 0);
       expect(poll?.search.best?.trialNumber).toBe(n);
       const list = await data.loadSearchList();

@@ -9,9 +9,9 @@ import { substituteCommand } from "../../lib/command/substitute";
 import { curveKey, curveNumbers, curveTrials } from "../../lib/console/curve-trials";
 import { thinSeries } from "../../lib/console/downsample";
 import { type InsightView, insightOf } from "../../lib/console/insight";
-import { packTrials } from "../../lib/console/pack";
 import type { SearchListFilter } from "../../lib/console/search-list-filter";
 import { mergeTrials } from "../../lib/console/trial-changes";
+import { encodeSearchTrials } from "../../lib/console/trials-wire";
 import type {
   Curve,
   SearchHead,
@@ -147,8 +147,8 @@ async function viewOf(store: Store, id: number): Promise<SearchView | undefined>
  * The search page's HTML carries the search alone (a few KB, whatever its size); its trials come
  * apart, by `loadSearchTrials` (GET /api/searches/:id/trials), which the page asks for once it
  * is in the browser. Embedded, 100,000 trials made a 13 MB page that the browser had to take in
- * as React's payload before drawing anything; fetched, they are one JSON parse of the packed
- * columns. See docs/decisions/console.md.
+ * as React's payload before drawing anything; fetched, they are typed arrays over the body's
+ * columns (lib/console/trials-wire). See docs/decisions/console.md.
  */
 export async function loadSearchPage(id: number): Promise<{ search: SearchView } | undefined> {
   const store = await getStore();
@@ -160,14 +160,14 @@ export async function loadSearchPage(id: number): Promise<{ search: SearchView }
  * The trials the server keeps per search for the page, as the browser keeps its own: brought up
  * to date by the change cursor (the trials written since, one indexed read, put in place by
  * `mergeTrials`), so a search's page opened again costs what changed since, not a read of every
- * trial (two seconds at 100,000). Their packed JSON is kept with them until the next change.
+ * trial (two seconds at 100,000). Their encoded body is kept with them until the next change.
  * Bounded by trials held, the least recently asked search dropped first.
  */
 interface KeptTrials {
   cursor: number;
   rows: TrialRow[];
-  /** The answer of GET /api/searches/:id/trials for these rows, as JSON text (made on first use). */
-  body?: string;
+  /** The answer of GET /api/searches/:id/trials for these rows (lib/console/trials-wire; made on first use). */
+  body?: Uint8Array<ArrayBuffer>;
 }
 /** Most trials kept, all searches together (at least the last search asked for is kept). */
 export const KEPT_TRIALS = 250_000;
@@ -194,12 +194,12 @@ async function pageTrials(store: Store, id: number): Promise<KeptTrials> {
 }
 
 /**
- * GET /api/searches/:id/trials (a `SearchTrials`) as JSON text: every trial, packed, the poll's
- * cursor after them and the curves the page draws first. Made once per change of the search's
- * trials and kept with them (see pageTrials). A running trial's curve may grow while it is kept;
- * the page fetches running trials' curves again as it polls (MetricCurves).
+ * GET /api/searches/:id/trials (a `SearchTrials`, encoded by lib/console/trials-wire): every
+ * trial, the poll's cursor after them and the curves the page draws first. Made once per change
+ * of the search's trials and kept with them (see pageTrials). A running trial's curve may grow
+ * while it is kept; the page fetches running trials' curves again as it polls (MetricCurves).
  */
-export async function loadSearchTrials(id: number): Promise<string | undefined> {
+export async function loadSearchTrials(id: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
   const store = await getStore();
   const search = await store.getSearch(id);
   if (!search) {
@@ -210,17 +210,17 @@ export async function loadSearchTrials(id: number): Promise<string | undefined> 
   if (!kept.body) {
     const picked = curveTrials(kept.rows, search.goal);
     const answer: SearchTrials = {
-      trials: packTrials(
-        kept.rows,
-        search.spec.params.map((p) => p.name),
-      ),
+      trials: kept.rows,
       cursor: kept.cursor,
       curves: {
         key: curveKey(picked),
         curves: await curvesOf(store, id, search.spec.metric, curveNumbers(picked)),
       },
     };
-    kept.body = JSON.stringify(answer);
+    kept.body = encodeSearchTrials(
+      answer,
+      search.spec.params.map((p) => p.name),
+    );
   }
   return kept.body;
 }

@@ -8,14 +8,22 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { openStore } from "../../db";
 import { makeSpec } from "../../db/testing/fixtures";
-import { unpackTrials } from "../../lib/console/pack";
 import { countByStatus, mergeTrials } from "../../lib/console/trial-changes";
+import { decodeSearchTrials } from "../../lib/console/trials-wire";
 import type { SearchTrials } from "../../lib/console/views";
 
 // The console's page data is server-only for Next.js; here it runs as plain Node.
 vi.mock("server-only", () => ({}));
 
 const home = mkdtempSync(join(tmpdir(), "hyperbayes-poll-"));
+
+/** The trials' body as the page reads it. */
+function read(body: Uint8Array | undefined): SearchTrials {
+  if (!body) throw new Error("no such search");
+  const got = decodeSearchTrials(body.slice().buffer);
+  if (!got.ok) throw new Error(got.error);
+  return got.value;
+}
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 describe("the search page's poll", () => {
@@ -30,9 +38,8 @@ describe("the search page's poll", () => {
     process.env.HYPERBAYES_HOME = home;
     process.env.HYPERBAYES_DATABASE_URL = "";
     const data = await import("./data");
-    const page = JSON.parse((await data.loadSearchTrials(s.id)) ?? "null") as SearchTrials | null;
-    if (!page) throw new Error("no page");
-    let held = unpackTrials(page.trials);
+    const page = read(await data.loadSearchTrials(s.id));
+    let held = page.trials;
     expect(held).toHaveLength(TRIALS);
 
     // Nothing changed: the poll sends no trial, whatever the search's size.
@@ -60,8 +67,8 @@ describe("the search page's poll", () => {
     expect(held).toEqual(all?.trials);
     expect(countByStatus(held)).toEqual(await store.countTrials(s.id));
     // The server's kept copy (asked for again: only the changes are read) says the same.
-    const again = JSON.parse((await data.loadSearchTrials(s.id)) ?? "null") as SearchTrials;
-    expect(unpackTrials(again.trials)).toEqual(all?.trials);
+    const again = read(await data.loadSearchTrials(s.id));
+    expect(again.trials).toEqual(all?.trials);
     expect(again.cursor).toBe(poll.cursor);
     // A change of the steps alone is a change too (early stopping's savings read them).
     await store.updateTrial(s.id, 1, { lastStep: 7 });
@@ -69,8 +76,8 @@ describe("the search page's poll", () => {
     expect(steps?.trials.map((t) => t.lastStep)).toEqual([7]);
     held = mergeTrials(held, steps?.trials ?? []);
     expect(held[0]?.lastStep).toBe(7);
-    const kept = JSON.parse((await data.loadSearchTrials(s.id)) ?? "null") as SearchTrials;
-    expect(unpackTrials(kept.trials)).toEqual(held);
+    const kept = read(await data.loadSearchTrials(s.id));
+    expect(kept.trials).toEqual(held);
     expect((await data.pollSearch(s.id, kept.cursor))?.trials).toEqual([]);
     await store.close();
   }, 180_000);

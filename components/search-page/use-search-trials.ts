@@ -2,12 +2,12 @@
 /**
  * The search page's trials, which its HTML does not carry: preloaded from its head
  * (early-trials.ts) and taken once the page is in the browser (GET /api/searches/:id/trials,
- * packed column by column), retried every POLL_MS until they come. See docs/decisions/console.md
- * (how trials reach the search page).
+ * column by column in lib/console/trials-wire's format), retried every POLL_MS until they come.
+ * See docs/decisions/console.md (how trials reach the search page).
  */
 import { useEffect, useRef, useState } from "react";
-import { unpackTrials } from "../../lib/console/pack";
-import type { Curve, SearchTrials, TrialRow } from "../../lib/console/views";
+import { decodeSearchTrials } from "../../lib/console/trials-wire";
+import type { Curve, TrialRow } from "../../lib/console/views";
 import { POLL_MS } from "../ui/use-poll";
 import { trialsUrl } from "./early-trials";
 
@@ -42,13 +42,17 @@ export function useSearchTrials(
             signal: controller.signal,
             cache: "no-store",
           });
-          if (!r.ok) throw new Error(String(r.status));
-          const body = (await r.json()) as SearchTrials;
+          if (!r.ok) throw new Error(`the trials' request answered ${r.status}`);
+          const read = decodeSearchTrials(await r.arrayBuffer());
           if (controller.signal.aborted) return;
-          loaded.current(body.cursor);
-          setFirst({ trials: unpackTrials(body.trials), curves: body.curves });
-        } catch {
-          if (!controller.signal.aborted) setFailed((f) => f + 1);
+          // A body cut short or damaged on the way: said once in the console, asked for again.
+          if (!read.ok) throw new Error(read.error);
+          loaded.current(read.value.cursor);
+          setFirst({ trials: read.value.trials, curves: read.value.curves });
+        } catch (e) {
+          if (controller.signal.aborted) return;
+          if (failed === 0) console.warn(`search ${searchId}: ${(e as Error).message}; retrying`);
+          setFailed((f) => f + 1);
         }
       },
       failed === 0 ? 0 : POLL_MS,

@@ -9,7 +9,6 @@ import type { SearchKind } from "../search/spec";
 import type { SearchStatus, TrialStatus } from "../search/status";
 import type { TrialCounts } from "../search/types";
 import type { Params, Space } from "../space/schema";
-import type { PackedTrials } from "./pack";
 
 export interface TrialRow {
   /** The trial number. */
@@ -98,10 +97,11 @@ export interface Curve {
 
 /**
  * GET /api/searches/:id/trials, what the search page asks for once it is in the browser: every
- * trial, packed, the poll's cursor after them, and the curves it draws first (see curveTrials).
+ * trial, the poll's cursor after them, and the curves it draws first (see curveTrials). It
+ * travels as bytes, column by column (./trials-wire.ts).
  */
 export interface SearchTrials {
-  trials: PackedTrials;
+  trials: TrialRow[];
   cursor: number;
   curves: { key: string; curves: Curve[] };
 }

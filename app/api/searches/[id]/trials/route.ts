@@ -1,8 +1,13 @@
 /**
- * GET /api/searches/:id/trials — every trial of the search, packed column by column
- * (lib/console/pack.ts), with the poll's cursor after them and the curves the page draws first.
- * The search page asks for it once it is in the browser (see `loadSearchTrials`), then polls
- * from that cursor.
+ * GET /api/searches/:id/trials — every trial of the search, column by column in the trials'
+ * wire format (lib/console/trials-wire.ts), with the poll's cursor after them and the curves the
+ * page draws first. The search page asks for it once it is in the browser (see
+ * `loadSearchTrials`), then polls from that cursor.
+ *
+ * Sent as kept, never compressed: Next.js gzips compressible types on every request (it took a
+ * second of the 100,000-trial page's load when this was JSON), and the binary columns are about as
+ * small as that gzipped JSON already. `application/octet-stream` is not a type Next.js compresses,
+ * and `no-transform` tells it and any proxy on the way not to try.
  */
 import type { NextRequest } from "next/server";
 import { refuseRequest } from "../../../../_server/auth";
@@ -19,6 +24,9 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
   const body = await loadSearchTrials(id);
   if (body === undefined) return Response.json({ error: "no such search" }, { status: 404 });
   return new Response(body, {
-    headers: { "content-type": "application/json", "cache-control": "no-store" },
+    headers: {
+      "content-type": "application/octet-stream",
+      "cache-control": "no-store, no-transform",
+    },
   });
 }
