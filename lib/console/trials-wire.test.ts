@@ -214,7 +214,7 @@ describe("a body the page cannot read", () => {
         (h) => ((h.fields as { n: unknown }).n = { kind: "f64", at: 1 << 30 }),
         /n: bytes .* past the end/,
       ],
-      [(h) => ((h.fields as { n: unknown }).n = { kind: "none" }), /n: a trial has no number/],
+      [(h) => ((h.fields as { n: unknown }).n = { kind: "none" }), /n: trials without a number/],
       [(h) => ((h.fields as { value: unknown }).value = { kind: "bits", at: 0 }), /fields\.value/],
       [
         (h) => {

@@ -429,8 +429,10 @@ function readBody(body: ArrayBuffer): SearchTrials {
     if ((status[i] as number) >= STATUSES.length)
       throw new Unreadable(`status: trial ${i}'s code ${status[i]} is not a status`);
   const f = h.fields;
-  if (f.n.kind === "none" || f.n.kind === "ref" || f.n.nulls !== undefined)
-    throw new Unreadable("n: trials without a number");
+  // Every trial has a number (an empty search's column is "none").
+  const unnumbered =
+    f.n.kind === "none" ? count > 0 : f.n.kind === "ref" || f.n.nulls !== undefined;
+  if (unnumbered) throw new Unreadable("n: trials without a number");
   const num = (name: NumberField) => numberReader(columns, f[name], count, name);
   const text = (name: TextField) => textReader(columns, f[name], count, name);
   const n = num("n") as (i: number) => number;
