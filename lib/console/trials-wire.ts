@@ -20,6 +20,7 @@
  * picks the narrowest that is exact for the values it has):
  *
  *   none   every trial's value is null: no bytes
+ *   seq    trial i's value is `base + i`: no bytes (trial numbers, as they nearly always are)
  *   f64    a Float64Array
  *   int    integers as `base` plus an unsigned offset of 1, 2 or 4 bytes (trial numbers, times
  *          in ms, exit codes, steps, integer parameters)
@@ -46,6 +47,7 @@ const STATUSES = trialStatusSchema.options;
 type Width = 1 | 2 | 4;
 type Column =
   | { kind: "none" }
+  | { kind: "seq"; base: number }
   | { kind: "f64"; at: number; nulls?: number }
   | { kind: "int"; width: Width; base: number; at: number; nulls?: number }
   | { kind: "ref"; width: Width; table: ParamValue[]; at: number };
@@ -136,6 +138,13 @@ function planColumn(values: readonly (ParamValue | null)[]): Planned {
   if (numbers === 0 && texts === 0) return { column: { kind: "none" } };
   if (texts > 0) return planRef(values);
   const nulls = nullBitmap(values);
+  if (
+    integers &&
+    !nulls &&
+    max - min === values.length - 1 &&
+    values.every((v, i) => v === min + i)
+  )
+    return { column: { kind: "seq", base: min } };
   if (integers && max - min <= 0xffff_ffff) {
     const width = widthFor(max - min);
     const data = unsigned(width, values.length);
@@ -219,7 +228,7 @@ export function encodeSearchTrials(
   const statusAt = place(status);
   parts.push([statusAt, status]);
   const settle = (p: Planned): Column => {
-    if (p.column.kind === "none" || !p.data) return p.column;
+    if (p.column.kind === "none" || p.column.kind === "seq" || !p.data) return p.column;
     const at = place(p.data);
     parts.push([at, p.data]);
     if (!p.nulls || p.column.kind === "ref") return { ...p.column, at };
@@ -261,6 +270,10 @@ const offset = z.int().nonnegative();
 const width = z.union([z.literal(1), z.literal(2), z.literal(4)]);
 const columnSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("none") }),
+  z.object({
+    kind: z.literal("seq"),
+    base: z.number().refine(Number.isSafeInteger, "not a safe integer"),
+  }),
   z.object({ kind: z.literal("f64"), at: offset, nulls: offset.optional() }),
   z.object({
     kind: z.literal("int"),
@@ -339,6 +352,10 @@ type Reader<T> = (i: number) => T | null;
  */
 function reader(columns: Uint8Array, c: ColumnOf, count: number, what: string): Reader<ParamValue> {
   if (c.kind === "none") return () => null;
+  if (c.kind === "seq") {
+    const base = c.base;
+    return (i) => base + i;
+  }
   if (c.kind === "ref") {
     const codes = view(columns, c.width, c.at, count, what);
     const table = c.table;
@@ -431,7 +448,9 @@ function readBody(body: ArrayBuffer): SearchTrials {
   const f = h.fields;
   // Every trial has a number (an empty search's column is "none").
   const unnumbered =
-    f.n.kind === "none" ? count > 0 : f.n.kind === "ref" || f.n.nulls !== undefined;
+    f.n.kind === "none"
+      ? count > 0
+      : f.n.kind === "ref" || ("nulls" in f.n && f.n.nulls !== undefined);
   if (unnumbered) throw new Unreadable("n: trials without a number");
   const num = (name: NumberField) => numberReader(columns, f[name], count, name);
   const text = (name: TextField) => textReader(columns, f[name], count, name);
@@ -447,7 +466,6 @@ function readBody(body: ArrayBuffer): SearchTrials {
   const names = h.names;
   const params = h.params.map((c, j) => reader(columns, c, count, `parameter ${names[j]}`));
 
-  // Pushed, not preallocated: V8 keeps `new Array(100_000)` as a slow dictionary.
   const rows: TrialRow[] = [];
   for (let i = 0; i < count; i++) {
     const p: Record<string, ParamValue> = {};
