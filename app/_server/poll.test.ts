@@ -16,6 +16,7 @@ import type { SearchTrials } from "../../lib/console/views";
 vi.mock("server-only", () => ({}));
 
 const home = mkdtempSync(join(tmpdir(), "hyperbayes-poll-"));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 /** The trials' body as the page reads it. */
 function read(body: Uint8Array | undefined): SearchTrials {
@@ -24,7 +25,6 @@ function read(body: Uint8Array | undefined): SearchTrials {
   if (!got.ok) throw new Error(got.error);
   return got.value;
 }
-afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 describe("the search page's poll", () => {
   it("sends the trials written after its cursor, so its size follows the changes", async () => {

@@ -3,8 +3,8 @@
  * for it before it draws anything, so it is laid out to be read fast. Columns of typed arrays the
  * browser views in place (no text to parse for the numbers), in the narrowest encoding that holds
  * each column's values exactly, so it is about as small as the gzipped JSON it replaces with no
- * compression at all: the server sends kept bytes, and neither side spends a second gzipping or
- * gunzipping 12 MB of text. See docs/decisions/console.md (how trials reach the search page).
+ * compression at all: the server sends kept bytes, and neither side gzips or parses 13 MB of
+ * text. See docs/decisions/console.md (the trials' wire format).
  *
  * Layout (little-endian, as typed arrays are on every platform a browser runs on):
  *
@@ -22,8 +22,8 @@
  *   none   every trial's value is null: no bytes
  *   seq    trial i's value is `base + i`: no bytes (trial numbers, as they nearly always are)
  *   f64    a Float64Array
- *   int    integers as `base` plus an unsigned offset of 1, 2 or 4 bytes (trial numbers, times
- *          in ms, exit codes, steps, integer parameters)
+ *   int    integers as `base` plus an unsigned offset of 1, 2 or 4 bytes (times in ms, exit
+ *          codes, steps, integer parameters, trial numbers with gaps)
  *   ref    values from a table in the header (choices, reasons, job ids): an unsigned index of
  *          1, 2 or 4 bytes, 0 for null and k for table[k - 1]
  *

@@ -4,10 +4,11 @@
  * page draws first. The search page asks for it once it is in the browser (see
  * `loadSearchTrials`), then polls from that cursor.
  *
- * Sent as kept, never compressed: Next.js gzips compressible types on every request (it took a
- * second of the 100,000-trial page's load when this was JSON), and the binary columns are about as
- * small as that gzipped JSON already. `application/octet-stream` is not a type Next.js compresses,
- * and `no-transform` tells it and any proxy on the way not to try.
+ * Sent as kept, never compressed: Next.js gzips compressible types on every request (half a
+ * second of the server per request at 100,000 trials when this was JSON), and the binary columns
+ * are about as small as that gzipped JSON already. `application/octet-stream` is not a type
+ * Next.js compresses, and `no-transform` tells it and any proxy on the way not to try. Why not
+ * gzipped once per change: docs/decisions/console.md (the trials' wire format).
  */
 import type { NextRequest } from "next/server";
 import { refuseRequest } from "../../../../_server/auth";
