@@ -6,7 +6,7 @@
 import "server-only";
 import { cookies, headers } from "next/headers";
 import type { NextRequest } from "next/server";
-import { type ConsoleRules, checkRequest, hostsFromEnv, TOKEN_COOKIE } from "./guard";
+import { type ConsoleRules, checkRequest, hostsFromEnv, idParam, TOKEN_COOKIE } from "./guard";
 
 export class ForbiddenError extends Error {
   readonly status: number;
@@ -48,4 +48,27 @@ export function refuseRequest(request: NextRequest): Response | undefined {
     status: verdict.status,
     headers: { "content-type": "text/plain; charset=utf-8" },
   });
+}
+
+/** The 404 of a search that is not there (or an id that is not one). */
+export const noSuchSearch = (): Response =>
+  Response.json({ error: "no such search" }, { status: 404 });
+
+/**
+ * The one preamble of every GET /api/searches/:id/... route: the request rules (refuseRequest),
+ * the search id read from the path (idParam), and the 404 when it is not a search's, so a route
+ * says only what it answers. `answer` gets the id, the request and the path's other parts, and
+ * returns undefined for "no such search".
+ */
+export function searchRoute<P extends { id: string }>(
+  answer: (id: number, request: NextRequest, params: P) => Promise<Response | undefined>,
+): (request: NextRequest, context: { params: Promise<P> }) => Promise<Response> {
+  return async (request, { params }) => {
+    const refused = refuseRequest(request);
+    if (refused) return refused;
+    const p = await params;
+    const id = idParam(p.id);
+    const answered = id === undefined ? undefined : await answer(id, request, p);
+    return answered ?? noSuchSearch();
+  };
 }

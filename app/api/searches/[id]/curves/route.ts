@@ -4,19 +4,14 @@
  * that is not a metric name is refused with 400 and the reason). The page asks only for the
  * trials it draws, so a search with 10,000 trials and half a million points never sends them all.
  */
-import type { NextRequest } from "next/server";
 import { metricNameSchema } from "../../../../../lib/metrics/schema";
-import { refuseRequest } from "../../../../_server/auth";
+import { searchRoute } from "../../../../_server/auth";
 import { CURVE_TRIALS_LIMIT, loadCurves } from "../../../../_server/data";
-import { idParam, trialListParam } from "../../../../_server/guard";
+import { trialListParam } from "../../../../_server/guard";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(request: NextRequest, { params }: { params: Promise<{ id: string }> }) {
-  const refused = refuseRequest(request);
-  if (refused) return refused;
-  const id = idParam((await params).id);
-  if (id === undefined) return Response.json({ error: "no such search" }, { status: 404 });
+export const GET = searchRoute(async (id, request) => {
   const query = request.nextUrl.searchParams;
   const trials = trialListParam(query.get("trials"), CURVE_TRIALS_LIMIT);
   const metricText = query.get("metric");
@@ -30,6 +25,5 @@ export async function GET(request: NextRequest, { params }: { params: Promise<{ 
     metric = checked.data;
   }
   const curves = await loadCurves(id, trials, metric);
-  if (!curves) return Response.json({ error: "no such search" }, { status: 404 });
-  return Response.json(curves, { headers: { "cache-control": "no-store" } });
-}
+  return curves ? Response.json(curves, { headers: { "cache-control": "no-store" } }) : undefined;
+});

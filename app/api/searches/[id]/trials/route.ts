@@ -10,24 +10,18 @@
  * Next.js compresses, and `no-transform` tells it and any proxy on the way not to try. Why not
  * gzipped once per change: docs/decisions/console.md (the trials' wire format).
  */
-import type { NextRequest } from "next/server";
-import { refuseRequest } from "../../../../_server/auth";
+import { searchRoute } from "../../../../_server/auth";
 import { loadSearchTrials } from "../../../../_server/data";
-import { idParam } from "../../../../_server/guard";
 
 export const dynamic = "force-dynamic";
 
-export async function GET(request: NextRequest, { params }: { params: Promise<{ id: string }> }) {
-  const refused = refuseRequest(request);
-  if (refused) return refused;
-  const id = idParam((await params).id);
-  if (id === undefined) return Response.json({ error: "no such search" }, { status: 404 });
+export const GET = searchRoute(async (id) => {
   const body = await loadSearchTrials(id);
-  if (body === undefined) return Response.json({ error: "no such search" }, { status: 404 });
+  if (body === undefined) return undefined;
   return new Response(body, {
     headers: {
       "content-type": "application/octet-stream",
       "cache-control": "no-store, no-transform",
     },
   });
-}
+});

@@ -3,10 +3,8 @@
  * (lib/search/export): the search and its trials as JSON, the trials as CSV, and Spell's
  * `download-metrics` CSV, streamed batch by batch so a large search never sits in memory whole.
  */
-import type { NextRequest } from "next/server";
 import { exportSearchCsv, exportSearchJson, metricsCsv } from "../../../../../../lib/search/export";
-import { refuseRequest } from "../../../../../_server/auth";
-import { idParam } from "../../../../../_server/guard";
+import { searchRoute } from "../../../../../_server/auth";
 import { getStore } from "../../../../../_server/store";
 
 export const dynamic = "force-dynamic";
@@ -17,17 +15,9 @@ const attachment = (name: string, type: string) => ({
   "cache-control": "no-store",
 });
 
-export async function GET(
-  request: NextRequest,
-  { params }: { params: Promise<{ id: string; format: string }> },
-) {
-  const refused = refuseRequest(request);
-  if (refused) return refused;
-  const p = await params;
-  const id = idParam(p.id);
+export const GET = searchRoute<{ id: string; format: string }>(async (id, _request, p) => {
   const store = await getStore();
-  if (id === undefined || !(await store.getSearch(id)))
-    return new Response("no such search", { status: 404 });
+  if (!(await store.getSearch(id))) return undefined;
   switch (p.format) {
     case "json":
       return new Response(`${JSON.stringify(await exportSearchJson(store, id), null, 2)}\n`, {
@@ -57,4 +47,4 @@ export async function GET(
     default:
       return new Response("export formats: json, csv, metrics", { status: 404 });
   }
-}
+});
