@@ -11,7 +11,7 @@ import type { TrialRow } from "../../lib/console/views";
 import type { Goal } from "../../lib/metrics/schema";
 import { niceTicks } from "../facet-charts/facet-data";
 import { formatMetric } from "../ui/format";
-import { type AxisSpec, PLOT_COLORS, Plot, usePlot } from "../ui/plot/Plot";
+import { type AxisSpec, PLOT_COLORS, Plot, PointerArea, usePlot } from "../ui/plot/Plot";
 import { Points } from "../ui/plot/Points";
 
 const HEIGHT = 280;
@@ -153,23 +153,7 @@ function StepLine({
           <circle cx={hovered.left} cy={hovered.top} r={4} fill={LINE_COLOR} />
         </g>
       ) : null}
-      {/* A pointer aid only: the same values are in the trials table. */}
-      {/* biome-ignore lint/a11y/noStaticElementInteractions: see above */}
-      <rect
-        x={area.x}
-        y={area.y}
-        width={area.width}
-        height={area.height}
-        fill="transparent"
-        onMouseMove={(e) => {
-          const svg = e.currentTarget.ownerSVGElement;
-          const ctm = svg?.getScreenCTM();
-          if (!ctm) return;
-          const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(ctm.inverse());
-          onHover(stepAt(x.invert(p.x)));
-        }}
-        onMouseLeave={() => onHover(undefined)}
-      />
+      <PointerArea onPointer={(at) => onHover(at ? stepAt(x.invert(at.x)) : undefined)} />
     </g>
   );
 }

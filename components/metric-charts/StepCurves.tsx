@@ -11,7 +11,7 @@
 import { useMemo, useState } from "react";
 import { niceTicks } from "../facet-charts/facet-data";
 import { formatMetric } from "../ui/format";
-import { type AxisSpec, PLOT_COLORS, Plot, usePlot } from "../ui/plot/Plot";
+import { type AxisSpec, PLOT_COLORS, Plot, PointerArea, usePlot } from "../ui/plot/Plot";
 
 export interface StepSeries {
   /** Unique among the series drawn (React's key). */
@@ -194,22 +194,12 @@ function HoverLayer({
           pointerEvents="none"
         />
       ) : null}
-      {/* A pointer aid only: the values are in the table and on the trial's page. */}
-      {/* biome-ignore lint/a11y/noStaticElementInteractions: see above */}
-      <rect
-        x={area.x}
-        y={area.y}
-        width={area.width}
-        height={area.height}
-        fill="transparent"
-        onMouseMove={(e) => {
-          const ctm = e.currentTarget.ownerSVGElement?.getScreenCTM();
-          if (!ctm) return;
-          const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(ctm.inverse());
-          const step = nearest(x.invert(p.x));
+      <PointerArea
+        onPointer={(at) => {
+          if (!at) return onHover(undefined);
+          const step = nearest(x.invert(at.x));
           onHover({ step, left: x(step) });
         }}
-        onMouseLeave={() => onHover(undefined)}
       />
     </g>
   );

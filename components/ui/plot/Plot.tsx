@@ -10,7 +10,7 @@
  *
  * Glossary: the area is the plot inside the margins, in the SVG's pixels; ticks are domain values.
  */
-import { createContext, type ReactNode, useContext, useMemo, useRef } from "react";
+import { createContext, type MouseEvent, type ReactNode, useContext, useMemo, useRef } from "react";
 import { type Scale, scaleOf } from "./scale";
 import { useWidth } from "./use-width";
 
@@ -141,6 +141,46 @@ function Grid({
         </text>
       ) : null}
     </g>
+  );
+}
+
+/**
+ * A transparent layer over the plot area that tells where the pointer is, in the SVG's pixels
+ * (the scales' pixels): how a chart's hover and click find the point or step under it. A pointer
+ * aid only: what a chart shows is also in the trials table, reachable by keyboard.
+ */
+export function PointerArea({
+  onPointer,
+  onPick,
+  cursor,
+}: {
+  /** Each move over the area, and undefined when the pointer leaves it. */
+  onPointer: (at: DOMPoint | undefined) => void;
+  /** A click on the area. */
+  onPick?: (at: DOMPoint) => void;
+  cursor?: string;
+}) {
+  const { area } = usePlot();
+  const at = (e: MouseEvent<SVGRectElement>): DOMPoint | undefined => {
+    const ctm = e.currentTarget.ownerSVGElement?.getScreenCTM();
+    return ctm ? new DOMPoint(e.clientX, e.clientY).matrixTransform(ctm.inverse()) : undefined;
+  };
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: a pointer aid only, see above
+    <rect
+      x={area.x}
+      y={area.y}
+      width={area.width}
+      height={area.height}
+      fill="transparent"
+      style={cursor ? { cursor } : undefined}
+      onMouseMove={(e) => onPointer(at(e))}
+      onMouseLeave={() => onPointer(undefined)}
+      onClick={(e) => {
+        const p = at(e);
+        if (p && onPick) onPick(p);
+      }}
+    />
   );
 }
 

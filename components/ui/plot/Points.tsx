@@ -7,8 +7,8 @@
  *
  * Glossary: px[i], py[i] are point i's pixel coordinates in the chart's SVG.
  */
-import { type MouseEvent, useMemo } from "react";
-import { usePlot } from "./Plot";
+import { useMemo } from "react";
+import { PointerArea, usePlot } from "./Plot";
 
 export interface PlotPoint {
   x: number;
@@ -48,7 +48,7 @@ export function Points({
   onHover?: (hovered: HoveredPoint | undefined) => void;
   onOpen?: (n: number) => void;
 }) {
-  const { x: xScale, y: yScale, area } = usePlot();
+  const { x: xScale, y: yScale } = usePlot();
 
   const d = useMemo(() => {
     const parts: string[] = [];
@@ -82,11 +82,8 @@ export function Points({
     return { px, py };
   }, [targets, xScale, yScale]);
 
-  const nearest = (e: MouseEvent<SVGRectElement>): HoveredPoint | undefined => {
-    const svg = e.currentTarget.ownerSVGElement;
-    const ctm = svg?.getScreenCTM();
-    if (!svg || !ctm || !pixels || !targets) return undefined;
-    const at = new DOMPoint(e.clientX, e.clientY).matrixTransform(ctm.inverse());
+  const nearest = (at: DOMPoint | undefined): HoveredPoint | undefined => {
+    if (!at || !pixels || !targets) return undefined;
     let best = -1;
     let bestD = HIT_RADIUS * HIT_RADIUS;
     for (let i = 0; i < targets.length; i++) {
@@ -117,19 +114,11 @@ export function Points({
         pointerEvents="none"
       />
       {targets ? (
-        // A pointer aid only: every trial is also reachable from the table, by keyboard.
-        // biome-ignore lint/a11y/noStaticElementInteractions: see above
-        <rect
-          x={area.x}
-          y={area.y}
-          width={area.width}
-          height={area.height}
-          fill="transparent"
-          style={{ cursor: "crosshair" }}
-          onMouseMove={(e) => onHover?.(nearest(e))}
-          onMouseLeave={() => onHover?.(undefined)}
-          onClick={(e) => {
-            const hit = nearest(e);
+        <PointerArea
+          cursor="crosshair"
+          onPointer={(at) => onHover?.(nearest(at))}
+          onPick={(at) => {
+            const hit = nearest(at);
             if (hit) onOpen?.(hit.point.n);
           }}
         />
