@@ -285,8 +285,12 @@ async function finish(result) {
     cap.check();
     cap.close();
   }
-  // A stop the executor asked for whose signal lost the race with the trial's end.
-  reason ??= readJson("stop.json")?.reason;
+  // What the executor asked for (stop.json is written before any signal is sent): a stop whose
+  // signal lost the race with the trial's end; and a kill, which overrides a stop or a timeout
+  // already under way. The local executor SIGKILLs the trial itself as well as sending SIGUSR2,
+  // so the trial's end can reach this process before the SIGUSR2 does.
+  const asked = readJson("stop.json")?.reason;
+  reason = asked === "killed" ? asked : (reason ?? asked);
   await persist("exit.json", { ...result, endedAt, ...(reason ? { reason } : {}) });
   // Without a cgroup, what left the group is found by its marker, a look at every process's
   // environment: done just after the result, so that it does not delay the next trial (whose

@@ -258,6 +258,57 @@ describe("timeout, stop and kill", () => {
     await patient.close();
   });
 
+  describe("a kill during a stop's grace period", () => {
+    // Ignores SIGTERM (and says it got it), as a trainer that does not handle it.
+    const deaf = [
+      NODE,
+      "-e",
+      'process.on("SIGTERM", () => console.log("term")); console.log("ready"); setInterval(() => {}, 1000)',
+    ];
+    const patient = new LocalExecutor({ graceMs: 60_000 });
+    afterAll(() => patient.close());
+    /** A deaf trial, running, that got its stop's SIGTERM. */
+    const stopping = async (executor: LocalExecutor) => {
+      const h = await executor.start(launch(deaf));
+      await waitLog(h, "ready");
+      await executor.stop(h);
+      await waitLog(h, "term");
+      return h;
+    };
+
+    it("ends the trial killed, whenever it comes", async () => {
+      const trials = await Promise.all(Array.from({ length: 6 }, () => stopping(patient)));
+      await Promise.all(
+        trials.map(async (h) => {
+          await sleep(Math.random() * 300);
+          await patient.kill(h);
+        }),
+      );
+      for (const h of trials)
+        expect(await waitExit(patient, h)).toMatchObject({ signal: "SIGKILL", reason: "killed" });
+    });
+
+    it("ends it killed when the trial's end reaches the launcher before the kill's SIGUSR2", async () => {
+      // What kill() does, with its SIGUSR2 to the launcher held back: the request is recorded,
+      // and the trial is SIGKILLed directly (as kill() does too, besides the SIGUSR2).
+      const h = await stopping(patient);
+      writeFileSync(
+        join(h.dir, "stop.json"),
+        JSON.stringify({ reason: "killed", at: new Date().toISOString() }),
+      );
+      process.kill(-(await trialGroup(h)), "SIGKILL");
+      expect(await waitExit(patient, h)).toMatchObject({ signal: "SIGKILL", reason: "killed" });
+    });
+
+    it("leaves it stopped when it comes after the grace ran out", async () => {
+      const h = await stopping(ex);
+      const exit = await waitExit(ex, h);
+      expect(exit).toMatchObject({ signal: "SIGKILL", reason: "stopped" });
+      await ex.kill(h);
+      expect(await ex.poll(h)).toEqual(exit);
+    });
+  });
+
   it("a stop or kill right after start still ends the trial, with that reason", async () => {
     const stopped = await ex.start(launch(["sleep", "60"]));
     await ex.stop(stopped);
