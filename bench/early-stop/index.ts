@@ -21,6 +21,12 @@
  *     [--variants]   adds median@X and asha@X for every X (what the GP learns from pruned trials)
  *     [--budget S]   instead of 24 trials, trials until S steps were trained (648 = 24 × 27:
  *                    what the steps early stopping saves buy in the same machine time)
+ *     [--oracle]     also runs every configuration a strategy tried to the last step, and
+ *                    prints the best of them: what the sampler found, apart from what the rule
+ *                    then pruned (the MLP trains its pruned configurations to the end for it)
+ *
+ * Columns: "blind" is the trials started before any trial reached the last step (asked on early
+ * steps' values alone).
  *
  * The Python side (curves.py: the MLP trainings, Optuna 3.1+) runs in HB_BENCH_PYTHON, default
  * /usr/bin/python3 with Debian's python3-sklearn and python3-optuna. MLP curves are cached in
@@ -118,6 +124,7 @@ async function main(): Promise<void> {
       "min-steps": { type: "string", default: "1" },
       eta: { type: "string", default: "3" },
       budget: { type: "string" },
+      oracle: { type: "boolean", default: false },
     },
   });
   const wanted = values.problems.split(",").map((s) => s.trim().toLowerCase());
@@ -156,7 +163,7 @@ async function main(): Promise<void> {
     `bench/early-stop: ${budget === undefined ? `${trials} trials` : `trials until ${budget} steps trained`}, ${parallel} at once, seeds ${values.seeds}, ` +
       `min steps ${config.minSteps}, η ${config.eta}; optimizer's pruned default: ${DEFAULT_OPTIONS.pruned}`,
   );
-  const results = new Map<string, Map<string, RunResult[]>>();
+  const results = new Map<string, Map<string, Scored[]>>();
   for (const problem of problems) {
     const curve: Curve = problem.python
       ? async (p: Params, step: number) =>
@@ -167,24 +174,25 @@ async function main(): Promise<void> {
           await worker().request({ op: "mlp-drop", params: p });
         }
       : undefined;
-    const byStrategy = new Map<string, RunResult[]>();
+    const byStrategy = new Map<string, Scored[]>();
     results.set(problem.name, byStrategy);
     for (const name of strategies) {
-      const runs: RunResult[] = [];
+      const runs: Scored[] = [];
       const t0 = performance.now();
       for (const seed of seeds) {
         const controller = await controllerFor(name, problem, seed, config, worker);
+        const run = await simulate({
+          controller,
+          curve,
+          release,
+          trials,
+          parallel,
+          maxSteps: problem.maxSteps,
+          seed,
+          budget,
+        });
         runs.push(
-          await simulate({
-            controller,
-            curve,
-            release,
-            trials,
-            parallel,
-            maxSteps: problem.maxSteps,
-            seed,
-            budget,
-          }),
+          values.oracle ? { ...run, oracle: await oracleBest(run, problem, curve, release) } : run,
         );
       }
       byStrategy.set(name, runs);
@@ -202,6 +210,27 @@ async function main(): Promise<void> {
   py?.close();
 }
 
+/** A run, with the best of its configurations all run to the end where --oracle asked. */
+type Scored = RunResult & { oracle?: number };
+
+/** The best final value of every configuration the run tried, had none been pruned. */
+async function oracleBest(
+  run: RunResult,
+  problem: CurveProblem,
+  curve: Curve,
+  release?: (p: Params) => Promise<void>,
+): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (const t of run.trials) {
+    if (t.final !== null) best = Math.min(best, t.final);
+    else {
+      best = Math.min(best, await curve(t.params, problem.maxSteps));
+      await release?.(t.params);
+    }
+  }
+  return best;
+}
+
 /** The noise-free final value of the trial a run found best (synthetic problems). */
 function cleanBest(r: RunResult, clean: (p: Params) => number): number {
   const best = r.trials.find((t) => t.final === r.best);
@@ -210,11 +239,12 @@ function cleanBest(r: RunResult, clean: (p: Params) => number): number {
 
 function printTable(
   problem: CurveProblem,
-  by: Map<string, RunResult[]>,
+  by: Map<string, Scored[]>,
   trials: number,
   clean?: (p: Params) => number,
 ): void {
   const full = trials * problem.maxSteps;
+  const oracle = [...by.values()].every((runs) => runs.every((r) => r.oracle !== undefined));
   const none = by.get("none");
   const noneBest = none ? mean(none.map((r) => r.best)) : undefined;
   console.log(
@@ -226,9 +256,11 @@ function printTable(
     "% of none",
     "trials",
     "pruned",
+    "blind",
     "best final",
     "vs none",
     ...(clean ? ["its noise-free final", "vs none"] : []),
+    ...(oracle ? ["its configs to the end", "vs none", "lost to pruning"] : []),
   ];
   const rows = [...by.entries()].map(([name, runs]) => {
     const steps = runs.map((r) => r.steps);
@@ -241,6 +273,7 @@ function printTable(
       `${((100 * mean(steps)) / noneSteps).toFixed(0)}%`,
       mean(runs.map((r) => r.trials.length)).toFixed(1),
       pruned.toFixed(1),
+      mean(runs.map((r) => r.startedBlind)).toFixed(1),
       `${fmt(mean(bests))} ± ${fmt(sd(bests))}`,
       noneBest === undefined ? "" : `${(100 * (mean(bests) / noneBest - 1)).toFixed(1)}%`,
     ];
@@ -252,6 +285,14 @@ function printTable(
         noneClean === undefined ? "" : `${(100 * (mean(c) / noneClean - 1)).toFixed(1)}%`,
       );
     }
+    if (oracle) {
+      const o = runs.map((r) => r.oracle!);
+      row.push(
+        `${fmt(mean(o))} ± ${fmt(sd(o))}`,
+        noneBest === undefined ? "" : `${(100 * (mean(o) / noneBest - 1)).toFixed(1)}%`,
+        `${(100 * (mean(bests) / mean(o) - 1)).toFixed(1)}%`,
+      );
+    }
     return row;
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -261,7 +302,7 @@ function printTable(
   for (const r of rows) console.log(line(r));
 }
 
-function printTargets(results: Map<string, Map<string, RunResult[]>>, budget?: number): void {
+function printTargets(results: Map<string, Map<string, Scored[]>>, budget?: number): void {
   console.log("\nTargets (mean over seeds; best final: lower is better)");
   for (const [problem, by] of results) {
     const stat = (name: string) => {

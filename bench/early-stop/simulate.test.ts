@@ -36,6 +36,8 @@ describe("bench/early-stop simulate", () => {
     // 4 at once, then one new trial each time a slot frees, with the 3 others in flight.
     expect(s.asks[0]).toEqual({ n: 4, running: 0 });
     expect(s.asks.slice(1).every((a) => a.n === 1 && a.running === 3)).toBe(true);
+    // Only the first 4 were asked before a trial reached the last step.
+    expect(r.startedBlind).toBe(4);
   });
 
   it("counts a pruned trial's steps up to its pruning and keeps it out of the best", async () => {
@@ -45,6 +47,9 @@ describe("bench/early-stop simulate", () => {
     expect(r.steps).toBe(9 * 2 + 9);
     expect(r.best).toBe(7 + 1 / 9);
     expect(s.ended.filter((e) => e.pruned)).toHaveLength(9);
+    // All 10 were started before 7, the only one to finish, reached step 9: the others end at
+    // step 2 and free their slots at once.
+    expect(r.startedBlind).toBe(10);
   });
 
   it("is asynchronous: trials end out of their start order", async () => {

@@ -43,6 +43,11 @@ export interface RunResult {
   /** The best value at the last step over the trials that reached it (minimized). */
   best: number;
   trials: TrialRecord[];
+  /**
+   * Trials started before the first trial reached the last step: asked with no final value
+   * known, on what early steps said (with early stopping, most of them).
+   */
+  startedBlind: number;
 }
 
 export type Curve = (params: Params, step: number) => Promise<number>;
@@ -81,6 +86,7 @@ export async function simulate(opts: {
   let now = 0;
   let started = 0;
   let trained = 0;
+  let startedBlind: number | undefined;
   const open = () => started < trials && (opts.budget === undefined || trained < opts.budget);
   while (open() || running.length > 0) {
     const n = open() ? Math.min(parallel - running.length, trials - started) : 0;
@@ -104,6 +110,7 @@ export async function simulate(opts: {
     trained++;
     const value = await curve(r.params, r.step);
     const prune = await controller.report(r.id, r.step, value);
+    if (r.step >= maxSteps) startedBlind ??= started;
     if (prune || r.step >= maxSteps) {
       const pruned = prune && r.step < maxSteps;
       await controller.end(r.id, { value, step: r.step, pruned });
@@ -123,5 +130,10 @@ export async function simulate(opts: {
   records.sort((a, b) => a.id - b.id);
   let best = Number.POSITIVE_INFINITY;
   for (const t of records) if (t.final !== null) best = Math.min(best, t.final);
-  return { steps: records.reduce((s, t) => s + t.steps, 0), best, trials: records };
+  return {
+    steps: records.reduce((s, t) => s + t.steps, 0),
+    best,
+    trials: records,
+    startedBlind: startedBlind ?? started,
+  };
 }

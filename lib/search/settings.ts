@@ -503,6 +503,7 @@ export const SETTINGS = {
     flag: "early-stop-min-steps",
     arg: "N",
     help: "no trial is pruned before this step; ASHA's first rung",
+    doc: "no trial is pruned before this step; ASHA's first rung. Set it to the steps a configuration needs to show its form: where learning curves cross, 1 prunes slow starters that would have ended best (docs/decisions/early-stopping.md)",
     default: "1",
     form: {
       section: "stop",
