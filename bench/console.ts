@@ -75,6 +75,7 @@ const SPEC: SearchSpec = {
   earlyStop: "none",
   earlyStopMinSteps: 1,
   reductionFactor: 3,
+  stopGraceSeconds: 10,
   maxFailures: 10_000,
 };
 

@@ -88,6 +88,7 @@ async function runOnce(): Promise<RunResult> {
         earlyStop: "none",
         earlyStopMinSteps: 1,
         reductionFactor: 3,
+        stopGraceSeconds: 10,
         maxFailures: numRuns,
       },
       { status: "running", lease: { owner: ctx.owner, ttlMs: 15_000 } },

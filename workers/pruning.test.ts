@@ -60,6 +60,7 @@ function spec(over: Partial<SearchSpec>, args: string[]): SearchSpec {
     earlyStop: "asha",
     earlyStopMinSteps: 2,
     reductionFactor: 3,
+    stopGraceSeconds: 10,
     maxFailures: 8,
     ...over,
   };

@@ -452,6 +452,7 @@ class SearchRun {
       dir: trialDir(this.ctx.home, this.id, number),
       gpus: this.machine.gpus,
       ...(spec.timeoutMinutes !== undefined ? { timeoutMs: spec.timeoutMinutes * 60_000 } : {}),
+      graceMs: spec.stopGraceSeconds * 1000,
     });
     trial = await this.store.updateTrial(
       this.id,

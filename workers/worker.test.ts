@@ -50,6 +50,7 @@ function spec(over: Partial<SearchSpec> & { args: string[] }): SearchSpec {
     earlyStop: "none",
     earlyStopMinSteps: 1,
     reductionFactor: 3,
+    stopGraceSeconds: 10,
     maxFailures: 4,
     ...rest,
   };

@@ -25,6 +25,7 @@ export function makeSpec(overrides: Partial<SearchSpec> = {}): SearchSpec {
     earlyStop: "none",
     earlyStopMinSteps: 1,
     reductionFactor: 3,
+    stopGraceSeconds: 10,
     maxFailures: 3,
     ...overrides,
   };

@@ -310,7 +310,7 @@ export class LocalExecutor implements TrialExecutor {
       cwd: resolve(launch.cwd),
       startedAt,
       ...(launch.timeoutMs !== undefined ? { timeoutMs: launch.timeoutMs } : {}),
-      graceMs: this.graceMs,
+      graceMs: launch.graceMs ?? this.graceMs,
       gpus: [...gpuIds],
       ...(this.logCapBytes !== undefined ? { logCapBytes: this.logCapBytes } : {}),
       ...(this.cgroups ? {} : { cgroup: false }),
@@ -356,6 +356,7 @@ export class LocalExecutor implements TrialExecutor {
       startedAt: new Date(startedAt).toISOString(),
       gpus: [...gpuIds],
       ...(launch.timeoutMs !== undefined ? { timeoutMs: launch.timeoutMs } : {}),
+      ...(launch.graceMs !== undefined ? { graceMs: launch.graceMs } : {}),
     };
     writeJsonAtomic(dir, "handle.json", handle);
     this.launchers.add(child);
@@ -480,7 +481,8 @@ export class LocalExecutor implements TrialExecutor {
   ): void {
     const now = Date.now();
     if (stopFile) {
-      if (stopFile.reason === "killed" || now >= Date.parse(stopFile.at) + this.graceMs) {
+      const grace = h.graceMs ?? this.graceMs;
+      if (stopFile.reason === "killed" || now >= Date.parse(stopFile.at) + grace) {
         signalTrial(procs, "SIGKILL");
       }
     } else if (h.timeoutMs !== undefined && now >= Date.parse(h.startedAt) + h.timeoutMs) {

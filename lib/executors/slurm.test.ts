@@ -488,6 +488,20 @@ describe.skipIf(!HAVE_SLURM)("real Slurm jobs", () => {
     await waitFor(() => (ACTIVE.has(jobState(h.jobId)) ? undefined : true), 15_000);
   }, 90_000);
 
+  it("a trial's own grace replaces the executor's: a SIGTERM-deaf job is SIGKILLed after it", async () => {
+    const ex = executor({}, 120_000);
+    const deaf = ["sh", "-c", "trap '' TERM; echo ready; sleep 600"];
+    const h = await ex.start(launch(deaf, { graceMs: 300 }));
+    expect(h.graceMs).toBe(300);
+    expect(JSON.parse(read(h, "launch.json")).graceMs).toBe(300);
+    await waitLog(h, "ready");
+    await ex.stop(h);
+    // The executor's two minutes would outlast this wait; the trial's 0.3 s does not.
+    const exit = await waitExit(ex, h, 60_000);
+    expect(exit).toMatchObject({ reason: "stopped", signal: "SIGKILL" });
+    await waitFor(() => (ACTIVE.has(jobState(h.jobId)) ? undefined : true), 15_000);
+  }, 90_000);
+
   it("kill ends a running job at once and cancels a pending one; none is left in squeue", async () => {
     const ex = executor({}, 60_000);
     const running = await ex.start(launch(PATIENT));

@@ -617,7 +617,7 @@ export class SlurmExecutor implements TrialExecutor {
       cwd: resolve(launch.cwd),
       env: trialEnv(launch, dir),
       startedAt: Date.now(),
-      graceMs: this.graceMs,
+      graceMs: launch.graceMs ?? this.graceMs,
       // No timeoutMs: Slurm enforces --time, and reports TIMEOUT.
       // No cgroup of the launcher's own: Slurm confines the job (and ends what is left of it).
       cgroup: false,
@@ -634,7 +634,13 @@ export class SlurmExecutor implements TrialExecutor {
       launcher,
       ...(launch.timeoutMs !== undefined ? { timeoutMs: launch.timeoutMs } : {}),
     });
-    const base = { kind: "slurm" as const, dir, startedAt: submittedAt, jobName };
+    const base = {
+      kind: "slurm" as const,
+      dir,
+      startedAt: submittedAt,
+      jobName,
+      ...(launch.graceMs !== undefined ? { graceMs: launch.graceMs } : {}),
+    };
     const extra = { machineType: this.machineType };
     const submitted = await this.submit(args, jobName);
     let handle: SlurmTrialHandle;
@@ -694,6 +700,7 @@ export class SlurmExecutor implements TrialExecutor {
       startedAt: launch.submittedAt ?? new Date().toISOString(),
       jobName: launch.jobName,
       machineType: launch.machineType ?? this.machineType,
+      ...(launch.graceMs !== undefined ? { graceMs: launch.graceMs } : {}),
     };
     tryWriteJsonAtomic(d, "handle.json", handle);
     return handle;
@@ -976,7 +983,7 @@ export class SlurmExecutor implements TrialExecutor {
         ? 0
         : stop.reason === "killed"
           ? BACKSTOP_SLACK_MS
-          : this.graceMs + BACKSTOP_SLACK_MS;
+          : (h.graceMs ?? this.graceMs) + BACKSTOP_SLACK_MS;
     if (waited < limit) return;
     t.backstopSent = true;
     await runSlurmCommand("scancel", [h.jobId], this.env);

@@ -36,6 +36,9 @@ export interface TrialLaunch {
   dir: string;
   /** Wall-clock limit from the start; then SIGTERM, a grace period, SIGKILL. */
   timeoutMs?: number;
+  /** From SIGTERM to SIGKILL on a stop, a pruning or a timeout (the search's --stop-grace);
+   * default: the executor's (DEFAULT_GRACE_MS). */
+  graceMs?: number;
   /** GPUs the trial needs (0 = none). */
   gpus: number;
 }
@@ -53,6 +56,8 @@ export const localTrialHandleSchema = z.object({
   /** GPU ids in the trial's CUDA_VISIBLE_DEVICES. */
   gpus: z.array(z.string()),
   timeoutMs: z.number().positive().optional(),
+  /** The trial's grace period, where its launch gave one (else the executor's). */
+  graceMs: z.number().nonnegative().optional(),
 });
 export type LocalTrialHandle = z.infer<typeof localTrialHandleSchema>;
 
@@ -62,6 +67,8 @@ export const slurmTrialHandleSchema = z.looseObject({
   dir: z.string().min(1),
   jobId: z.string().min(1),
   startedAt: z.string(),
+  /** The trial's grace period, where its launch gave one (else the executor's). */
+  graceMs: z.number().nonnegative().optional(),
 });
 export type SlurmTrialHandle = z.infer<typeof slurmTrialHandleSchema>;
 

@@ -20,6 +20,7 @@
  */
 import { z } from "zod";
 import { UsageError } from "../errors";
+import { DEFAULT_GRACE_MS } from "../executors/types";
 import { DEFAULT_MACHINE_TYPE_WORDS } from "../machines/default";
 import {
   goalSchema,
@@ -40,6 +41,9 @@ export const acquisitionSchema = z.enum(["ucb", "ei"]);
 export type Acquisition = z.infer<typeof acquisitionSchema>;
 
 export const MAX_RUNS = 100_000;
+
+/** The longest stop grace: an hour (a checkpoint that takes longer wants its own signal). */
+export const MAX_STOP_GRACE_SECONDS = 3600;
 
 /**
  * The longest trial timeout: a year. Longer ones overflow what the executors compute with (ms
@@ -496,7 +500,7 @@ export const SETTINGS = {
     help: "end losing trials early: the median rule or ASHA (status pruned)",
     doc: "end losing trials early by the search metric's steps: `median` (worse than the median of the other trials at the step) or `asha` (not in the top 1/η at a rung); a pruned trial ends as a stop does, status `pruned` (docs/decisions/early-stopping.md)",
     default: "none",
-    form: { section: "stop", label: "Early stopping", control: "select", span: 4, maxLength: 10 },
+    form: { section: "stop", label: "Early stopping", control: "select", span: 3, maxLength: 10 },
   },
   earlyStopMinSteps: {
     ...integer(1, 1_000_000),
@@ -509,7 +513,7 @@ export const SETTINGS = {
       section: "stop",
       label: "Min steps",
       control: "text",
-      span: 4,
+      span: 3,
       inputMode: "numeric",
       help: "the grace period, in the metric's steps",
       maxLength: 40,
@@ -525,9 +529,32 @@ export const SETTINGS = {
       section: "stop",
       label: "Reduction factor (η)",
       control: "text",
-      span: 4,
+      span: 3,
       inputMode: "numeric",
       help: "ASHA only",
+      maxLength: 40,
+    },
+  },
+  stopGraceSeconds: {
+    ...numberSetting(
+      z
+        .number()
+        .min(0, "must be at least 0")
+        .max(MAX_STOP_GRACE_SECONDS, `must be at most ${MAX_STOP_GRACE_SECONDS}`),
+      false,
+    ),
+    flag: "stop-grace",
+    arg: "SECONDS",
+    help: "from SIGTERM to SIGKILL when a trial is stopped, pruned or timed out",
+    doc: "how long a trial has from SIGTERM to SIGKILL when it is stopped, pruned or timed out: time to save a checkpoint (on Slurm, a job that reaches its `--time` is ended by Slurm's own KillWait instead)",
+    default: String(DEFAULT_GRACE_MS / 1000),
+    form: {
+      section: "stop",
+      label: "Stop grace (s)",
+      control: "text",
+      span: 3,
+      inputMode: "decimal",
+      help: "SIGTERM to SIGKILL",
       maxLength: 40,
     },
   },

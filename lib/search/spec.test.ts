@@ -40,6 +40,7 @@ function makeSpec(overrides: Partial<SearchSpec> = {}): SearchSpec {
     earlyStop: "none",
     earlyStopMinSteps: 1,
     reductionFactor: 3,
+    stopGraceSeconds: 10,
     maxFailures: 3,
     ...overrides,
   };
