@@ -299,13 +299,7 @@ export function SearchForm({
                   </details>
                 </div>
               ) : (
-                <div
-                  className={
-                    section.id === "parameters" || section.id === "stop"
-                      ? "panel-body"
-                      : "panel-body fields"
-                  }
-                >
+                <div className={section.id === "parameters" ? "panel-body" : "panel-body fields"}>
                   {section.id === "search" ? kindField : null}
                   {fieldsOf(section.id)}
                 </div>

@@ -1,6 +1,7 @@
 /**
  * The stop conditions: one input per condition (each its own field, `stopConditions.<i>`, where
- * its problems show), and the messages about all of them together under the list.
+ * its problems show), and the messages about all of them together under the list; one full
+ * row of the section's grid, the early-stopping fields below it.
  */
 import { MAX_STOP_CONDITIONS } from "../../lib/metrics/stop";
 import { controlProps, Messages } from "./Field";
@@ -19,7 +20,7 @@ export function StopConditions({
   messagesFor: (field: string) => { errors?: string[]; warnings?: string[] };
 }) {
   return (
-    <>
+    <div className="span-12">
       {texts.map((text, i) => {
         const key = `${field}.${i}`;
         const m = messagesFor(key);
@@ -58,6 +59,6 @@ export function StopConditions({
       >
         + Add stop condition
       </button>
-    </>
+    </div>
   );
 }

@@ -515,7 +515,7 @@ export const SETTINGS = {
       control: "text",
       span: 3,
       inputMode: "numeric",
-      help: "the grace period, in the metric's steps",
+      help: "no trial is pruned before it",
       maxLength: 40,
     },
   },
