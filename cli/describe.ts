@@ -3,6 +3,7 @@
  * line and cell goes through `printable`: descriptions, values, reasons and names may hold
  * terminal controls that a trial printed or a user typed.
  */
+import { DEFAULT_GRACE_MS } from "../lib/executors/types";
 import { formatStopCondition } from "../lib/metrics/stop";
 import { earlyStopSummary } from "../lib/pruning/savings";
 import { maskedEnvItems } from "../lib/search/rerun";
@@ -52,6 +53,9 @@ export async function run(argv: string[]): Promise<number> {
           : []),
         `  seed       ${s.seed}${optimizerNote(s)}`,
         ...(s.timeoutMinutes !== undefined ? [`  timeout    ${s.timeoutMinutes} min`] : []),
+        ...(s.stopGraceSeconds * 1000 !== DEFAULT_GRACE_MS
+          ? [`  grace      ${s.stopGraceSeconds} s from SIGTERM to SIGKILL`]
+          : []),
         ...(s.stopConditions.length > 0
           ? [`  stop when  ${s.stopConditions.map(formatStopCondition).join(" or ")}`]
           : []),

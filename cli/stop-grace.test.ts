@@ -50,6 +50,8 @@ describe("hyperbayes --stop-grace", () => {
     try {
       const [s] = await store.listSearches();
       expect(s!.spec.stopGraceSeconds).toBe(0.5);
+      const d = await runCli(home, ["describe", String(s!.id)]);
+      expect(d.stdout).toContain("  grace      0.5 s from SIGTERM to SIGKILL\n");
       const trials = await store.listTrials(s!.id);
       expect(trials).toHaveLength(3);
       for (const t of trials) {
