@@ -164,8 +164,8 @@ describe("one run per trial directory", () => {
     // Worker B, not finding it (the launcher was still between fork and exec), starts it again.
     const b = executor();
     const fresh = await b.start(l);
-    const stateOfStale = await waitExit(b, stale, 15_000);
-    const stateOfFresh = await waitExit(b, fresh, 15_000);
+    const stateOfStale = await waitExit(b, stale);
+    const stateOfFresh = await waitExit(b, fresh);
     expect(stateOfFresh).toMatchObject({ exitCode: 0 });
     expect(stateOfStale).toEqual(stateOfFresh);
     expect(startsOf("race")).toBe(1);

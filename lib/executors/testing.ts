@@ -25,10 +25,19 @@ export function launchFactory(root: string, searchId: string) {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How long a wait may take before it fails: generous, as it only turns a hang into a clear
+ * failure. A trial's launcher runs at a lower priority (LAUNCHER_NICE), so with every core busy
+ * at normal priority it takes seconds to start or to record an end: beside two CPU-bound
+ * processes on 2 cores, a `true` trial's start() to its claim took up to 4 s, and trials that end
+ * at once in less than a second took more than 10 s to be seen exited.
+ */
+export const WAIT_MS = 25_000;
+
 /** Polls `probe` every `everyMs` until it returns a value; throws after `ms`. */
 export async function waitFor<T>(
   probe: () => T | undefined | Promise<T | undefined>,
-  ms = 10_000,
+  ms = WAIT_MS,
   everyMs = 10,
 ): Promise<T> {
   const deadline = Date.now() + ms;
@@ -44,7 +53,7 @@ export async function waitFor<T>(
 export function waitExit(
   ex: TrialExecutor,
   h: TrialHandle,
-  ms = 10_000,
+  ms = WAIT_MS,
   everyMs = 10,
 ): Promise<TrialExit> {
   return waitFor(
