@@ -5,9 +5,6 @@
  * best is never a pruned trial. The rules themselves: lib/pruning/rules.test.ts.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createLocalExecutor } from "../lib/executors/local";
-import type { TrialExecutor, TrialHandle } from "../lib/executors/types";
-import type { MachineType } from "../lib/machines/types";
 import type { SearchSpec } from "../lib/search/spec";
 import { bestTrial } from "../lib/search/status";
 import { recordFault } from "../lib/testing/ledger";
@@ -15,24 +12,8 @@ import { PruningJudge } from "./pruning";
 import { makeHome, openTestStore, ROOT, TRIAL } from "./testing/cli";
 import { Executors, newOwnerId, runSearch, type WorkerContext } from "./worker";
 
-const GRACE_MS = 600;
-
-/** The shared executors, with a short grace period (a real one: SIGTERM, wait, SIGKILL). */
-class QuickExecutors extends Executors {
-  private quick?: Promise<TrialExecutor>;
-  override forMachine(machine: MachineType): Promise<TrialExecutor> {
-    return machine.executor === "local" ? this.forKind("local") : super.forMachine(machine);
-  }
-  override forKind(kind: TrialHandle["kind"]): Promise<TrialExecutor> {
-    if (kind !== "local") return super.forKind(kind);
-    this.quick ??= createLocalExecutor({ graceMs: GRACE_MS });
-    return this.quick;
-  }
-  override async close(): Promise<void> {
-    if (this.quick) await (await this.quick).close();
-    await super.close();
-  }
-}
+/** A short grace period (the search's --stop-grace; a real one: SIGTERM, wait, SIGKILL). */
+const GRACE_SECONDS = 0.6;
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -60,7 +41,7 @@ function spec(over: Partial<SearchSpec>, args: string[]): SearchSpec {
     earlyStop: "asha",
     earlyStopMinSteps: 2,
     reductionFactor: 3,
-    stopGraceSeconds: 10,
+    stopGraceSeconds: GRACE_SECONDS,
     maxFailures: 8,
     ...over,
   };
@@ -69,7 +50,7 @@ function spec(over: Partial<SearchSpec>, args: string[]): SearchSpec {
 async function run(s: SearchSpec) {
   const home = makeHome();
   const store = await openTestStore(home);
-  const executors = new QuickExecutors();
+  const executors = new Executors();
   cleanup.push(async () => {
     await executors.close();
     await store.close();
