@@ -15,7 +15,7 @@
 // process group of its own (pgid = child pid; the launcher sits in another group, so it can
 // SIGKILL the whole trial and still live to write the result) and, where it can, in a cgroup of
 // its own (trial-procs.mjs), with HYPERBAYES_TRIAL_MARK=<token> in its environment; enforces the
-// timeout; keeps stdout.log and stderr.log under their cap (log-cap.mjs); and writes
+// timeout (recorded in DIR/stop.json, as the executor records its stops, before its SIGTERM); keeps stdout.log and stderr.log under their cap (log-cap.mjs); and writes
 // DIR/exit.json ({exitCode, signal, endedAt, reason?, message?}) atomically once every process
 // of the trial is gone, escaped ones (setsid, double forks) included. Should that write fail (a
 // full disk the reserve did not cover), it stays alive and tries again until it succeeds, so the
@@ -36,9 +36,11 @@ import {
   fchmodSync,
   fstatSync,
   ftruncateSync,
+  linkSync,
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
   writeSync,
@@ -244,6 +246,21 @@ const capTimer = setInterval(() => {
 }, CHECK_MS);
 capTimer.unref();
 
+/** Creates stop.json unless one exists: a stop the executor recorded first stands. */
+function recordStop(why) {
+  const tmp = join(dir, `.stop.json.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, `${JSON.stringify({ reason: why, at: new Date().toISOString() })}\n`, {
+      mode: 0o600,
+    });
+    linkSync(tmp, join(dir, "stop.json"));
+  } catch {
+    // EEXIST: the executor's record stands. Anything else: the timeout goes on unrecorded.
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
 function signalGroup(sig) {
   if (procs.pgid === undefined) return;
   try {
@@ -263,6 +280,10 @@ function terminate(why, sig) {
   // One polite signal per process: a second SIGTERM makes some trainers abandon their checkpoint.
   if (stopping) return;
   stopping = true;
+  // The executor's own stops are on record already; a timeout is recorded here, before its
+  // signal, so that an executor taking over from a launcher killed during the grace period
+  // SIGKILLs when the grace ends rather than sending a second SIGTERM.
+  if (why === "timeout") recordStop("timeout");
   signalGroup(sig);
   killTimer = setTimeout(() => signalGroup("SIGKILL"), graceMs);
 }

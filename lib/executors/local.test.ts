@@ -459,6 +459,42 @@ describe("a launcher that dies", () => {
     expect(groupAlive(group)).toBe(false);
   });
 
+  it("after its timeout's SIGTERM leaves the trial no second one, and SIGKILLs after the grace", async () => {
+    // Says "term" at each SIGTERM and goes on: a trainer writing its checkpoint, which a second
+    // SIGTERM would make give up. The launcher dies during the timeout's grace period; the
+    // executor, polling, must finish that stop (SIGKILL when the grace ends), not start another.
+    const deaf = [
+      NODE,
+      "-e",
+      'process.on("SIGTERM", () => console.log("term")); console.log("ready"); setInterval(() => {}, 1000)',
+    ];
+    const graceMs = 4_000;
+    const termed = async () => {
+      // A timeout that runs out before the trial set its handler (a loaded machine's slow start)
+      // kills it before it says anything: that run tests nothing, and is done again, longer.
+      for (let ms = 1_500; ; ms *= 4) {
+        const t = await ex.start(launch(deaf, { timeoutMs: ms, graceMs }));
+        const said = await waitFor(() => {
+          if (existsSync(join(t.dir, "stdout.log")) && read(t, "stdout.log").includes("term"))
+            return "term";
+          return existsSync(join(t.dir, "exit.json")) ? "ended" : undefined;
+        }, WAIT_MS + ms);
+        if (said === "term" || ms >= 1_500 * 16) return t;
+      }
+    };
+    const h = await termed();
+    const group = await trialGroup(h);
+    process.kill(h.pid, "SIGKILL");
+    await waitFor(() => (processAlive(h.pid, h.procStart) ? undefined : true));
+    const exit = await waitExit(ex, h, WAIT_MS + graceMs);
+    expect(exit).toMatchObject({ reason: "timeout" });
+    expect(read(h, "stdout.log").match(/term/g)).toEqual(["term"]);
+    const stop = JSON.parse(read(h, "stop.json")) as { reason: string; at: string };
+    expect(stop.reason).toBe("timeout");
+    expect(exit.endedAt.getTime() - Date.parse(stop.at)).toBeGreaterThanOrEqual(graceMs);
+    expect(groupAlive(group)).toBe(false);
+  });
+
   it("is not confused with a process that reuses its pid", async () => {
     const dir = join(root, "reused-pid");
     mkdirSync(dir, { recursive: true });
