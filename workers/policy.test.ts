@@ -9,6 +9,7 @@ import {
   failureCount,
   freeSlots,
   observationsOf,
+  optimizerInput,
   pointsToAsk,
   type SearchProgress,
   searchEnd,
@@ -236,6 +237,43 @@ describe("what the optimizer learns", () => {
       { params: { x: 3 }, value: 0.3 },
       { params: { x: 4 }, value: 0.9, pruned: true },
     ]);
+  });
+
+  it("gives the running trials as pending, or with early stopping every trial at the model step", () => {
+    const ended = [
+      { number: 2, params: { x: 2 }, status: "pruned" as const, value: 0.9 },
+      { number: 1, params: { x: 1 }, status: "pruned" as const, value: 0.7 },
+    ];
+    const running = [
+      { number: 4, params: { x: 4 } },
+      { number: 3, params: { x: 3 } },
+    ];
+    expect(optimizerInput(ended, running)).toEqual({
+      observations: observationsOf(ended),
+      pending: [{ x: 3 }, { x: 4 }],
+    });
+    const series: Record<number, { step: number; value: number }[]> = {
+      1: [{ step: 1, value: 0.7 }],
+      2: [{ step: 1, value: 0.9 }],
+      3: [
+        { step: 1, value: 0.5 },
+        { step: 2, value: 0.4 },
+      ],
+      4: [],
+    };
+    const pruning = {
+      series: (n: number) => series[n]!,
+      latestStep: (n: number) => series[n]!.at(-1)?.step,
+    };
+    expect(optimizerInput(ended, running, pruning)).toEqual({
+      step: 1,
+      observations: [
+        { params: { x: 1 }, value: 0.7, step: 1 },
+        { params: { x: 2 }, value: 0.9, step: 1 },
+        { params: { x: 3 }, value: 0.5, step: 1 },
+      ],
+      pending: [{ x: 4 }],
+    });
   });
 
   it("failures are counted by the status table", () => {

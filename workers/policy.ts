@@ -6,6 +6,8 @@
  * (lib/search/status.ts): a new status (e.g. `pruned`) is one row there, not a case here.
  */
 import type { Observation } from "../lib/optimizer";
+import { atModelStep, type OptimizerInput } from "../lib/pruning/model-step";
+import type { SeriesPoint } from "../lib/pruning/rules";
 import { observationOf } from "../lib/search/observation";
 import { countsAsFailure, type TrialStatus } from "../lib/search/status";
 import type { StopRequest, Trial } from "../lib/search/types";
@@ -116,6 +118,39 @@ export function searchEnd(p: SearchProgress): SearchEnd | undefined {
     };
   }
   return undefined;
+}
+
+/**
+ * What the optimizer is given: every ended trial's observation (`observationsOf`) and the running
+ * trials as pending, in trial-number order. With early stopping (`pruning`: the trials' series of
+ * the search metric), until a few trials completed, every trial at one step, running ones
+ * included (lib/pruning/model-step.ts).
+ */
+export function optimizerInput(
+  ended: readonly Pick<Trial, "number" | "params" | "status" | "value">[],
+  running: readonly Pick<Trial, "number" | "params">[],
+  pruning?: {
+    series(trial: number): readonly SeriesPoint[];
+    latestStep(trial: number): number | undefined;
+  },
+): OptimizerInput {
+  const byNumber = (a: { number: number }, b: { number: number }) => a.number - b.number;
+  const live = [...running].sort(byNumber);
+  if (!pruning) {
+    return { observations: observationsOf(ended), pending: live.map((t) => t.params) };
+  }
+  const told = new Map<number, Observation>();
+  for (const t of ended)
+    told.set(
+      t.number,
+      observationOf(t, t.status === "pruned" ? pruning.latestStep(t.number) : undefined),
+    );
+  const trials = [...ended, ...live].sort(byNumber).map((t) => ({
+    params: t.params,
+    series: pruning.series(t.number),
+    ...(told.has(t.number) ? { told: told.get(t.number)! } : {}),
+  }));
+  return atModelStep(trials);
 }
 
 /**

@@ -5,6 +5,7 @@
  * best is never a pruned trial. The rules themselves: lib/pruning/rules.test.ts.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { type SuggestRequest, suggest } from "../lib/optimizer";
 import type { SearchSpec } from "../lib/search/spec";
 import { bestTrial } from "../lib/search/status";
 import { recordFault } from "../lib/testing/ledger";
@@ -47,7 +48,7 @@ function spec(over: Partial<SearchSpec>, args: string[]): SearchSpec {
   };
 }
 
-async function run(s: SearchSpec) {
+async function run(s: SearchSpec, extra: Partial<WorkerContext> = {}) {
   const home = makeHome();
   const store = await openTestStore(home);
   const executors = new Executors();
@@ -55,7 +56,7 @@ async function run(s: SearchSpec) {
     await executors.close();
     await store.close();
   });
-  const ctx: WorkerContext = { store, owner: newOwnerId(), home, executors };
+  const ctx: WorkerContext = { store, owner: newOwnerId(), home, executors, ...extra };
   const search = await store.createSearch(s, {
     status: "running",
     lease: { owner: ctx.owner, ttlMs: 15_000 },
@@ -145,6 +146,45 @@ describe("early stopping in the worker", () => {
       );
     // x 0.02 starts after the first four and is worse than all of them: pruned
     expect(byX.get(0.02)?.status).toBe("pruned");
+  }, 60_000);
+});
+
+describe("what the optimizer is told with early stopping", () => {
+  it("until 3 trials completed, every trial at one step: running ones past it as observations, each trial told once", async () => {
+    const asked: SuggestRequest[] = [];
+    const spy: typeof suggest = (req) => {
+      asked.push(structuredClone(req));
+      return suggest(req);
+    };
+    const { trials } = await run(
+      spec(
+        {
+          kind: "bayesian",
+          params: [{ kind: "range", name: "x", min: 0, max: 1, scale: "linear", type: "float" }],
+          numRuns: 10,
+          earlyStopMinSteps: 1,
+        },
+        ["--epochs", "9", "--step-ms", "120"],
+      ),
+      { suggest: spy },
+    );
+    expect(trials).toHaveLength(10);
+    const lastStep = new Map(trials.map((t) => [JSON.stringify(t.params), t.lastStep]));
+    let atStep = 0;
+    let asked_ = 0;
+    for (const req of asked) {
+      // Every trial created before this ask is in it once: an observation or pending.
+      const seen = [...req.observations.map((o) => o.params), ...req.pending];
+      expect(seen).toHaveLength(asked_);
+      expect(new Set(seen.map((p) => JSON.stringify(p))).size).toBe(asked_);
+      asked_ += req.n;
+      // A trial told at a step below the one it ended at was modelled at the model step.
+      for (const o of req.observations) {
+        const ended = lastStep.get(JSON.stringify(o.params));
+        if (o.pruned !== true && o.step !== undefined && ended != null && o.step < ended) atStep++;
+      }
+    }
+    expect(atStep).toBeGreaterThan(0);
   }, 60_000);
 });
 

@@ -22,7 +22,7 @@ type Named = { name: string; step: number; value: number };
 
 export class PruningJudge {
   private readonly config: EarlyStop | undefined;
-  private readonly series = new Map<number, SeriesPoint[]>();
+  private readonly byTrial = new Map<number, SeriesPoint[]>();
   private readonly judgedTo = new Map<number, number>();
 
   constructor(
@@ -49,8 +49,8 @@ export class PruningJudge {
   /** Adds a trial's points (any metric: only the search metric's are kept). */
   add(trial: number, points: readonly Named[]): void {
     if (!this.config) return;
-    const s = this.series.get(trial) ?? [];
-    this.series.set(trial, s);
+    const s = this.byTrial.get(trial) ?? [];
+    this.byTrial.set(trial, s);
     for (const p of points)
       if (sameMetric(p.name, this.spec.metric)) s.push({ step: p.step, value: p.value });
   }
@@ -64,8 +64,8 @@ export class PruningJudge {
   /** Whether the running trial should be pruned now, after its new points. Never throws. */
   judge(trial: number): PruneDecision {
     if (!this.config) return { prune: false };
-    const points = this.series.get(trial) ?? [];
-    const others = [...this.series].map(([number, pts]) => ({ trial: number, points: pts }));
+    const points = this.byTrial.get(trial) ?? [];
+    const others = [...this.byTrial].map(([number, pts]) => ({ trial: number, points: pts }));
     const decision = decidePruning(
       this.config,
       { trial, points },
@@ -76,10 +76,15 @@ export class PruningJudge {
     return decision;
   }
 
+  /** The trial's points of the search metric so far, in arrival order. */
+  series(trial: number): readonly SeriesPoint[] {
+    return this.byTrial.get(trial) ?? [];
+  }
+
   /** The latest step with a finite value of the trial's search metric, if it has one. */
   latestStep(trial: number): number | undefined {
     let latest: number | undefined;
-    for (const p of this.series.get(trial) ?? [])
+    for (const p of this.byTrial.get(trial) ?? [])
       if (Number.isFinite(p.value) && (latest === undefined || p.step > latest)) latest = p.step;
     return latest;
   }

@@ -42,7 +42,7 @@ import { HeldLease, LeaseLost, leaseTtlMs } from "./lease";
 import { reasonWithStderr, trialOutcome, type WorkerStop } from "./outcome";
 import {
   freeSlots,
-  observationsOf,
+  optimizerInput,
   pointsToAsk,
   type SearchEnd,
   type SearchProgress,
@@ -418,12 +418,17 @@ class SearchRun {
   private ask(n: number): ReturnType<typeof suggest> {
     const spec = this.spec;
     const began = performance.now();
+    const { observations, pending } = optimizerInput(
+      this.ended,
+      [...this.live.values()].map((e) => e.trial),
+      this.pruning.enabled ? this.pruning : undefined,
+    );
     const result = (this.ctx.suggest ?? suggest)({
       algorithm: spec.kind,
       space: spec.params,
       goal: spec.goal,
-      observations: observationsOf(this.ended, (n) => this.pruning.latestStep(n)),
-      pending: [...this.live.values()].map((e) => e.trial.params),
+      observations,
+      pending,
       n,
       seed: spec.seed,
       acquisition: spec.acquisition,

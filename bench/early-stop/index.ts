@@ -94,8 +94,13 @@ async function controllerFor(
     return optunaController({ worker: worker(), pruner, space, seed, config });
   }
   const prunedAs = DEFAULT_OPTIONS.pruned;
-  if (name.startsWith("optuna-")) {
-    const pruner = name.slice(7) as "median" | "sha";
+  // STRATEGY+kN: the trials modelled at one step until N completed (k0: told as they ended).
+  const m = /^(.*)\+k(\d+)$/.exec(name);
+  const base = m ? m[1]! : name;
+  const modelStepTrials = m ? Number(m[2]) : undefined;
+  const modelStep = modelStepTrials !== undefined ? { modelStepTrials } : {};
+  if (base.startsWith("optuna-")) {
+    const pruner = base.slice(7) as "median" | "sha";
     return gpController({
       space,
       seed,
@@ -103,13 +108,21 @@ async function controllerFor(
       rule: "none",
       config,
       optuna: { worker: worker(), pruner },
+      ...modelStep,
     });
   }
-  const [rule, as] = name.split("@") as [Rule, PrunedAs | undefined];
+  const [rule, as] = base.split("@") as [Rule, PrunedAs | undefined];
   if (!["none", "median", "asha"].includes(rule) || (as && !VARIANTS.includes(as))) {
     throw new Error(`unknown strategy ${name}`);
   }
-  return gpController({ space, seed, prunedAs: as ?? prunedAs, rule, config });
+  return gpController({
+    space,
+    seed,
+    prunedAs: as ?? prunedAs,
+    rule,
+    config,
+    ...modelStep,
+  });
 }
 
 async function main(): Promise<void> {

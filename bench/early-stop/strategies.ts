@@ -14,8 +14,9 @@
  *   trials in flight: what an Optuna user gets).
  */
 import { type BayesOptions, DEFAULT_OPTIONS } from "../../lib/optimizer/bayesian";
-import type { ModelState, Observation } from "../../lib/optimizer/index";
+import type { ModelState } from "../../lib/optimizer/index";
 import { suggestWith } from "../../lib/optimizer/suggest";
+import { atModelStep, MODEL_STEP_TRIALS, type TrialToTell } from "../../lib/pruning/model-step";
 import {
   decidePruning,
   type EarlyStop,
@@ -138,25 +139,35 @@ export async function gpController(opts: {
   rule: Rule;
   config: RuleConfig;
   optuna?: { worker: PythonWorker; pruner: "median" | "sha" };
+  /**
+   * Until this many trials completed, the trials are modelled at one step, as the worker does
+   * with early stopping (lib/pruning/model-step.ts; default MODEL_STEP_TRIALS); 0 = as told.
+   */
+  modelStepTrials?: number;
 }): Promise<Controller> {
   const { space, seed } = opts;
   const pruner = opts.optuna
     ? await optunaPruner(opts.optuna.worker, opts.optuna.pruner, space, seed, opts.config)
     : ourPruner(opts.rule, opts.config);
   const options: BayesOptions = { ...DEFAULT_OPTIONS, pruned: opts.prunedAs };
-  const told: { id: number; o: Observation }[] = [];
-  const paramsOf = new Map<number, Params>();
+  // As the worker: the model step only where trials are pruned.
+  const k = opts.rule === "none" && !opts.optuna ? 0 : (opts.modelStepTrials ?? MODEL_STEP_TRIALS);
+  /** Every trial asked so far, by id: its params, its points, and once ended what it is told. */
+  const trials: TrialToTell[] = [];
   let warm: ModelState | undefined;
-  let next = 0;
   return {
     async ask(n, running) {
+      const input =
+        k > 0
+          ? atModelStep(trials, k)
+          : { observations: trials.flatMap((t) => (t.told ? [t.told] : [])), pending: running };
       const res = suggestWith(
         {
           algorithm: "bayesian",
           space,
           goal: "minimize",
-          observations: told.map((t) => t.o),
-          pending: running,
+          observations: input.observations,
+          pending: input.pending,
           n,
           seed,
           warm,
@@ -164,20 +175,21 @@ export async function gpController(opts: {
         options,
       );
       warm = res.state ?? warm;
-      for (const p of res.points) {
-        const id = next++;
-        paramsOf.set(id, p);
-        await pruner.started(id, p);
+      for (const params of res.points) {
+        trials.push({ params, series: [] });
+        await pruner.started(trials.length - 1, params);
       }
       return res.points;
     },
-    report: (id, step, value) => pruner.report(id, step, value),
-    async end(id, ended) {
-      await pruner.end(id, ended);
-      const o: Observation = { params: paramsOf.get(id)!, value: ended.value, step: ended.step };
-      if (ended.pruned) o.pruned = true;
-      told.push({ id, o });
-      told.sort((a, b) => a.id - b.id);
+    report(id, step, value) {
+      (trials[id]!.series as SeriesPoint[]).push({ step, value });
+      return pruner.report(id, step, value);
+    },
+    async end(id, e) {
+      await pruner.end(id, e);
+      const t = trials[id]!;
+      t.told = { params: t.params, value: e.value, step: e.step };
+      if (e.pruned) t.told.pruned = true;
     },
   };
 }

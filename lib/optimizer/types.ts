@@ -20,7 +20,10 @@ export interface Observation {
   params: Params;
   value: number | null;
   pruned?: boolean;
-  /** The metric step of `value`, where known (pruned trials; informational). */
+  /**
+   * The metric step of `value`, where known: a pruned trial's, or the model step of a trial told
+   * at one (lib/pruning/model-step.ts). Informational.
+   */
   step?: number;
 }
 

@@ -110,7 +110,7 @@ export function normalizeSeries(points: readonly SeriesPoint[]): SeriesPoint[] {
 }
 
 /** The value a normalized series reached `s` with (its first point at a step >= s). */
-function valueAt(series: readonly SeriesPoint[], s: number): number | undefined {
+export function valueAt(series: readonly SeriesPoint[], s: number): number | undefined {
   for (const p of series) if (p.step >= s) return p.value;
   return undefined;
 }
