@@ -11,6 +11,10 @@
  *   RULE@AS                      our RULE with pruned trials told to the GP as AS (last, floor,
  *                                worst, step, ignore: lib/optimizer/bayesian.ts BayesOptions.pruned);
  *                                plain median / asha use the optimizer's default
+ *   STRATEGY+kN                  the GP models every trial at one step until N trials completed
+ *                                (lib/pruning/model-step.ts; the worker's N, and the default here
+ *                                for every pruning strategy, is MODEL_STEP_TRIALS = 3); +k0 tells
+ *                                the trials as they ended, with the running ones pending
  *
  * Rules run with min steps 1 and η 3 (the flags' defaults; rungs at 1, 3, 9 of 27 steps), Optuna's
  * with the same (n_warmup_steps = min steps − 1; min_resource = min steps, reduction_factor = η;
@@ -26,7 +30,8 @@
  *                    then pruned (the MLP trains its pruned configurations to the end for it)
  *
  * Columns: "blind" is the trials started before any trial reached the last step (asked on early
- * steps' values alone).
+ * steps' values alone); "vs none ± se" is the best final's gap to none's with the standard error
+ * of the per-seed differences.
  *
  * The Python side (curves.py: the MLP trainings, Optuna 3.1+) runs in HB_BENCH_PYTHON, default
  * /usr/bin/python3 with Debian's python3-sklearn and python3-optuna. MLP curves are cached in
@@ -271,7 +276,7 @@ function printTable(
     "pruned",
     "blind",
     "best final",
-    "vs none",
+    "vs none ± se",
     ...(clean ? ["its noise-free final", "vs none"] : []),
     ...(oracle ? ["its configs to the end", "vs none", "lost to pruning"] : []),
   ];
@@ -288,7 +293,13 @@ function printTable(
       pruned.toFixed(1),
       mean(runs.map((r) => r.startedBlind)).toFixed(1),
       `${fmt(mean(bests))} ± ${fmt(sd(bests))}`,
-      noneBest === undefined ? "" : `${(100 * (mean(bests) / noneBest - 1)).toFixed(1)}%`,
+      noneBest === undefined || !none
+        ? ""
+        : `${vsNone(
+            bests,
+            none.map((r) => r.best),
+            noneBest,
+          )}`,
     ];
     if (clean) {
       const c = runs.map((r) => cleanBest(r, clean));
@@ -313,6 +324,19 @@ function printTable(
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   console.log(line(header));
   for (const r of rows) console.log(line(r));
+}
+
+/**
+ * The mean's gap to none's, in % of none's mean, ± its standard error from the per-seed
+ * differences (the same seeds, in the same order: paired, so what a seed makes easy or hard for
+ * every strategy cancels).
+ */
+function vsNone(values: number[], noneValues: number[], noneMean: number): string {
+  const gap = `${(100 * (mean(values) / noneMean - 1)).toFixed(1)}%`;
+  if (values.length !== noneValues.length || values.length < 2) return gap;
+  const diffs = values.map((v, i) => v - noneValues[i]!);
+  const se = sd(diffs) / Math.sqrt(diffs.length);
+  return `${gap} ± ${((100 * se) / noneMean).toFixed(1)}`;
 }
 
 function printTargets(results: Map<string, Map<string, Scored[]>>, budget?: number): void {
