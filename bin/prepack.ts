@@ -8,9 +8,11 @@
  *      packing right after a build or an e2e run costs seconds).
  *   2. The build's external packages become real folders (cli/_build-externals.ts): npm packs
  *      no symbolic links. ensureBuilt does this after its builds; this covers `npm run build`.
- *   3. `npm-shrinkwrap.json`, a copy of package-lock.json: the installed package's dependencies
- *      are then the versions this repository was tested with, not the newest its ranges allow
- *      (npm honours a shrinkwrap inside a package, never a package-lock). `--after` removes it.
+ *   3. `npm-shrinkwrap.json`, a copy of package-lock.json, for installs that honour it (npm
+ *      never reads a package-lock inside a package, and ignores the shrinkwrap too when the
+ *      package is installed globally from a tarball: npm/cli#5325). What holds the installed
+ *      versions to the tested ones is package.json's exact pins (bin/package.test.ts).
+ *      `--after` removes it.
  */
 import { copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
