@@ -22,6 +22,7 @@ import {
 import { type ParamSpec, processTextProblem } from "../space/schema";
 import {
   appliesTo,
+  appliesWithText,
   type IssuePath,
   type ListKey,
   SETTING_ROWS,
@@ -170,6 +171,19 @@ export function defineSearch(input: SearchInput, context: DefineContext = {}): D
       if (reading.ok) values[key] = reading.value;
       else refuse(key, reading.issues);
     }
+  }
+
+  // A setting another's value leaves unused (--reduction-factor without --early-stop asha) is
+  // kept, and named when it was given other than its default: it changes nothing.
+  for (const [key, row] of SETTING_ROWS) {
+    const w = row.appliesWith;
+    const words = appliesWithText(row);
+    const other = w && values[w.key];
+    if (!w || !words || values[key] === undefined || other === undefined) continue;
+    if (w.values.includes(String(other))) continue;
+    const byDefault = row.input === "text" && row.default ? row.read(row.default) : undefined;
+    if (byDefault?.ok && JSON.stringify(byDefault.value) === JSON.stringify(values[key])) continue;
+    warnings.push(valueIssue(`only applies ${words}`, [key]));
   }
 
   // Values derived from others. One that cannot be (its source failed) is left out quietly:

@@ -155,6 +155,9 @@ interface RowCommon {
   /** The kinds the setting applies to; all when absent. Given for another kind, it is left out
    *  of the spec with a warning. */
   kinds?: readonly SearchKind[];
+  /** Another setting's values this one is used with (`--reduction-factor`: `--early-stop asha`).
+   *  Given other than its default without them, it is kept, with a warning: it changes nothing. */
+  appliesWith?: { key: string; values: readonly string[] };
   form?: FormField;
 }
 
@@ -507,6 +510,7 @@ export const SETTINGS = {
     flag: "early-stop-min-steps",
     arg: "N",
     help: "no trial is pruned before this step; ASHA's first rung",
+    appliesWith: { key: "earlyStop", values: ["median", "asha"] },
     doc: "no trial is pruned before this step; ASHA's first rung. Set it to the steps a configuration needs to show its form: where learning curves cross, 1 prunes slow starters that would have ended best (docs/decisions/early-stopping.md)",
     default: "1",
     form: {
@@ -525,6 +529,7 @@ export const SETTINGS = {
     arg: "N",
     help: "ASHA's η: rungs at min-steps·η^k, the top 1/η go on",
     default: "3",
+    appliesWith: { key: "earlyStop", values: ["asha"] },
     form: {
       section: "stop",
       label: "Reduction factor (η)",
@@ -652,6 +657,7 @@ export const SETTINGS = {
     flag: "kappa",
     arg: "K",
     help: "UCB's exploration weight, fixed",
+    appliesWith: { key: "acquisition", values: ["ucb"] },
     otherwise: "a schedule, see docs/decisions/optimizer.md",
     kinds: ["bayesian"],
     form: {
@@ -722,6 +728,13 @@ export function appliesTo(row: Setting, kind: SearchKind): boolean {
   return row.kinds === undefined || row.kinds.includes(kind);
 }
 
+/** `with --early-stop median or asha`: the row's `appliesWith` in words; undefined without one. */
+export function appliesWithText(row: Setting): string | undefined {
+  const w = row.appliesWith;
+  const other = settingOf(w?.key);
+  return w && other ? `with ${flagName(other)} ${w.values.join(" or ")}` : undefined;
+}
+
 /** `--num-runs`, or `-n, --num-runs` with the short flag. */
 export function flagName(row: Setting, withShort = false): string {
   return withShort && row.short ? `-${row.short}, --${row.flag}` : `--${row.flag}`;
@@ -754,6 +767,8 @@ export function flagTable(): string {
     const flag = `${flagName(row, true)} ${row.arg}`.replaceAll("|", "\\|");
     const notes: string[] = [];
     if (row.kinds) notes.push(`${row.kinds.join(" and ")} only`);
+    const withText = appliesWithText(row);
+    if (withText) notes.push(`used ${withText}`);
     if (row.required && row.required.length < 3)
       notes.push(`required in ${row.required.join(" and ")}`);
     if (row.default !== undefined) notes.push(`default \`${row.default}\``);
