@@ -146,23 +146,30 @@ export const EXAMPLES: Example[] = [
 ];
 
 export interface Exported {
-  search: { goal: "minimize" | "maximize"; status: string };
+  search: {
+    goal: "minimize" | "maximize";
+    status: string;
+    best: { trialNumber: number; value: number } | null;
+  };
   trials: Array<{ number: number; status: string; value: number | null; reason: string | null }>;
 }
 
-/** Runs `example`'s short search from a fresh project directory; returns its JSON export. */
+/** Runs `example`'s short search from a fresh project directory; returns its JSON export and
+ *  what the search printed. `options.flags` adds flags; `options.runs`: 6 where absent. */
 export async function shortSearch(
   example: Example,
   python: string,
   seed = example.seed,
-): Promise<Exported> {
+  options: { flags?: string[]; runs?: number } = {},
+): Promise<Exported & { stdout: string }> {
   const project = mkdtempSync(join(work, `${example.folder}-`));
   cpSync(join(EXAMPLES_DIR, example.folder), project, { recursive: true });
   const search = await hyperbayes(project, [
     "bayesian",
     ...example.flags,
+    ...(options.flags ?? []),
     "--num-runs",
-    "6",
+    String(options.runs ?? 6),
     "--parallel-runs",
     "2",
     "--seed",
@@ -177,5 +184,5 @@ export async function shortSearch(
     throw new Error(`no .hyperbayes/hyperbayes.db in the project directory ${project}`);
   const exported = await hyperbayes(project, ["export", "1", "--format", "json"]);
   if (exported.code !== 0) throw new Error(`export exited ${exported.code}: ${exported.stderr}`);
-  return JSON.parse(exported.stdout) as Exported;
+  return { ...(JSON.parse(exported.stdout) as Exported), stdout: search.stdout };
 }

@@ -45,6 +45,43 @@ describe("examples: a short search of each through the real command", () => {
     );
   }
 
+  // A real framework's epoch lines (Keras-style, from PyTorch) driving ASHA: epochs 1-based, so
+  // with 5 epochs the rungs are at epochs 1 and 3. Which trials are pruned depends on the order
+  // trials report in; what must hold does not.
+  const pytorch = EXAMPLES.find((e) => e.folder === "pytorch-digits")!;
+  const torch = pythonWith(pytorch.modules);
+  it.skipIf(torch === undefined)(
+    "pytorch-digits with --early-stop asha: 12 trials, 2 at once; losers pruned at a rung (epoch 1 or 3 of 5), the best complete, the saving printed and whole",
+    async () => {
+      const { search, trials, stdout } = await shortSearch(pytorch, torch!, pytorch.seed, {
+        flags: ["--early-stop", "asha"],
+        runs: 12,
+      });
+      expect(search.status).toBe("complete");
+      expect(trials.map((t) => t.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      const pruned = trials.filter((t) => t.status === "pruned");
+      expect(
+        trials.filter((t) => t.status !== "pruned").every((t) => t.status === "complete"),
+      ).toBe(true);
+      expect(pruned.length).toBeGreaterThan(0);
+      for (const t of pruned) {
+        const m = /^ASHA rung (\d) at step (\d+): /.exec(t.reason ?? "");
+        expect(m, t.reason ?? "no reason").not.toBeNull();
+        expect(Number(m![2])).toBe(3 ** Number(m![1]));
+        expect(Number(m![2])).toBeLessThan(5);
+      }
+      const best = trials.find((t) => t.number === search.best?.trialNumber);
+      expect(best?.status).toBe("complete");
+      // Every trial counts 5 epochs, trained or saved: the complete ones trained them all.
+      const line = /(\d+) trial-steps trained, (\d+) saved by pruning (\d+) trials/.exec(stdout);
+      expect(line, stdout).not.toBeNull();
+      expect(Number(line![3])).toBe(pruned.length);
+      expect(Number(line![1]) + Number(line![2])).toBe(12 * 5);
+      expect(Number(line![2])).toBeGreaterThan(0);
+    },
+    240_000,
+  );
+
   it("keras-cifar10 compiles (it needs a GPU and the internet to run)", () => {
     const python = pythonWith([]) ?? "python3";
     const dir = mkdtempSync(join(tmpdir(), "hb-keras-"));
