@@ -71,3 +71,31 @@ test("pruned trials are shown apart, and the header says the trial-steps saved",
   await expect(page.getByTestId("metric-curves")).toContainText("(pruned)");
   await page.screenshot({ path: test.info().outputPath("early-stop.png"), fullPage: true });
 });
+
+test("the form names a pruning setting that the rule leaves unused, and not once the rule uses it", async ({
+  page,
+}) => {
+  const field = (name: string) => page.locator(`[data-field="${name}"]`);
+  await page.goto("/searches/new");
+  // The form's defaults (min steps 1, η 3, no early stopping) warn nothing.
+  await expect(field("reductionFactor")).toHaveValue("3");
+  await expect(page.getByTestId("warning-reductionFactor")).toHaveCount(0);
+  await field("reductionFactor").fill("4");
+  await field("earlyStopMinSteps").fill("2");
+  await field("earlyStopMinSteps").blur(); // a field shows its messages once left
+  await expect(page.getByTestId("warning-reductionFactor")).toContainText(
+    "only applies with --early-stop asha",
+  );
+  await expect(page.getByTestId("warning-earlyStopMinSteps")).toContainText(
+    "only applies with --early-stop median or asha",
+  );
+  await page
+    .locator(".fields", { has: field("earlyStop") })
+    .screenshot({ path: test.info().outputPath("unused-settings.png") });
+  await field("earlyStop").selectOption("median");
+  await expect(page.getByTestId("warning-earlyStopMinSteps")).toHaveCount(0);
+  await expect(page.getByTestId("warning-reductionFactor")).toHaveCount(1);
+  await field("earlyStop").selectOption("asha");
+  await expect(page.getByTestId("warning-reductionFactor")).toHaveCount(0);
+  await expect(page.getByTestId("equivalent-command")).toContainText("--reduction-factor 4");
+});
