@@ -30,7 +30,7 @@ export function pythonWith(modules: readonly string[]): string | undefined {
 }
 
 /** A shell's environment: nothing of Hyperbayes' own, nothing of npm's. */
-function userEnv(): NodeJS.ProcessEnv {
+export function userEnv(): NodeJS.ProcessEnv {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
     if (v !== undefined && !/^(HYPERBAYES_|npm_)/i.test(k)) env[k] = v;

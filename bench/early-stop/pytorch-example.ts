@@ -14,6 +14,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { removeProjects, userEnv } from "../../examples/_short-search";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "bin", "hyperbayes.mjs");
@@ -30,10 +31,6 @@ const { values } = parseArgs({
 const [lo, hi] = values.seeds.split("-").map(Number) as [number, number];
 const seeds = Array.from({ length: (hi ?? lo) - lo + 1 }, (_, i) => lo + i);
 const rules = values.rules.split(",");
-
-const env: Record<string, string> = {};
-for (const [k, v] of Object.entries(process.env))
-  if (v !== undefined && !/^(HYPERBAYES_|npm_)/i.test(k)) env[k] = v;
 
 interface Run {
   epochs: number;
@@ -59,7 +56,7 @@ function run(seed: number, rule: string): Run {
         ...[PYTHON, "train.py", "--lr", ":lr:", "--channels", ":channels:"],
         ...["--dropout", ":dropout:", "--epochs", String(EPOCHS)],
       ],
-      { cwd: project, env: env as NodeJS.ProcessEnv, encoding: "utf8" },
+      { cwd: project, env: userEnv(), encoding: "utf8" },
     );
     const wallS = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(`seed ${seed} ${rule}: exit ${r.status}\n${r.stderr}`);
@@ -110,3 +107,4 @@ for (const [rule, rs] of results) {
       `${rule === rules[0] ? "" : `${mean(diff) >= 0 ? "+" : ""}${mean(diff).toFixed(4)} ± ${se(diff).toFixed(4)}`} |`,
   );
 }
+removeProjects(); // the examples' module makes a folder for its own projects on import
