@@ -158,9 +158,10 @@ def new_study(req):
     if req["pruner"] == "none":
         pruner = optuna.pruners.NopPruner()
     elif req["pruner"] == "median":
-        # Optuna's defaults (5 completed trials before it prunes), from the same first step as ours.
+        # Optuna's defaults (5 completed trials before it prunes), from the same first step as ours:
+        # it prunes at steps >= n_warmup_steps, and the steps here are 1-based, as ours.
         pruner = optuna.pruners.MedianPruner(
-            n_startup_trials=req.get("startup", 5), n_warmup_steps=req["minSteps"] - 1
+            n_startup_trials=req.get("startup", 5), n_warmup_steps=req["minSteps"]
         )
     else:
         # Rungs at minSteps * eta^k: the same rungs as ours.

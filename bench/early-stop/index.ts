@@ -17,8 +17,9 @@
  *                                the trials as they ended, with the running ones pending
  *
  * Rules run with min steps 1 and η 3 (the flags' defaults; rungs at 1, 3, 9 of 27 steps), Optuna's
- * with the same (n_warmup_steps = min steps − 1; min_resource = min steps, reduction_factor = η;
- * MedianPruner keeps its default of 5 completed trials before it prunes).
+ * with the same (MedianPruner n_warmup_steps = min steps, as it prunes at steps >= it, and keeps
+ * its default of 5 completed trials before it prunes; SuccessiveHalvingPruner min_resource = min
+ * steps, reduction_factor = η).
  *
  *   node bin/run-ts.mjs bench/early-stop/index.ts [--problems mlp,synth] [--seeds 0-7]
  *     [--strategies none,asha,...] [--trials 24] [--parallel 4] [--min-steps 1] [--eta 3]
