@@ -297,9 +297,40 @@ class SearchRun {
     this.pruning.add(trial.number, earlier);
     this.pruning.judgedSoFar(trial.number);
     if (current.reason) entry.workerStop = { by: "pruning", reason: current.reason };
+    // A stop condition that holds on the stored series: the last worker stopped the trial for it
+    // (a condition's stop, unlike a pruning, is not written to the row) or died before it could.
+    // Either way the trial ends as a condition's stop (complete, "stopped early"), not as a stop
+    // by request.
+    const condition = entry.workerStop ? undefined : this.replayStopConditions(entry, earlier);
     const state = await this.executor.adopt(handle);
     this.notice(`trial ${trial.number}: adopted (${state.state})`);
-    if (state.state === "exited") await this.finish(entry, state);
+    if (state.state === "exited") {
+      if (condition !== undefined) entry.workerStop = { by: "condition", text: condition };
+      await this.finish(entry, state);
+    } else if (condition !== undefined)
+      await this.stopByWorker(entry, { by: "condition", text: condition }, condition);
+  }
+
+  /** Feeds points to the trial's stop watcher; the condition's words once one holds. */
+  private observeStopConditions(
+    entry: LiveTrial,
+    points: readonly MetricPoint[],
+  ): string | undefined {
+    const conditions = this.spec.stopConditions;
+    if (conditions.length === 0 || !entry.watcher.observe(points)) return undefined;
+    return entry.watcher.reason ?? conditions.map(formatStopCondition).join(" && ");
+  }
+
+  /** The stored points, a point at a time (the last worker judged after each read). */
+  private replayStopConditions(
+    entry: LiveTrial,
+    points: readonly MetricPoint[],
+  ): string | undefined {
+    for (const p of points) {
+      const text = this.observeStopConditions(entry, [p]);
+      if (text !== undefined) return text;
+    }
+    return undefined;
   }
 
   /** One turn of the loop; the search once the loop is over (ended, or left to the next worker). */
@@ -502,9 +533,8 @@ class SearchRun {
     );
     this.pruning.add(entry.trial.number, points);
     if (final || entry.workerStop) return;
-    const conditions = this.spec.stopConditions;
-    if (conditions.length > 0 && entry.watcher.observe(points)) {
-      const text = entry.watcher.reason ?? conditions.map(formatStopCondition).join(" && ");
+    const text = this.observeStopConditions(entry, points);
+    if (text !== undefined) {
       await this.stopByWorker(entry, { by: "condition", text }, text);
       return;
     }
