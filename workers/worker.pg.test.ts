@@ -167,6 +167,11 @@ if ("skipped" in server) {
       const { store, worker, record } = await setup();
       const search = await store.createSearch(spec(record, 12));
       const workers = [worker(), worker()];
+      // Both connected first: an outage mid-search is the case here. A worker that starts while
+      // the server is down exits at once, naming it (on a loaded machine one once started late
+      // enough to meet the first outage, and the test failed on its exit code).
+      for (const w of workers)
+        await waitFor(() => (w.out.stdout().includes("waiting for searches") ? true : undefined));
       const restarts = 2;
       for (let i = 0; i < restarts; i++) {
         await waitFor(
