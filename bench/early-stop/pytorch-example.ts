@@ -8,6 +8,7 @@
  * About 50 s a seed on 2 cores.
  *
  *   node bin/run-ts.mjs bench/early-stop/pytorch-example.ts [--seeds 1-8] [--rules none,asha]
+ *     [--min-steps N]   --early-stop-min-steps for the rules (default: the flag's, 1)
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
@@ -26,11 +27,13 @@ const { values } = parseArgs({
   options: {
     seeds: { type: "string", default: "1-8" },
     rules: { type: "string", default: "none,asha" },
+    "min-steps": { type: "string" },
   },
 });
 const [lo, hi] = values.seeds.split("-").map(Number) as [number, number];
 const seeds = Array.from({ length: (hi ?? lo) - lo + 1 }, (_, i) => lo + i);
 const rules = values.rules.split(",");
+const minSteps = values["min-steps"];
 
 interface Run {
   epochs: number;
@@ -52,7 +55,9 @@ function run(seed: number, rule: string): Run {
         ...["--param", "lr=0.0001:0.1:log", "--param", "channels=4:32:int"],
         ...["--param", "dropout=0:0.7", "--metric", "keras/val_acc"],
         ...["--num-runs", String(RUNS), "--parallel-runs", "2", "--seed", String(seed)],
-        ...["--env", "OMP_NUM_THREADS=1", "--early-stop", rule, "--"],
+        ...["--env", "OMP_NUM_THREADS=1", "--early-stop", rule],
+        ...(rule !== "none" && minSteps ? ["--early-stop-min-steps", minSteps] : []),
+        "--",
         ...[PYTHON, "train.py", "--lr", ":lr:", "--channels", ":channels:"],
         ...["--dropout", ":dropout:", "--epochs", String(EPOCHS)],
       ],
@@ -82,7 +87,8 @@ const se = (xs: number[]) => {
 };
 
 console.log(
-  `bench/early-stop/pytorch-example: ${RUNS} trials of ${EPOCHS} epochs, 2 at once, seeds ${values.seeds}`,
+  `bench/early-stop/pytorch-example: ${RUNS} trials of ${EPOCHS} epochs, 2 at once, seeds ${values.seeds}` +
+    (minSteps ? `, --early-stop-min-steps ${minSteps}` : ""),
 );
 const results = new Map<string, Run[]>(rules.map((rule) => [rule, []]));
 for (const seed of seeds)
