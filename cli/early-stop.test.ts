@@ -20,6 +20,7 @@ import {
   runCli,
   TRIAL,
 } from "../workers/testing/cli";
+import { curveTrial } from "../workers/testing/trial-command";
 
 const EPOCHS = 12;
 
@@ -48,18 +49,7 @@ describe("hyperbayes --early-stop", () => {
         "--seed",
         "7",
         "--",
-        "node",
-        TRIAL,
-        "--mode",
-        "curve",
-        "--value",
-        ":x:",
-        "--epochs",
-        String(EPOCHS),
-        "--step-ms",
-        "150",
-        "--record",
-        record,
+        ...curveTrial({ epochs: EPOCHS, stepMs: 150, record }),
       ]);
       expect(r.code, r.stderr).toBe(0);
       const store = await openTestStore(home);

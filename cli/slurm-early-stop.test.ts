@@ -12,7 +12,8 @@ import { describe, expect, it } from "vitest";
 import { sbatchOnPath } from "../lib/executors/slurm";
 import { slurmTrialHandleSchema } from "../lib/executors/types";
 import { recordFault } from "../lib/testing/ledger";
-import { makeHome, maxConcurrent, openTestStore, runCli, TRIAL } from "../workers/testing/cli";
+import { makeHome, maxConcurrent, openTestStore, runCli } from "../workers/testing/cli";
+import { curveTrial } from "../workers/testing/trial-command";
 
 const HAVE_SLURM = sbatchOnPath();
 if (!HAVE_SLURM) {
@@ -74,18 +75,7 @@ describe.skipIf(!HAVE_SLURM)("hyperbayes --early-stop on Slurm", () => {
         "--early-stop-min-steps",
         "2",
         "--",
-        "node",
-        TRIAL,
-        "--mode",
-        "curve",
-        "--value",
-        ":x:",
-        "--epochs",
-        String(EPOCHS),
-        "--step-ms",
-        "300",
-        "--ignore-term-above",
-        "0.25",
+        ...curveTrial({ epochs: EPOCHS, stepMs: 300, ignoreTermAbove: 0.25 }),
       ],
       { HYPERBAYES_CONFIG: config, HYPERBAYES_GPUS: "" },
     );

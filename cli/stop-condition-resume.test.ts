@@ -16,8 +16,8 @@ import {
   openTestStore,
   runCli,
   startCli,
-  TRIAL,
 } from "../workers/testing/cli";
+import { curveTrial } from "../workers/testing/trial-command";
 
 describe("a stop condition's stop across a worker's death", () => {
   it("the resuming worker ends the adopted trial complete, stopped early, not stopped by request", async () => {
@@ -39,18 +39,7 @@ describe("a stop condition's stop across a worker's death", () => {
       "--stop-grace",
       "3",
       "--",
-      "node",
-      TRIAL,
-      "--mode",
-      "curve",
-      "--value",
-      ":x:",
-      "--epochs",
-      "100",
-      "--step-ms",
-      "100",
-      "--ignore-term-above",
-      "0.5",
+      ...curveTrial({ epochs: 100, stepMs: 100, ignoreTermAbove: 0.5 }),
     ]);
     const out = captureOutput(child);
     const stopFile = join(home, "searches", "1", "trials", "1", "stop.json");

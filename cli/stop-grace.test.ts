@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { trialDir } from "../lib/home";
 import { recordBadInput } from "../lib/testing/ledger";
-import { makeHome, openTestStore, runCli, TRIAL } from "../workers/testing/cli";
+import { makeHome, openTestStore, runCli } from "../workers/testing/cli";
+import { curveTrial } from "../workers/testing/trial-command";
 
 const search = (flags: string[]) => [
   "random",
@@ -27,18 +28,7 @@ const search = (flags: string[]) => [
   "loss < 100:2",
   ...flags,
   "--",
-  "node",
-  TRIAL,
-  "--mode",
-  "curve",
-  "--value",
-  ":x:",
-  "--epochs",
-  "200",
-  "--step-ms",
-  "100",
-  "--ignore-term-above",
-  "0",
+  ...curveTrial({ epochs: 200, stepMs: 100, ignoreTermAbove: 0 }),
 ];
 
 describe("hyperbayes --stop-grace", () => {

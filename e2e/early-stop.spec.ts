@@ -1,16 +1,8 @@
-/**
- * A search with --early-stop asha run by the console's worker: trials printing crossing learning
- * curves per epoch (workers/testing/trial.mjs `curve`). The page shows the pruned trials apart
- * (their badge's own tone in the table, their points in the facet charts, their curves named
- * "(pruned)") and the header's trial-steps saved, as lib/pruning/savings.ts computes them.
- */
-import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { stepsSaved } from "../lib/pruning/savings";
+import { curveTrial } from "../workers/testing/trial-command";
 import { bayesianSpec } from "./searches";
 import { withStore } from "./store";
-
-const TRIAL = join(import.meta.dirname, "../workers/testing/trial.mjs");
 
 test("pruned trials are shown apart, and the header says the trial-steps saved", async ({
   page,
@@ -33,16 +25,7 @@ test("pruned trials are shown apart, and the header says the trial-steps saved",
     "--description",
     "e2e: early stopping",
     "--",
-    "node",
-    TRIAL,
-    "--mode",
-    "curve",
-    "--value",
-    ":x:",
-    "--epochs",
-    "12",
-    "--step-ms",
-    "150",
+    ...curveTrial({ epochs: 12, stepMs: 150 }),
   ]);
   const id = await withStore(async (s) => (await s.createSearch(spec)).id);
   await page.goto(`/searches/${id}`);

@@ -10,7 +10,8 @@ import type { SearchSpec } from "../lib/search/spec";
 import { bestTrial } from "../lib/search/status";
 import { recordFault } from "../lib/testing/ledger";
 import { PruningJudge } from "./pruning";
-import { makeHome, openTestStore, ROOT, TRIAL } from "./testing/cli";
+import { makeHome, openTestStore, ROOT } from "./testing/cli";
+import { type CurveTrial, curveTrial } from "./testing/trial-command";
 import { Executors, newOwnerId, runSearch, type WorkerContext } from "./worker";
 
 /** A short grace period (the search's --stop-grace; a real one: SIGTERM, wait, SIGKILL). */
@@ -22,11 +23,11 @@ afterEach(async () => {
   cleanup = [];
 });
 
-function spec(over: Partial<SearchSpec>, args: string[]): SearchSpec {
+function spec(over: Partial<SearchSpec>, curve: CurveTrial): SearchSpec {
   return {
     kind: "grid",
     params: [{ kind: "choice", name: "x", values: [0.9, 0.1, 0.2, 0.3, 0.6, 0.05, 0.15, 0.25] }],
-    command: ["node", TRIAL, "--mode", "curve", "--value", ":x:", ...args],
+    command: curveTrial(curve),
     cwd: ROOT,
     numRuns: 8,
     parallelRuns: 4,
@@ -73,7 +74,7 @@ const EPOCHS = 12;
 describe("early stopping in the worker", () => {
   it("ASHA prunes losing trials with the rung and step in the reason; they stop early and keep their series; the best (deaf to SIGTERM) is never pruned", async () => {
     const { end, trials, points, events } = await run(
-      spec({}, ["--epochs", String(EPOCHS), "--step-ms", "150", "--ignore-term-above", "0.85"]),
+      spec({}, { epochs: EPOCHS, stepMs: 150, ignoreTermAbove: 0.85 }),
     );
     expect(end.status).toBe("complete");
     expect(trials).toHaveLength(8);
@@ -108,7 +109,7 @@ describe("early stopping in the worker", () => {
           goal: "maximize",
           earlyStopMinSteps: 3,
         },
-        ["--epochs", "20", "--step-ms", "100", "--ignore-term-above", "0.9"],
+        { epochs: 20, stepMs: 100, ignoreTermAbove: 0.9 },
       ),
     );
     const deaf = trials.find((t) => t.params.x === 0.95)!;
@@ -133,7 +134,7 @@ describe("early stopping in the worker", () => {
           params: [{ kind: "choice", name: "x", values: [0.9, 0.8, 0.7, 0.05, 0.6, 0.02] }],
           numRuns: 6,
         },
-        ["--epochs", String(EPOCHS), "--step-ms", "150"],
+        { epochs: EPOCHS, stepMs: 150 },
       ),
     );
     const byX = new Map(trials.map((t) => [t.params.x, t]));
@@ -164,7 +165,7 @@ describe("what the optimizer is told with early stopping", () => {
           numRuns: 10,
           earlyStopMinSteps: 1,
         },
-        ["--epochs", "9", "--step-ms", "120"],
+        { epochs: 9, stepMs: 120 },
       ),
       { suggest: spy },
     );

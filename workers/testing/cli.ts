@@ -12,7 +12,7 @@ import { OUTPUT_FILES } from "../tail";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const BIN = join(ROOT, "bin/hyperbayes.mjs");
-export const TRIAL = join(ROOT, "workers/testing/trial.mjs");
+export { TRIAL } from "./trial-command";
 
 export interface CliResult {
   code: number | null;
