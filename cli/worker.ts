@@ -1,12 +1,12 @@
 /** `hyperbayes worker`: runs queued searches (and takes over orphaned ones) until stopped. */
-import { openStore } from "../db";
+import { openStore, type Store } from "../db";
 import { printable } from "../lib/terminal-text";
-import { diskFullError, storeFault } from "../workers/store-faults";
+import { diskFullError, openPatiently, storeFault } from "../workers/store-faults";
 import { runWorker } from "../workers/worker";
 import { numberFlag, parseFlags } from "./_args";
 
 const USAGE =
-  "usage: hyperbayes worker [--max-searches N]\n  runs queued searches until SIGINT/SIGTERM; trials still running are adopted by the next worker\n" +
+  "usage: hyperbayes worker [--max-searches N]\n  runs queued searches until SIGINT/SIGTERM; trials still running are adopted by the next worker;\n  a database that does not answer yet is waited for\n" +
   "  --max-searches N  searches run at once (default 8); workers sharing a database share the rest\n";
 
 export async function run(argv: string[]): Promise<number> {
@@ -20,12 +20,25 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const maxSearches = numberFlag("--max-searches", values["max-searches"], { int: true, min: 1 });
-  const store = await openStore();
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  process.stdout.write(`worker ${process.pid}: waiting for searches\n`);
+  const say = (line: string) => process.stdout.write(`worker ${process.pid}: ${line}\n`);
+  let store: Store;
+  try {
+    store = await openPatiently(() => openStore(), {
+      signal: controller.signal,
+      onOutage: (e) =>
+        say(`${e instanceof Error ? e.message : String(e)} Waiting for it (Ctrl-C to stop).`),
+      onRecovered: () => say("the database answers"),
+    });
+  } catch (e) {
+    // Stopped while the database was still away: stopped as asked.
+    if (controller.signal.aborted && storeFault(e) === "unreachable") return 0;
+    throw e;
+  }
+  say("waiting for searches");
   try {
     await runWorker({
       store,

@@ -11,7 +11,7 @@ import { openStore, StateConflictError, type Store } from "../db";
 import { makeSpec } from "../db/testing/fixtures";
 import { StorageError } from "../lib/errors";
 import { recordFault } from "../lib/testing/ledger";
-import { patientStore, storeFault } from "./store-faults";
+import { openPatiently, patientStore, storeFault } from "./store-faults";
 import { openTestStore } from "./testing/cli";
 
 const connectionReset = () => Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
@@ -110,5 +110,56 @@ describe("patientStore", () => {
     const pending = patient.getSearch(1);
     setTimeout(() => controller.abort(), 50);
     await expect(pending).rejects.toThrow(/ECONNRESET/);
+  });
+});
+
+describe("openPatiently", () => {
+  const noServer = () => {
+    const dir = mkdtempSync(join(tmpdir(), "hb-nopg-"));
+    return openStore({
+      home: dir,
+      databaseUrl: `postgresql://nobody@localhost/none?host=${encodeURIComponent(dir)}`,
+    });
+  };
+
+  it("waits for a database that is not there yet, and opens it once it answers", async () => {
+    recordFault("database unreachable at the worker's start");
+    const home = mkdtempSync(join(tmpdir(), "hb-patient-"));
+    const events: string[] = [];
+    let attempts = 0;
+    const store = await openPatiently(() => (++attempts <= 3 ? noServer() : openTestStore(home)), {
+      minDelayMs: 1,
+      onOutage: (e) => events.push(`outage: ${(e as Error).message}`),
+      onRecovered: () => events.push("recovered"),
+    });
+    expect(attempts).toBe(4);
+    expect(events).toHaveLength(2);
+    expect(events[0]).toMatch(/^outage: cannot reach the PostgreSQL server/);
+    expect(events[1]).toBe("recovered");
+    expect((await store.createSearch(makeSpec())).id).toBeGreaterThan(0);
+    await store.close();
+  });
+
+  it("throws what is not an outage at once: a URL that is not PostgreSQL's", async () => {
+    let attempts = 0;
+    const opening = openPatiently(
+      () => {
+        attempts++;
+        return openStore({
+          home: mkdtempSync(join(tmpdir(), "hb-patient-")),
+          databaseUrl: "mysql://x",
+        });
+      },
+      { minDelayMs: 1 },
+    );
+    await expect(opening).rejects.toThrow(/must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    expect(attempts).toBe(1);
+  });
+
+  it("stops waiting when told to, with the outage's error", async () => {
+    const controller = new AbortController();
+    const opening = openPatiently(noServer, { signal: controller.signal, minDelayMs: 5 });
+    setTimeout(() => controller.abort(), 50);
+    await expect(opening).rejects.toThrow(/cannot reach the PostgreSQL server/);
   });
 });

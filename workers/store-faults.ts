@@ -114,31 +114,8 @@ const NOT_RETRIED = new Set<PropertyKey>(["close", "exportMetricPoints", "dialec
  * wrote is returned (while a loop holds the lease, no one else can create its trials).
  */
 export function patientStore(store: Store, options: PatientStoreOptions = {}): Store {
-  const min = options.minDelayMs ?? 100;
-  const max = options.maxDelayMs ?? 2000;
-  let inOutage = false;
-
-  async function patient<T>(op: (retried: boolean) => Promise<T>): Promise<T> {
-    let delay = min;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const value = await op(attempt > 0);
-        if (inOutage) {
-          inOutage = false;
-          options.onRecovered?.();
-        }
-        return value;
-      } catch (e) {
-        if (storeFault(e) !== "unreachable" || options.signal?.aborted) throw e;
-        if (!inOutage) {
-          inOutage = true;
-          options.onOutage?.(e);
-        }
-        if (!(await sleep(delay, options.signal))) throw e;
-        delay = Math.min(max, delay * 2);
-      }
-    }
-  }
+  const outage = { now: false };
+  const patient = <T>(op: (retried: boolean) => Promise<T>) => retrying(op, options, outage);
 
   return new Proxy(store, {
     get(target, key) {
@@ -162,6 +139,48 @@ export function patientStore(store: Store, options: PatientStoreOptions = {}): S
         patient(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
     },
   });
+}
+
+/**
+ * `open()`, tried again while the database is unreachable, for as long as it takes or until
+ * `signal` aborts (then it throws the outage's last error). For a process that lives to serve the
+ * database, the worker: started before its database (a host booting, `docker compose up`, a
+ * server restarting), it waits for it as it waits out an outage mid-search. A wrong password, a
+ * database that does not exist or a damaged file is not an outage and throws at once.
+ */
+export function openPatiently(
+  open: () => Promise<Store>,
+  options: PatientStoreOptions = {},
+): Promise<Store> {
+  return retrying(open, options, { now: false });
+}
+
+/** `op`, retried while it fails with an unreachable store; `outage` is shared by a store's calls. */
+async function retrying<T>(
+  op: (retried: boolean) => Promise<T>,
+  options: PatientStoreOptions,
+  outage: { now: boolean },
+): Promise<T> {
+  const max = options.maxDelayMs ?? 2000;
+  let delay = options.minDelayMs ?? 100;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const value = await op(attempt > 0);
+      if (outage.now) {
+        outage.now = false;
+        options.onRecovered?.();
+      }
+      return value;
+    } catch (e) {
+      if (storeFault(e) !== "unreachable" || options.signal?.aborted) throw e;
+      if (!outage.now) {
+        outage.now = true;
+        options.onOutage?.(e);
+      }
+      if (!(await sleep(delay, options.signal))) throw e;
+      delay = Math.min(max, delay * 2);
+    }
+  }
 }
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts. */

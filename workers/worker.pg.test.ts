@@ -167,9 +167,8 @@ if ("skipped" in server) {
       const { store, worker, record } = await setup();
       const search = await store.createSearch(spec(record, 12));
       const workers = [worker(), worker()];
-      // Both connected first: an outage mid-search is the case here. A worker that starts while
-      // the server is down exits at once, naming it (on a loaded machine one once started late
-      // enough to meet the first outage, and the test failed on its exit code).
+      // Both connected first: an outage mid-search is the case here (a worker that starts while
+      // the server is down is the next test's).
       for (const w of workers)
         await waitFor(() => (w.out.stdout().includes("waiting for searches") ? true : undefined));
       const restarts = 2;
@@ -197,5 +196,30 @@ if ("skipped" in server) {
         expect(w.out.stderr()).toBe("");
       }
     }, 150_000);
+
+    it("a worker started while PostgreSQL is down waits for it, then runs the search", async () => {
+      const { store, worker, record } = await setup();
+      const search = await store.createSearch(spec(record, 4, 3));
+      pgServer.outage?.down();
+      let w: ReturnType<typeof worker>;
+      try {
+        w = worker();
+        await waitFor(() => (w.out.stdout().includes("Waiting for it") ? true : undefined));
+        await sleep(random(0, 1500));
+        expect(w.child.exitCode, w.out.stderr()).toBeNull();
+      } finally {
+        pgServer.outage?.up();
+      }
+      recordFault("PostgreSQL down when the worker started");
+      await waitFor(allEnded(store, [search.id]), 60_000, 100);
+      await expectOnce(store, [search.id], record, "PostgreSQL down when the worker started");
+      // One line for the outage, one for its end, and only then the worker's usual line.
+      expect(w.out.stdout()).toMatch(
+        /^worker \d+: cannot reach the PostgreSQL server at [^\n]*Waiting for it \(Ctrl-C to stop\)\.\nworker \d+: the database answers\nworker \d+: waiting for searches\n/,
+      );
+      w.child.kill("SIGTERM");
+      expect(await exited(w.child)).toEqual({ code: 0, signal: null });
+      expect(w.out.stderr()).toBe("");
+    }, 120_000);
   });
 }
