@@ -13,6 +13,7 @@
  */
 
 import { type HostName, parseHost } from "../app/_server/guard";
+import type { Store } from "../db";
 import { HyperbayesError, UsageError } from "../lib/errors";
 import { type HyperbayesPaths, resolvePaths } from "../lib/home";
 import { parseFlags } from "./_args";
@@ -46,9 +47,9 @@ Serves the web console (and runs a worker for the searches it queues) until Ctrl
   --no-worker       serve the console only (another process runs the worker)
 
 The data lives in $HYPERBAYES_HOME (default .hyperbayes in the directory you run this in), or
-the PostgreSQL database of $HYPERBAYES_DATABASE_URL; machine types come from
-hyperbayes.config.json there (or $HYPERBAYES_CONFIG), and the form's working directory
-defaults to it.
+the PostgreSQL database of $HYPERBAYES_DATABASE_URL (waited for while it does not answer yet);
+machine types come from hyperbayes.config.json there (or $HYPERBAYES_CONFIG), and the form's
+working directory defaults to it.
 `;
 
 export const MIN_TOKEN_LENGTH = 16;
@@ -115,11 +116,14 @@ export interface RunningConsole {
   stop(): Promise<void>;
 }
 
-/** Checks the port, builds if needed, then starts the server and (unless disabled) a worker. */
+/**
+ * Checks the port, builds if needed, then starts the server and (unless disabled) a worker.
+ * Undefined when the user stopped it (SIGINT, SIGTERM) while it waited for its database.
+ */
 export async function startConsole(
   options: ConsoleOptions,
   paths: HyperbayesPaths = resolvePaths(),
-): Promise<RunningConsole> {
+): Promise<RunningConsole | undefined> {
   try {
     return await startParts(options, paths);
   } catch (e) {
@@ -129,16 +133,42 @@ export async function startConsole(
   }
 }
 
+/**
+ * The worker's store, waited for as `hyperbayes worker` waits while the database does not answer
+ * yet (a PostgreSQL server starting with the host, or in the same `docker compose up`), with the
+ * same lines. Undefined when SIGINT or SIGTERM came first; the hooks are gone once it returns,
+ * so a signal during the build ends the process as before.
+ */
+async function openUntilStopped(paths: HyperbayesPaths): Promise<Store | undefined> {
+  const { openStore } = await import("../db");
+  const { openWhenUp } = await import("../workers/store-faults");
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    return await openWhenUp(() => openStore({ home: paths.home }), {
+      signal: controller.signal,
+      say: (line) => process.stdout.write(`hyperbayes console: ${line}\n`),
+    });
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+}
+
 async function startParts(
   options: ConsoleOptions,
   paths: HyperbayesPaths,
-): Promise<RunningConsole> {
+): Promise<RunningConsole | undefined> {
   // Before the build (minutes), and before a worker can claim anything.
   await assertPortFree(options.host, options.port);
   // Opened first, so a data directory that cannot be used says so before the build.
-  const store = options.worker
-    ? await (await import("../db")).openStore({ home: paths.home })
-    : undefined;
+  let store: Store | undefined;
+  if (options.worker) {
+    store = await openUntilStopped(paths);
+    if (!store) return undefined;
+  }
   let server: ConsoleServer;
   try {
     await ensureBuilt({ log: (line) => process.stderr.write(`${line}\n`) });
@@ -219,6 +249,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError(`unexpected argument "${flags.positionals[0] ?? "--"}"`);
   const options = consoleOptions(flags.values);
   const running = await startConsole(options);
+  if (!running) return 0;
   process.stdout.write(
     `Hyperbayes console: ${running.url}\n${hostsLine(options, running.server)}${options.worker ? "A worker runs queued searches. " : ""}Ctrl-C stops.\n`,
   );

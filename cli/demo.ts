@@ -60,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // Throws (a taken port, a failed build) before anything is queued or printed.
   const running = await startConsole(options);
+  if (!running) return 0; // stopped while it waited for its database
   const { openStore } = await import("../db");
   const store = await openStore({ home: running.paths.home });
   let id: number;

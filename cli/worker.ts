@@ -1,7 +1,7 @@
 /** `hyperbayes worker`: runs queued searches (and takes over orphaned ones) until stopped. */
-import { openStore, type Store } from "../db";
+import { openStore } from "../db";
 import { printable } from "../lib/terminal-text";
-import { diskFullError, openPatiently, storeFault } from "../workers/store-faults";
+import { diskFullError, openWhenUp, storeFault } from "../workers/store-faults";
 import { runWorker } from "../workers/worker";
 import { numberFlag, parseFlags } from "./_args";
 
@@ -25,19 +25,8 @@ export async function run(argv: string[]): Promise<number> {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   const say = (line: string) => process.stdout.write(`worker ${process.pid}: ${line}\n`);
-  let store: Store;
-  try {
-    store = await openPatiently(() => openStore(), {
-      signal: controller.signal,
-      onOutage: (e) =>
-        say(`${e instanceof Error ? e.message : String(e)} Waiting for it (Ctrl-C to stop).`),
-      onRecovered: () => say("the database answers"),
-    });
-  } catch (e) {
-    // Stopped while the database was still away: stopped as asked.
-    if (controller.signal.aborted && storeFault(e) === "unreachable") return 0;
-    throw e;
-  }
+  const store = await openWhenUp(() => openStore(), { signal: controller.signal, say });
+  if (!store) return 0;
   say("waiting for searches");
   try {
     await runWorker({

@@ -155,6 +155,30 @@ export function openPatiently(
   return retrying(open, options, { now: false });
 }
 
+/**
+ * The store of a command that lives to serve the database (`hyperbayes worker`, `hyperbayes
+ * console`), opened patiently: one line through `say` when the database does not answer yet,
+ * naming it, and one when it does. Undefined when `signal` aborts while it waits: the user
+ * stopped a command that had not started yet, which is not an error.
+ */
+export async function openWhenUp(
+  open: () => Promise<Store>,
+  options: { signal: AbortSignal; say: (line: string) => void },
+): Promise<Store | undefined> {
+  const { signal, say } = options;
+  try {
+    return await openPatiently(open, {
+      signal,
+      onOutage: (e) =>
+        say(`${e instanceof Error ? e.message : String(e)} Waiting for it (Ctrl-C to stop).`),
+      onRecovered: () => say("the database answers"),
+    });
+  } catch (e) {
+    if (signal.aborted && storeFault(e) === "unreachable") return undefined;
+    throw e;
+  }
+}
+
 /** `op`, retried while it fails with an unreachable store; `outage` is shared by a store's calls. */
 async function retrying<T>(
   op: (retried: boolean) => Promise<T>,

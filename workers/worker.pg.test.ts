@@ -11,6 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../db";
 import { makeSpec } from "../db/testing/fixtures";
 import { startPgServer } from "../db/testing/pg-server";
+import { freePort } from "../e2e/cli-console";
 import { sleep, waitFor } from "../lib/executors/testing";
 import type { SearchSpec } from "../lib/search/spec";
 import { recordFault, recordTrials } from "../lib/testing/ledger";
@@ -95,7 +96,7 @@ if ("skipped" in server) {
       const out = captureOutput(child);
       return { child, out };
     };
-    return { home, store, worker, record: join(home, "starts.jsonl") };
+    return { home, store, env, worker, record: join(home, "starts.jsonl") };
   }
 
   const allEnded = (store: Store, ids: number[]) => async () => {
@@ -221,5 +222,31 @@ if ("skipped" in server) {
       expect(await exited(w.child)).toEqual({ code: 0, signal: null });
       expect(w.out.stderr()).toBe("");
     }, 120_000);
+
+    it("the console started while PostgreSQL is down waits as the worker does; Ctrl-C then ends it with 0", async () => {
+      const { home, store, env } = await setup();
+      const search = await store.createSearch(spec(join(home, "starts.jsonl"), 2));
+      pgServer.outage?.down();
+      try {
+        // A port nothing listens on: the console checks it before it opens its store.
+        const port = await freePort();
+        const child = startCli(home, ["console", "--port", String(port)], env);
+        children.push(child);
+        const out = captureOutput(child);
+        await waitFor(() => (out.stdout().includes("Waiting for it") ? true : undefined));
+        await sleep(random(0, 1500));
+        expect(child.exitCode, out.stderr()).toBeNull();
+        expect(out.stdout()).toMatch(
+          /^hyperbayes console: cannot reach the PostgreSQL server at [^\n]*Waiting for it \(Ctrl-C to stop\)\.\n$/,
+        );
+        child.kill(random(0, 1) < 0.5 ? "SIGINT" : "SIGTERM");
+        expect(await exited(child)).toEqual({ code: 0, signal: null });
+        expect(out.stderr()).toBe("");
+      } finally {
+        pgServer.outage?.up();
+      }
+      // Nothing was started or changed while it waited.
+      expect((await store.getSearch(search.id))?.status).toBe("queued");
+    }, 60_000);
   });
 }
