@@ -16,6 +16,7 @@ import { type HostName, parseHost } from "../app/_server/guard";
 import type { Store } from "../db";
 import { HyperbayesError, UsageError } from "../lib/errors";
 import { type HyperbayesPaths, resolvePaths } from "../lib/home";
+import { printable } from "../lib/terminal-text";
 import { parseFlags } from "./_args";
 import {
   assertPortFree,
@@ -197,6 +198,8 @@ async function startParts(
           process.stdout.write(`search ${e.search.id}: ${e.resumed ? "resumed" : "started"}\n`);
         else if (e.type === "search-ended")
           process.stdout.write(`search ${e.search.id}: ${e.search.status}\n`);
+        else if (e.type === "worker-notice")
+          process.stdout.write(`hyperbayes console: ${printable(e.message)}\n`);
       },
     }).catch((e: unknown) => {
       process.stderr.write(`hyperbayes console: the worker stopped: ${String(e)}\n`);

@@ -40,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
           process.stdout.write(`search ${e.search.id}: ${e.search.status}\n`);
         if (e.type === "notice")
           process.stdout.write(`search ${e.search.id}: ${printable(e.message)}\n`);
+        if (e.type === "worker-notice") say(printable(e.message));
       },
     });
   } catch (e) {

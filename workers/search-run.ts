@@ -52,7 +52,7 @@ import {
   windDown,
 } from "./policy";
 import { PruningJudge } from "./pruning";
-import { patientStore, storeFault } from "./store-faults";
+import { OUTAGE_NOTICE, patientStore, storeFault } from "./store-faults";
 import { TrialOutput } from "./tail";
 
 /** How often running trials' output is read and their state polled, besides exit events. */
@@ -63,7 +63,9 @@ export type WorkerEvent =
   | { type: "trial-started"; search: Search; trial: Trial }
   | { type: "trial-ended"; search: Search; trial: Trial }
   | { type: "search-ended"; search: Search }
-  | { type: "notice"; search: Search; message: string };
+  | { type: "notice"; search: Search; message: string }
+  /** The worker's own news, about no one search (its database going away while it is idle). */
+  | { type: "worker-notice"; message: string };
 
 export interface WorkerContext {
   store: Store;
@@ -207,11 +209,8 @@ class SearchRun {
     this.guard = { leaseOwner: ctx.owner };
     this.store = patientStore(ctx.store, {
       ...(signal ? { signal } : {}),
-      onOutage: (e) =>
-        this.notice(
-          `the database does not answer (${e instanceof Error ? e.message : String(e)}); retrying`,
-        ),
-      onRecovered: () => this.notice("the database answers again"),
+      onOutage: (e) => this.notice(OUTAGE_NOTICE.down(e)),
+      onRecovered: () => this.notice(OUTAGE_NOTICE.up),
     });
     this.unsubscribe = executor.onChange(this.wakeup.wake);
     signal?.addEventListener("abort", this.wakeup.wake);

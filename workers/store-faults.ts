@@ -155,6 +155,13 @@ export function openPatiently(
   return retrying(open, options, { now: false });
 }
 
+/** What a process waiting out an outage says: one line when it starts, one when it ends. */
+export const OUTAGE_NOTICE = {
+  down: (e: unknown) =>
+    `the database does not answer (${e instanceof Error ? e.message : String(e)}); retrying`,
+  up: "the database answers again",
+};
+
 /**
  * The store of a command that lives to serve the database (`hyperbayes worker`, `hyperbayes
  * console`), opened patiently: one line through `say` when the database does not answer yet,

@@ -223,6 +223,32 @@ if ("skipped" in server) {
       expect(w.out.stderr()).toBe("");
     }, 120_000);
 
+    it("an idle worker says when its database goes away and when it is back, then runs what was queued", async () => {
+      const { store, worker, record } = await setup();
+      const w = worker();
+      await waitFor(() => (w.out.stdout().includes("waiting for searches") ? true : undefined));
+      pgServer.outage?.down();
+      try {
+        await waitFor(() => (w.out.stdout().includes("does not answer") ? true : undefined));
+        await sleep(random(0, 1500));
+        expect(w.child.exitCode, w.out.stderr()).toBeNull();
+      } finally {
+        pgServer.outage?.up();
+      }
+      await waitFor(() => (w.out.stdout().includes("answers again") ? true : undefined), 20_000);
+      const search = await store.createSearch(spec(record, 3));
+      recordFault("PostgreSQL away while the worker was idle");
+      await waitFor(allEnded(store, [search.id]), 60_000, 100);
+      await expectOnce(store, [search.id], record, "PostgreSQL away while the worker was idle");
+      // One line each, under the worker's name: an outage is news, not a line per poll.
+      expect(w.out.stdout()).toMatch(
+        /\nworker \d+: the database does not answer \([^\n]*\); retrying\nworker \d+: the database answers again\n/,
+      );
+      expect(w.out.stdout().match(/does not answer/g)).toHaveLength(1);
+      w.child.kill("SIGTERM");
+      expect(await exited(w.child)).toEqual({ code: 0, signal: null });
+    }, 120_000);
+
     it("the console started while PostgreSQL is down waits as the worker does; Ctrl-C then ends it with 0", async () => {
       const { home, store, env } = await setup();
       const search = await store.createSearch(spec(join(home, "starts.jsonl"), 2));

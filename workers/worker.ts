@@ -9,7 +9,7 @@ import type { Search } from "../lib/search/types";
 import { Executors } from "./executors";
 import { leaseTtlMs } from "./lease";
 import { runSearch, type WorkerContext, type WorkerEvent } from "./search-run";
-import { patientStore, storeFault } from "./store-faults";
+import { OUTAGE_NOTICE, patientStore, storeFault } from "./store-faults";
 
 export { Executors, runSearch, type WorkerContext, type WorkerEvent };
 
@@ -87,7 +87,12 @@ export async function runWorker(options: RunWorkerOptions): Promise<void> {
     fatal ??= e;
     diskFull.abort();
   };
-  const claimer = patientStore(ctx.store, { signal });
+  // Its lines tell an idle worker's user why nothing happens; a search's loop says the same of it.
+  const claimer = patientStore(ctx.store, {
+    signal,
+    onOutage: (e) => ctx.onEvent?.({ type: "worker-notice", message: OUTAGE_NOTICE.down(e) }),
+    onRecovered: () => ctx.onEvent?.({ type: "worker-notice", message: OUTAGE_NOTICE.up }),
+  });
   /** Search id -> its loop. */
   const running = new Map<number, Promise<void>>();
   const max = options.maxSearches ?? 8;
