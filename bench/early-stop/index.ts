@@ -8,6 +8,9 @@
  *   optuna-median, optuna-sha    our optimizer's points, pruned by Optuna's MedianPruner or
  *                                SuccessiveHalvingPruner (the same sampler: only the rule differs)
  *   tpe-none, tpe-median, tpe-sha  Optuna alone: TPESampler (constant liar) and its pruner
+ *   asha-re                      ASHA judging the highest rung a trial passed again at each of
+ *                                its reports, against the rung as it fills (measured and not
+ *                                kept: docs/decisions/early-stopping.md, session 11)
  *   RULE@AS                      our RULE with pruned trials told to the GP as AS (last, floor,
  *                                worst, step, ignore: lib/optimizer/bayesian.ts BayesOptions.pruned);
  *                                plain median / asha use the optimizer's default
@@ -118,7 +121,7 @@ async function controllerFor(
     });
   }
   const [rule, as] = base.split("@") as [Rule, PrunedAs | undefined];
-  if (!["none", "median", "asha"].includes(rule) || (as && !VARIANTS.includes(as))) {
+  if (!["none", "median", "asha", "asha-re"].includes(rule) || (as && !VARIANTS.includes(as))) {
     throw new Error(`unknown strategy ${name}`);
   }
   return gpController({

@@ -20,6 +20,7 @@ import { atModelStep, MODEL_STEP_TRIALS, type TrialToTell } from "../../lib/prun
 import {
   decidePruning,
   type EarlyStop,
+  rungSteps,
   type SeriesPoint,
   type TrialSeries,
 } from "../../lib/pruning/rules";
@@ -27,7 +28,7 @@ import type { Params, Space } from "../../lib/space/schema";
 import type { PythonWorker } from "../tuning/python";
 import type { Controller, Ended } from "./simulate";
 
-export type Rule = "none" | "median" | "asha";
+export type Rule = "none" | "median" | "asha" | "asha-re";
 export type PrunedAs = BayesOptions["pruned"];
 
 export interface RuleConfig {
@@ -48,7 +49,12 @@ function ourPruner(rule: Rule, config: RuleConfig): Pruner {
   const es: EarlyStop | undefined =
     rule === "none"
       ? undefined
-      : { rule, minSteps: config.minSteps, reductionFactor: config.eta, goal: "minimize" };
+      : {
+          rule: rule === "asha-re" ? "asha" : rule,
+          minSteps: config.minSteps,
+          reductionFactor: config.eta,
+          goal: "minimize",
+        };
   return {
     async started(id) {
       series.set(id, []);
@@ -60,7 +66,13 @@ function ourPruner(rule: Rule, config: RuleConfig): Pruner {
         trial,
         points,
       }));
-      const d = decidePruning(es, { trial: id, points: series.get(id)! }, all, since.get(id));
+      let sinceStep = since.get(id);
+      if (rule === "asha-re") {
+        // Experiment: the highest rung passed is judged again at every report, as it fills.
+        const passed = rungSteps(config.minSteps, config.eta, step).at(-1);
+        if (passed !== undefined) sinceStep = Math.min(sinceStep ?? passed, passed - 0.5);
+      }
+      const d = decidePruning(es, { trial: id, points: series.get(id)! }, all, sinceStep);
       since.set(id, step);
       return d.prune;
     },
