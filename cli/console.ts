@@ -24,6 +24,7 @@ import {
   ensureBuilt,
   startConsoleServer,
 } from "./_console-server";
+import { abortOnSignals, untilSignal } from "./_signals";
 
 export const CONSOLE_OPTIONS = {
   host: { type: "string" },
@@ -143,18 +144,14 @@ export async function startConsole(
 async function openUntilStopped(paths: HyperbayesPaths): Promise<Store | undefined> {
   const { openStore } = await import("../db");
   const { openWhenUp } = await import("../workers/store-faults");
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  const stopped = abortOnSignals();
   try {
     return await openWhenUp(() => openStore({ home: paths.home }), {
-      signal: controller.signal,
+      signal: stopped.signal,
       say: (line) => process.stdout.write(`hyperbayes console: ${line}\n`),
     });
   } finally {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
+    stopped.release();
   }
 }
 
@@ -224,22 +221,6 @@ async function startParts(
 export function hostsLine(options: ConsoleOptions, server: ConsoleServer): string {
   if (options.host === LOOPBACK && options.allowedHosts.length === 0) return "";
   return `It answers to the hosts ${server.hosts.join(", ")} (more with --allowed-host).\n`;
-}
-
-/** Resolves on the first SIGINT or SIGTERM (or when `also` settles), then unhooks. */
-export function untilSignal(also?: Promise<unknown>): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (signal: string) => () => {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-      resolve(signal);
-    };
-    const onInt = on("SIGINT");
-    const onTerm = on("SIGTERM");
-    process.once("SIGINT", onInt);
-    process.once("SIGTERM", onTerm);
-    also?.then(on("exit"), on("exit"));
-  });
 }
 
 export async function run(argv: string[]): Promise<number> {

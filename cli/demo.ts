@@ -8,7 +8,8 @@ import { UsageError } from "../lib/errors";
 import { parseFlags } from "./_args";
 import { REPO_ROOT } from "./_console-server";
 import { parseSearchArgs, resolveSearch } from "./_search-flags";
-import { CONSOLE_OPTIONS, consoleOptions, hostsLine, startConsole, untilSignal } from "./console";
+import { untilSignal } from "./_signals";
+import { CONSOLE_OPTIONS, consoleOptions, hostsLine, startConsole } from "./console";
 
 export const DEMO_USAGE = `usage: hyperbayes demo [--port PORT] [--host HOST] [--allowed-host NAME[:PORT]]...
 

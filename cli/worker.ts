@@ -4,6 +4,7 @@ import { printable } from "../lib/terminal-text";
 import { diskFullError, openWhenUp, storeFault } from "../workers/store-faults";
 import { runWorker } from "../workers/worker";
 import { numberFlag, parseFlags } from "./_args";
+import { abortOnSignals } from "./_signals";
 
 const USAGE =
   "usage: hyperbayes worker [--max-searches N]\n  runs queued searches until SIGINT/SIGTERM; trials still running are adopted by the next worker;\n  a database that does not answer yet is waited for\n" +
@@ -20,18 +21,16 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const maxSearches = numberFlag("--max-searches", values["max-searches"], { int: true, min: 1 });
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  // For the life of the command: Ctrl-C or SIGTERM stops the worker, leaving trials running.
+  const stopped = abortOnSignals();
   const say = (line: string) => process.stdout.write(`worker ${process.pid}: ${line}\n`);
-  const store = await openWhenUp(() => openStore(), { signal: controller.signal, say });
+  const store = await openWhenUp(() => openStore(), { signal: stopped.signal, say });
   if (!store) return 0;
   say("waiting for searches");
   try {
     await runWorker({
       store,
-      signal: controller.signal,
+      signal: stopped.signal,
       ...(maxSearches !== undefined ? { maxSearches } : {}),
       onEvent: (e) => {
         if (e.type === "search-started")
