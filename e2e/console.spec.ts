@@ -160,6 +160,8 @@ test("create a search in the form and watch it run", async ({ page, context }) =
     await expect(chart).toHaveAttribute("data-points", "6");
     await expect(chart.locator(".facet-complete")).toHaveAttribute("data-count", "5");
   }
+  // Nothing was pruned: the legend has no pruned mark to explain.
+  await expect(page.getByTestId("legend-pruned")).toHaveCount(0);
   // Hovering a point shows its trial: the best one, under its ring.
   const bestTrial = await charts.first().locator(".facet-best").getAttribute("data-trial");
   await charts.first().scrollIntoViewIfNeeded();

@@ -51,6 +51,15 @@ test("pruned trials are shown apart, and the header says the trial-steps saved",
     `${saved.trained} trained · ${saved.saved} saved · ${pruned.length} pruned`,
   );
   await expect(page.locator(".facet-pruned").first()).toBeVisible();
+  // The charts' legend names the pruned mark, in the colour the points are drawn with.
+  const legendMark = page.getByTestId("legend-pruned").locator("i");
+  await expect(page.getByTestId("legend-pruned")).toContainText("pruned");
+  const markColour = await legendMark.evaluate((el) => getComputedStyle(el).backgroundColor);
+  const pointColour = await page
+    .locator(".facet-pruned path")
+    .first()
+    .evaluate((el) => getComputedStyle(el).fill);
+  expect(markColour).toBe(pointColour);
   await expect(page.getByTestId("metric-curves")).toContainText("(pruned)");
   await page.screenshot({ path: test.info().outputPath("early-stop.png"), fullPage: true });
 });

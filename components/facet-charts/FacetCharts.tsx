@@ -20,8 +20,8 @@ import { formatMetric, formatParam } from "../ui/format";
 import { type AxisSpec, PLOT_COLORS, Plot, usePlot } from "../ui/plot/Plot";
 import { type HoveredPoint, Points } from "../ui/plot/Points";
 import { TONE_COLORS } from "../ui/tones";
-import { type Facet, type FacetPoint, facetsOf } from "./facet-data";
-import { ModelBand } from "./ModelBand";
+import { type Facet, type FacetPoint, facetsOf, highlightPoints } from "./facet-data";
+import { MODEL_COLORS, ModelBand } from "./ModelBand";
 
 export const COLORS = {
   point: "#5b78d6",
@@ -29,8 +29,42 @@ export const COLORS = {
   failed: "#c2453b",
   faded: "#c3c8d2",
   clipped: "#8b5cf6",
+  pruned: TONE_COLORS.pruned,
   ...PLOT_COLORS,
 };
+
+/**
+ * What the charts' marks mean, drawn with the charts' own colours. `pruned` is listed when some
+ * trial was pruned (a search without early stopping has none to explain).
+ */
+export function FacetLegend({ pruned }: { pruned: boolean }) {
+  return (
+    <>
+      <span>
+        <i style={{ background: COLORS.point }} />
+        trial
+      </span>
+      {pruned ? (
+        <span data-testid="legend-pruned">
+          <i style={{ background: COLORS.pruned }} />
+          pruned (its value when stopped)
+        </span>
+      ) : null}
+      <span>
+        <i style={{ background: COLORS.best, boxShadow: "0 0 0 2px #c9d3f0" }} />
+        best
+      </span>
+      <span>
+        <i className="x" />
+        failed
+      </span>
+      <span>
+        <i style={{ background: MODEL_COLORS.band, borderRadius: 2, width: 14 }} />
+        model mean ± 95%
+      </span>
+    </>
+  );
+}
 
 /** The plot inside a chart card: 240 px high, room for the metric's ticks on the left. */
 const HEIGHT = 240;
@@ -133,13 +167,7 @@ const FacetChart = memo(function FacetChart({
     [facet],
   );
   // The brushed trials stand out; the rest fade (all of them stand out without a brush).
-  const { shown, faded } = useMemo(() => {
-    if (highlight === null) return { shown: facet.complete, faded: [] as FacetPoint[] };
-    const shown: FacetPoint[] = [];
-    const faded: FacetPoint[] = [];
-    for (const p of facet.complete) (highlight.has(p.n) ? shown : faded).push(p);
-    return { shown, faded };
-  }, [facet, highlight]);
+  const shown = useMemo(() => highlightPoints(facet, highlight), [facet, highlight]);
   const { x, y } = useMemo((): { x: AxisSpec; y: AxisSpec } => {
     const categories = facet.categories;
     return {
@@ -176,7 +204,10 @@ const FacetChart = memo(function FacetChart({
       data-highlighted={
         highlight === null
           ? undefined
-          : shown.length + (facet.best && highlight.has(facet.best.n) ? 1 : 0)
+          : shown.complete.length +
+            shown.pruned.length +
+            shown.clipped.length +
+            (facet.best && highlight.has(facet.best.n) ? 1 : 0)
       }
       data-model={slice ? "true" : "false"}
     >
@@ -199,9 +230,9 @@ const FacetChart = memo(function FacetChart({
       <div className="chart-box" style={{ position: "relative" }}>
         <Plot label={`${metric} by ${spec.name}`} height={HEIGHT} margin={MARGIN} x={x} y={y}>
           {slice ? <ModelBand slice={slice} categorical={spec.kind === "choice"} /> : null}
-          {faded.length > 0 ? (
+          {shown.faded.length > 0 ? (
             <Points
-              points={faded}
+              points={shown.faded}
               fill={COLORS.faded}
               opacity={0.45}
               r={r}
@@ -209,15 +240,15 @@ const FacetChart = memo(function FacetChart({
             />
           ) : null}
           <Points
-            points={shown}
+            points={shown.complete}
             fill={COLORS.point}
             r={r}
             opacity={0.7}
             className="facet-complete"
           />
-          {facet.clipped.length > 0 ? (
+          {shown.clipped.length > 0 ? (
             <Points
-              points={facet.clipped}
+              points={shown.clipped}
               fill={COLORS.clipped}
               shape={axis.clippedAt === "lo" ? "triangle-down" : "triangle-up"}
               r={4}
@@ -225,13 +256,8 @@ const FacetChart = memo(function FacetChart({
               className="facet-clipped"
             />
           ) : null}
-          {facet.pruned.length > 0 ? (
-            <Points
-              points={facet.pruned}
-              fill={TONE_COLORS.pruned}
-              r={r}
-              className="facet-pruned"
-            />
+          {shown.pruned.length > 0 ? (
+            <Points points={shown.pruned} fill={COLORS.pruned} r={r} className="facet-pruned" />
           ) : null}
           <Points
             points={facet.failed}

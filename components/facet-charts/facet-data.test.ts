@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TrialRow } from "../../lib/console/views";
 import type { Space } from "../../lib/space/schema";
-import { facetsOf, niceTicks, sampleTrials } from "./facet-data";
+import { facetsOf, highlightPoints, niceTicks, sampleTrials } from "./facet-data";
 
 const space: Space = [
   { kind: "range", name: "lr", min: 0.001, max: 1, scale: "log", type: "float" },
@@ -95,6 +95,52 @@ describe("facetsOf", () => {
     );
     expect(kept.length).toBe(100);
     expect(kept.some((t) => t.n === 1)).toBe(true);
+  });
+});
+
+describe("highlightPoints", () => {
+  // Complete, pruned and clipped trials, a failure and the best, over a clipped axis.
+  const trials = [
+    ...Array.from({ length: 12 }, (_, i) => trial(i + 1, 0.1 + i / 100)),
+    trial(13, 0.135, "pruned"),
+    trial(14, 0.175, "pruned"),
+    trial(15, 1e6),
+    trial(16, null, "failed"),
+  ];
+  const [facet] = facetsOf(space, trials, "minimize", 1, undefined, {
+    log: false,
+    clip: true,
+  });
+  const numbers = (points: readonly { n: number }[]) =>
+    points.map((p) => p.n).sort((a, b) => a - b);
+
+  it("draws every point as its kind without a selection", () => {
+    if (!facet) throw new Error("no facet");
+    expect(facet.pruned.length).toBe(2);
+    expect(facet.clipped.length).toBe(1);
+    const all = highlightPoints(facet, null);
+    expect(all).toEqual({
+      complete: facet.complete,
+      pruned: facet.pruned,
+      clipped: facet.clipped,
+      faded: [],
+    });
+  });
+
+  it("fades every drawn trial a selection leaves out, pruned and clipped ones too", () => {
+    if (!facet) throw new Error("no facet");
+    for (let seed = 0; seed < 50; seed++) {
+      const chosen = new Set(trials.filter((t) => (t.n * 7 + seed * 13) % 3 === 0).map((t) => t.n));
+      const h = highlightPoints(facet, chosen);
+      for (const p of [...h.complete, ...h.pruned, ...h.clipped])
+        expect(chosen.has(p.n)).toBe(true);
+      for (const p of h.faded) expect(chosen.has(p.n)).toBe(false);
+      // Nothing drawn is lost or drawn twice; the best and the failed are not the brush's.
+      expect(numbers([...h.complete, ...h.pruned, ...h.clipped, ...h.faded])).toEqual(
+        numbers([...facet.complete, ...facet.pruned, ...facet.clipped]),
+      );
+      expect(numbers(h.pruned)).toEqual(numbers(facet.pruned.filter((p) => chosen.has(p.n))));
+    }
   });
 });
 

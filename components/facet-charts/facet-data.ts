@@ -61,6 +61,36 @@ export interface Facet {
   log: boolean;
 }
 
+/** A facet's points as a selection (the parallel coordinates' brushes) draws them. */
+export interface HighlightedPoints {
+  complete: FacetPoint[];
+  pruned: FacetPoint[];
+  clipped: FacetPoint[];
+  /** Drawn trials the selection leaves out, whatever their status: grey, behind the rest. */
+  faded: FacetPoint[];
+}
+
+/**
+ * The points a selection leaves standing out, each kind kept apart, and the rest faded; without
+ * a selection (`null`) every point stands out. The best trial and the failed ones are drawn as
+ * they are either way.
+ */
+export function highlightPoints(
+  facet: Facet,
+  highlight: ReadonlySet<number> | null,
+): HighlightedPoints {
+  const { complete, pruned, clipped } = facet;
+  if (highlight === null) return { complete, pruned, clipped, faded: [] };
+  const faded: FacetPoint[] = [];
+  const keep = (points: readonly FacetPoint[]) =>
+    points.filter((p) => {
+      if (highlight.has(p.n)) return true;
+      faded.push(p);
+      return false;
+    });
+  return { complete: keep(complete), pruned: keep(pruned), clipped: keep(clipped), faded };
+}
+
 /** A value the charts draw: one the optimizer learns from (complete, or stopped with a value). */
 export const hasValue = (t: TrialRow): t is TrialRow & { value: number } => hasObservedValue(t);
 

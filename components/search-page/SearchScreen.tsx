@@ -16,8 +16,7 @@ import { stepsSaved } from "../../lib/pruning/savings";
 import { isFinalSearch } from "../../lib/search/status";
 import { ComparePanel, CompareTools } from "../compare/ComparePanel";
 import { useTrialSelection } from "../compare/use-trial-selection";
-import { FacetCharts } from "../facet-charts/FacetCharts";
-import { MODEL_COLORS } from "../facet-charts/ModelBand";
+import { FacetCharts, FacetLegend } from "../facet-charts/FacetCharts";
 import { ModelPanels, ParallelPanel } from "../insight/InsightPanels";
 import { MetricAxisControls } from "../insight/MetricAxisControls";
 import { useInsight } from "../insight/use-insight";
@@ -188,22 +187,7 @@ export function SearchScreen({
         <div className="panel-head">
           <h2>{search.metric} by parameter</h2>
           <span className="legend">
-            <span>
-              <i style={{ background: "#5b78d6" }} />
-              trial
-            </span>
-            <span>
-              <i style={{ background: "#1d3fa8", boxShadow: "0 0 0 2px #c9d3f0" }} />
-              best
-            </span>
-            <span>
-              <i className="x" />
-              failed
-            </span>
-            <span>
-              <i style={{ background: MODEL_COLORS.band, borderRadius: 2, width: 14 }} />
-              model mean ± 95%
-            </span>
+            <FacetLegend pruned={counts.pruned > 0} />
             <MetricAxisControls value={axis} onChange={setAxis} />
           </span>
         </div>
