@@ -125,7 +125,7 @@ describe("ASHA: rung promotion under asynchronous arrival (minimize, η 3, min s
     const d = decidePruning(asha(), t(7, [1, 0.5, 0.5, 0.41]), others, 2);
     expect(d).toMatchObject({ prune: true, rule: "asha", rung: 1, step: 3, trials: 7, keep: 3 });
     expect(d.prune && d.reason).toBe(
-      "ASHA rung 1 at step 3: 0.41 not in the top 1/3 (3 of 7 trials at step 3; 6 better)",
+      "ASHA rung 1 at step 3: 0.41 not in the top 1/3 (the top 3 of 7 trials at step 3 go on; 6 are better)",
     );
   });
 

@@ -198,7 +198,7 @@ function ashaRule(
       keep,
       reason:
         `ASHA rung ${k} at step ${r}: ${short(value)} not in the top 1/${eta} ` +
-        `(${keep} of ${n} trials at step ${r}; ${ahead} better)`,
+        `(the top ${keep} of ${n} trials at step ${r} go on; ${ahead} are better)`,
     };
   }
   return GO_ON;
