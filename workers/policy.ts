@@ -7,7 +7,7 @@
  */
 import type { Observation } from "../lib/optimizer";
 import { atModelStep, type OptimizerInput } from "../lib/pruning/model-step";
-import type { SeriesPoint } from "../lib/pruning/rules";
+import type { SeriesInput } from "../lib/pruning/series";
 import { observationOf } from "../lib/search/observation";
 import { countsAsFailure, type TrialStatus } from "../lib/search/status";
 import type { StopRequest, Trial } from "../lib/search/types";
@@ -130,7 +130,7 @@ export function optimizerInput(
   ended: readonly Pick<Trial, "number" | "params" | "status" | "value">[],
   running: readonly Pick<Trial, "number" | "params">[],
   pruning?: {
-    series(trial: number): readonly SeriesPoint[];
+    series(trial: number): SeriesInput;
     latestStep(trial: number): number | undefined;
   },
 ): OptimizerInput {

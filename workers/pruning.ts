@@ -10,19 +10,15 @@
  * data.
  */
 import { sameMetric } from "../lib/metrics/names";
-import {
-  decidePruning,
-  type EarlyStop,
-  type PruneDecision,
-  type SeriesPoint,
-} from "../lib/pruning/rules";
+import { decidePruning, type EarlyStop, type PruneDecision } from "../lib/pruning/rules";
+import { StepSeries } from "../lib/pruning/series";
 import type { SearchSpec } from "../lib/search/spec";
 
 type Named = { name: string; step: number; value: number };
 
 export class PruningJudge {
   private readonly config: EarlyStop | undefined;
-  private readonly byTrial = new Map<number, SeriesPoint[]>();
+  private readonly byTrial = new Map<number, StepSeries>();
   private readonly judgedTo = new Map<number, number>();
 
   constructor(
@@ -49,10 +45,9 @@ export class PruningJudge {
   /** Adds a trial's points (any metric: only the search metric's are kept). */
   add(trial: number, points: readonly Named[]): void {
     if (!this.config) return;
-    const s = this.byTrial.get(trial) ?? [];
+    const s = this.byTrial.get(trial) ?? new StepSeries();
     this.byTrial.set(trial, s);
-    for (const p of points)
-      if (sameMetric(p.name, this.spec.metric)) s.push({ step: p.step, value: p.value });
+    for (const p of points) if (sameMetric(p.name, this.spec.metric)) s.add(p);
   }
 
   /** The trial counts as judged up to the latest step it has (an adopted trial). */
@@ -64,7 +59,7 @@ export class PruningJudge {
   /** Whether the running trial should be pruned now, after its new points. Never throws. */
   judge(trial: number): PruneDecision {
     if (!this.config) return { prune: false };
-    const points = this.byTrial.get(trial) ?? [];
+    const points = this.byTrial.get(trial) ?? new StepSeries();
     const others = [...this.byTrial].map(([number, pts]) => ({ trial: number, points: pts }));
     const decision = decidePruning(
       this.config,
@@ -76,16 +71,13 @@ export class PruningJudge {
     return decision;
   }
 
-  /** The trial's points of the search metric so far, in arrival order. */
-  series(trial: number): readonly SeriesPoint[] {
-    return this.byTrial.get(trial) ?? [];
+  /** The trial's series of the search metric so far (empty when it printed none). */
+  series(trial: number): StepSeries {
+    return this.byTrial.get(trial) ?? new StepSeries();
   }
 
   /** The latest step with a finite value of the trial's search metric, if it has one. */
   latestStep(trial: number): number | undefined {
-    let latest: number | undefined;
-    for (const p of this.byTrial.get(trial) ?? [])
-      if (Number.isFinite(p.value) && (latest === undefined || p.step > latest)) latest = p.step;
-    return latest;
+    return this.byTrial.get(trial)?.lastStep();
   }
 }

@@ -20,7 +20,7 @@
  */
 import type { Observation } from "../optimizer/types";
 import type { Params } from "../space/schema";
-import { normalizeSeries, type SeriesPoint, valueAt } from "./rules";
+import { type SeriesInput, StepSeries } from "./series";
 
 /** Completed trials after which trials are told as they ended; also the trials a model step needs. */
 export const MODEL_STEP_TRIALS = 3;
@@ -28,7 +28,7 @@ export const MODEL_STEP_TRIALS = 3;
 export interface TrialToTell {
   params: Params;
   /** Its points of the search metric so far (any order; non-finite ones are passed over). */
-  series: readonly SeriesPoint[];
+  series: SeriesInput;
   /** What the optimizer is told of it once ended (lib/search/observation.ts); none if running. */
   told?: Observation;
 }
@@ -55,19 +55,21 @@ export function atModelStep(
   });
   if (trials.filter((t) => completed(t.told)).length >= minTrials) return asTold();
   // A failed trial (told null) is told so whatever it printed: its values judge nothing here.
-  const series = trials.map((t) => (t.told?.value === null ? [] : normalizeSeries(t.series)));
-  const lastSteps = series.flatMap((s) => (s.length > 0 ? [s[s.length - 1]!.step] : []));
+  const series = trials.map((t) =>
+    t.told?.value === null ? new StepSeries() : StepSeries.of(t.series),
+  );
+  const lastSteps = series.flatMap((s) => s.lastStep() ?? []);
   const step = lastSteps.sort((a, b) => b - a)[minTrials - 1];
   if (step === undefined) return asTold();
   const observations: Observation[] = [];
   const pending: Params[] = [];
   trials.forEach((t, i) => {
     const s = series[i]!;
-    const last = s[s.length - 1]?.step;
+    const last = s.lastStep();
     const reached = last !== undefined && last >= step;
     // A complete trial that ended at the step keeps its own value (--metric-agg's aggregate).
     if (reached && !(completed(t.told) && last === step)) {
-      observations.push({ params: t.params, value: valueAt(s, step)!, step });
+      observations.push({ params: t.params, value: s.valueAt(step)!, step });
     } else if (t.told) {
       observations.push(t.told);
     } else {

@@ -9,6 +9,7 @@ import {
   normalizeSeries,
   type PruneDecision,
   rungSteps,
+  type SeriesInput,
   type SeriesPoint,
   type TrialSeries,
 } from "./rules";
@@ -17,7 +18,7 @@ import {
 const t = (
   trial: number,
   values: readonly (number | readonly [number, number])[],
-): TrialSeries => ({
+): TrialSeries & { points: SeriesPoint[] } => ({
   trial,
   points: values.map((v, i) =>
     typeof v === "number" ? { step: i, value: v } : { step: v[0], value: v[1] },
@@ -370,7 +371,7 @@ function simulate(rng: Rng, config: EarlyStop, values: number[][], parallel: num
   return events;
 }
 
-const firstAtOrAfter = (points: readonly SeriesPoint[], r: number): number | undefined =>
+const firstAtOrAfter = (points: SeriesInput, r: number): number | undefined =>
   normalizeSeries(points).find((p) => p.step >= r)?.value;
 
 describe("randomized invariants", () => {

@@ -33,6 +33,9 @@
  */
 import { z } from "zod";
 import type { Goal } from "../metrics/schema";
+import { type SeriesInput, type SeriesPoint, StepSeries } from "./series";
+
+export type { SeriesInput, SeriesPoint };
 
 export const earlyStopRuleSchema = z.enum(["none", "median", "asha"]);
 export type EarlyStopRule = z.infer<typeof earlyStopRuleSchema>;
@@ -54,16 +57,11 @@ export interface EarlyStop {
   goal: Goal;
 }
 
-export interface SeriesPoint {
-  step: number;
-  value: number;
-}
-
 export interface TrialSeries {
   /** The trial's number, for reasons and tie-free tests; never compared. */
   trial: number;
-  /** The search metric's points in arrival order. */
-  points: readonly SeriesPoint[];
+  /** The search metric's points in arrival order, or the series built from them. */
+  points: SeriesInput;
 }
 
 export type PruneDecision =
@@ -99,20 +97,8 @@ export type PruneDecision =
 const GO_ON: PruneDecision = { prune: false };
 
 /** Finite points by step, the latest arrival at a step winning; ascending steps. */
-export function normalizeSeries(points: readonly SeriesPoint[]): SeriesPoint[] {
-  const byStep = new Map<number, number>();
-  for (const p of points) {
-    if (Number.isFinite(p.value) && Number.isFinite(p.step)) byStep.set(p.step, p.value);
-  }
-  return [...byStep.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([step, value]) => ({ step, value }));
-}
-
-/** The value a normalized series reached `s` with (its first point at a step >= s). */
-export function valueAt(series: readonly SeriesPoint[], s: number): number | undefined {
-  for (const p of series) if (p.step >= s) return p.value;
-  return undefined;
+export function normalizeSeries(points: SeriesInput): SeriesPoint[] {
+  return StepSeries.of(points).points();
 }
 
 const better = (goal: Goal, a: number, b: number): boolean => (goal === "minimize" ? a < b : a > b);
@@ -135,17 +121,15 @@ const short = (v: number): string => String(Number(v.toPrecision(4)));
 
 function medianRule(
   config: EarlyStop,
-  own: readonly SeriesPoint[],
-  others: readonly (readonly SeriesPoint[])[],
+  own: StepSeries,
+  others: readonly StepSeries[],
 ): PruneDecision {
-  const last = own[own.length - 1];
-  if (last === undefined || last.step < config.minSteps) return GO_ON;
-  const s = last.step;
-  let best = own[0]!.value;
-  for (const p of own) if (better(config.goal, p.value, best)) best = p.value;
+  const s = own.lastStep();
+  const best = own.best(config.goal);
+  if (s === undefined || best === undefined || s < config.minSteps) return GO_ON;
   const atS: number[] = [];
   for (const o of others) {
-    const v = valueAt(o, s);
+    const v = o.valueAt(s);
     if (v !== undefined) atS.push(v);
   }
   if (atS.length < MEDIAN_MIN_TRIALS) return GO_ON;
@@ -166,22 +150,22 @@ function medianRule(
 
 function ashaRule(
   config: EarlyStop,
-  own: readonly SeriesPoint[],
-  others: readonly (readonly SeriesPoint[])[],
+  own: StepSeries,
+  others: readonly StepSeries[],
   sinceStep: number,
 ): PruneDecision {
-  const last = own[own.length - 1];
+  const last = own.lastStep();
   if (last === undefined) return GO_ON;
   const eta = config.reductionFactor;
-  const rungs = rungSteps(config.minSteps, eta, last.step);
+  const rungs = rungSteps(config.minSteps, eta, last);
   for (let k = 0; k < rungs.length; k++) {
     const r = rungs[k]!;
     if (r <= sinceStep) continue;
-    const value = valueAt(own, r)!;
+    const value = own.valueAt(r)!;
     let n = 1;
     let ahead = 0;
     for (const o of others) {
-      const v = valueAt(o, r);
+      const v = o.valueAt(r);
       if (v === undefined) continue;
       n++;
       if (better(config.goal, v, value)) ahead++;
@@ -216,8 +200,8 @@ export function decidePruning(
   others: readonly TrialSeries[],
   sinceStep = Number.NEGATIVE_INFINITY,
 ): PruneDecision {
-  const own = normalizeSeries(trial.points);
-  const rest = others.filter((o) => o.trial !== trial.trial).map((o) => normalizeSeries(o.points));
+  const own = StepSeries.of(trial.points);
+  const rest = others.filter((o) => o.trial !== trial.trial).map((o) => StepSeries.of(o.points));
   switch (config.rule) {
     case "median":
       return medianRule(config, own, rest);
