@@ -172,8 +172,8 @@ export interface SearchBase {
   masked: boolean;
 }
 
-/** The settings the user typed on the command line, by the settings table's keys. */
-function givenSettings(flags: SearchFlags): Set<SettingKey> {
+/** Each setting's key by its flags (a parameter's two, every other one's own). */
+function settingsByFlag(): Map<string, SettingKey> {
   const byFlag = new Map<string, SettingKey>();
   for (const [key, row] of SETTING_ROWS) {
     if (row.input === "space") {
@@ -181,6 +181,12 @@ function givenSettings(flags: SearchFlags): Set<SettingKey> {
       byFlag.set(row.jsonFlag, key);
     } else if (row.input !== "argv") byFlag.set(row.flag, key);
   }
+  return byFlag;
+}
+
+/** The settings the user typed on the command line, by the settings table's keys. */
+function givenSettings(flags: SearchFlags): Set<SettingKey> {
+  const byFlag = settingsByFlag();
   const given = new Set<SettingKey>();
   for (const token of flags.tokens) {
     const key = token.kind === "option" ? byFlag.get(token.name) : undefined;
@@ -188,6 +194,30 @@ function givenSettings(flags: SearchFlags): Set<SettingKey> {
   }
   if (flags.hasDash) given.add("command");
   return given;
+}
+
+/**
+ * The settings typed with nothing in them (`--timeout ""`: a shell variable that was not set).
+ * Blank is no value, as a form's empty field is: the setting takes its default, or a base's
+ * setting is cleared back to it. The CLI says so, since the value the user meant is lost.
+ */
+function blankSettings(flags: SearchFlags): Set<SettingKey> {
+  const byFlag = settingsByFlag();
+  const blank = new Set<SettingKey>();
+  for (const token of flags.tokens) {
+    if (token.kind !== "option" || token.value === undefined || token.value.trim() !== "") continue;
+    const key = byFlag.get(token.name);
+    if (key !== undefined) blank.add(key);
+  }
+  return blank;
+}
+
+/** The warning for a setting typed blank (see blankSettings). */
+function blankWarning(key: SettingKey, kind: SearchKind): string {
+  const row = settingOf(key);
+  if (row === undefined) return "a flag is empty";
+  if (row.input === "list" || row.input === "space") return `${flagName(row)} is empty: left out`;
+  return `${flagName(row)} is empty: it takes its default (${defaultText(row, kind) ?? "none"})`;
 }
 
 /** `params[2].min`, `env FOO`: where in the base's spec an issue is. */
@@ -223,6 +253,7 @@ export function resolveSearch(
   const typed = searchInput(kind, flags);
   const { base } = opts;
   const given = base ? givenSettings(flags) : new Set<SettingKey>();
+  const blank = blankSettings(flags);
   const input = base ? overlay(specInput(kind, base.spec), { input: typed, given }) : typed;
   const problems: string[] = [];
   if (flags.positionals.length > 0)
@@ -238,6 +269,8 @@ export function resolveSearch(
   const fromBase = (i: SearchIssue) =>
     base !== undefined && !given.has(i.path[0] as SettingKey) && settingOf(i.path[0]) !== undefined;
   const line = (i: SearchIssue) => {
+    const key = i.path[0] as SettingKey;
+    if (i.code === "missing" && blank.has(key)) return `${issueLine(i, input)}; it was given empty`;
     if (base === undefined || !(fromBase(i) || isMaskedIssue(i))) return issueLine(i, input);
     const where = `${base.source}: ${specPath(i, input)}`;
     if (i.code === "missing") return `${where} is missing${i.message ? ` (${i.message})` : ""}`;
@@ -255,7 +288,7 @@ export function resolveSearch(
   return {
     spec: defined.spec,
     goalInferred: defined.goalInferred,
-    warnings: lines(defined.warnings),
+    warnings: [...[...blank].map((k) => blankWarning(k, kind)), ...lines(defined.warnings)],
     detach: flags.values.detach === true,
   };
 }

@@ -18,7 +18,7 @@ import {
 } from "../lib/search/settings";
 import { searchSpecSchema } from "../lib/search/spec";
 import { ROOT } from "../workers/testing/cli";
-import { SEARCH_OPTIONS, searchUsage } from "./_search-flags";
+import { parseSearchArgs, resolveSearch, SEARCH_OPTIONS, searchUsage } from "./_search-flags";
 
 const KINDS = searchKindSchema.options;
 
@@ -135,5 +135,61 @@ describe("the settings table", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     // On a mismatch: paste flagTable()'s output into README.md.
     expect(readme).toContain(flagTable());
+  });
+});
+
+describe("a flag typed with nothing in it (an unset shell variable)", () => {
+  const base = ["--param", "x=0:1", "--metric", "loss", "-n", "3", "--seed", "5"];
+  const command = ["--", "run", ":x:"];
+  const resolve = (argv: string[], baseSpec?: Record<string, unknown>) =>
+    resolveSearch("bayesian", parseSearchArgs("bayesian", [...argv, ...command]), {
+      randomSeed: () => 7,
+      machineType: "cpu",
+      ...(baseSpec ? { base: { source: "s.json", spec: baseSpec, masked: false } } : {}),
+    });
+
+  it("takes the setting's default, as a form's empty field does, and says so by the flag's name", () => {
+    const warned: string[] = [];
+    const refused: string[] = [];
+    for (const [key, row] of SETTING_ROWS) {
+      if (row.input !== "text" || !appliesTo(row, "bayesian")) continue;
+      // The base without this setting's flag (long or short) and its value.
+      const names = [`--${row.flag}`, ...(row.short ? [`-${row.short}`] : [])];
+      const argv = base.filter(
+        (a, at) => !names.includes(a) && !names.includes(base[at - 1] ?? ""),
+      );
+      const typedBlank = [...argv, `--${row.flag}`, ""];
+      let left: Record<string, unknown>;
+      try {
+        left = resolve(argv).spec as Record<string, unknown>;
+      } catch {
+        // Required: left out it is refused, and typed empty too, saying so.
+        expect(() => resolve(typedBlank), key).toThrow(
+          new RegExp(`--${row.flag}\\b.* is required.*; it was given empty`),
+        );
+        refused.push(key);
+        continue;
+      }
+      const r = resolve(typedBlank);
+      const warning = r.warnings.find((w) => w.startsWith(`--${row.flag} is empty`));
+      expect(warning, key).toMatch(/it takes its default/);
+      // The spec is the one the flag left out gives (the seed: the one drawn).
+      expect((r.spec as Record<string, unknown>)[key], key).toEqual(left[key]);
+      warned.push(key);
+    }
+    expect(refused.sort()).toEqual(["metric", "numRuns"]);
+    expect(warned).toEqual(expect.arrayContaining(["seed", "timeoutMinutes", "earlyStop", "cwd"]));
+    // A blank label is left out, and said.
+    expect(resolve([...base, "--label", " "]).warnings).toContain("--label is empty: left out");
+    // Nothing typed blank, nothing said.
+    expect(resolve(base).warnings).toEqual([]);
+  });
+
+  it("beside a base (--from, rerun), clears the base's setting back to its default, and says so", () => {
+    const spec = { ...resolve([...base, "--timeout", "30"]).spec } as Record<string, unknown>;
+    expect(spec.timeoutMinutes).toBe(30);
+    const r = resolve(["--timeout", ""], spec);
+    expect(r.warnings).toContain("--timeout is empty: it takes its default (none)");
+    expect(r.spec.timeoutMinutes).toBeUndefined();
   });
 });
