@@ -308,6 +308,13 @@ class SearchRun {
       await this.finish(entry, state);
     } else if (condition !== undefined)
       await this.stopByWorker(entry, { by: "condition", text: condition }, condition);
+    else if (entry.workerStop?.by === "pruning") {
+      // Judged losing by the last worker, which may have died before its stop went out (the
+      // reason is written first): stop it again. A stop already under way is not restarted
+      // (the executor keeps the first reason and grace).
+      await this.executor.stop(handle);
+      this.notice(`trial ${trial.number}: pruned (${entry.workerStop.reason}), stopping it`);
+    }
   }
 
   /** Feeds points to the trial's stop watcher; the condition's words once one holds. */
