@@ -25,7 +25,7 @@ import {
   runCli,
   startCli,
 } from "../workers/testing/cli";
-import { curveTrial } from "../workers/testing/trial-command";
+import { curveSearchTail } from "../workers/testing/trial-command";
 
 const TRIALS = 16;
 const EPOCHS = 9;
@@ -45,10 +45,6 @@ describe("--early-stop asha under a storm of SIGKILLs and resumes", () => {
       String(TRIALS),
       "-r",
       "4",
-      "--metric",
-      "loss",
-      "--goal",
-      "minimize",
       "--early-stop",
       "asha",
       "--stop-grace",
@@ -56,8 +52,7 @@ describe("--early-stop asha under a storm of SIGKILLs and resumes", () => {
       "--seed",
       String(seed),
       "--detach",
-      "--",
-      ...curveTrial({ epochs: EPOCHS, stepMs: 120, record }),
+      ...curveSearchTail({ epochs: EPOCHS, stepMs: 120, record }),
     ]);
     expect(created.code, created.stderr).toBe(0);
     const store = await openTestStore(home);
@@ -136,14 +131,9 @@ describe("a pruning decided just before the worker's death", () => {
       "x=0.9",
       "-n",
       "1",
-      "--metric",
-      "loss",
-      "--goal",
-      "minimize",
       "--early-stop",
       "asha",
-      "--",
-      ...curveTrial({ epochs: 100, stepMs: 100, record }),
+      ...curveSearchTail({ epochs: 100, stepMs: 100, record }),
     ]);
     const store = await openTestStore(home);
     const deadline = Date.now() + 60_000;

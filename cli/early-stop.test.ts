@@ -20,7 +20,7 @@ import {
   runCli,
   TRIAL,
 } from "../workers/testing/cli";
-import { curveTrial } from "../workers/testing/trial-command";
+import { curveSearchTail } from "../workers/testing/trial-command";
 
 const EPOCHS = 12;
 
@@ -38,18 +38,13 @@ describe("hyperbayes --early-stop", () => {
         "12",
         "-r",
         "4",
-        "--metric",
-        "loss",
-        "--goal",
-        "minimize",
         "--early-stop",
         rule,
         "--early-stop-min-steps",
         "2",
         "--seed",
         "7",
-        "--",
-        ...curveTrial({ epochs: EPOCHS, stepMs: 150, record }),
+        ...curveSearchTail({ epochs: EPOCHS, stepMs: 150, record }),
       ]);
       expect(r.code, r.stderr).toBe(0);
       const store = await openTestStore(home);

@@ -13,7 +13,7 @@ import { sbatchOnPath } from "../lib/executors/slurm";
 import { slurmTrialHandleSchema } from "../lib/executors/types";
 import { recordFault } from "../lib/testing/ledger";
 import { makeHome, maxConcurrent, openTestStore, runCli } from "../workers/testing/cli";
-import { curveTrial } from "../workers/testing/trial-command";
+import { curveSearchTail } from "../workers/testing/trial-command";
 
 const HAVE_SLURM = sbatchOnPath();
 if (!HAVE_SLURM) {
@@ -66,16 +66,11 @@ describe.skipIf(!HAVE_SLURM)("hyperbayes --early-stop on Slurm", () => {
         "2",
         "-t",
         "fake",
-        "--metric",
-        "loss",
-        "--goal",
-        "minimize",
         "--early-stop",
         "asha",
         "--early-stop-min-steps",
         "2",
-        "--",
-        ...curveTrial({ epochs: EPOCHS, stepMs: 300, ignoreTermAbove: 0.25 }),
+        ...curveSearchTail({ epochs: EPOCHS, stepMs: 300, ignoreTermAbove: 0.25 }),
       ],
       { HYPERBAYES_CONFIG: config, HYPERBAYES_GPUS: "" },
     );

@@ -17,7 +17,7 @@ import {
   runCli,
   startCli,
 } from "../workers/testing/cli";
-import { curveTrial } from "../workers/testing/trial-command";
+import { curveSearchTail } from "../workers/testing/trial-command";
 
 describe("a stop condition's stop across a worker's death", () => {
   it("the resuming worker ends the adopted trial complete, stopped early, not stopped by request", async () => {
@@ -30,16 +30,11 @@ describe("a stop condition's stop across a worker's death", () => {
       "x=0.9",
       "-n",
       "1",
-      "--metric",
-      "loss",
-      "--goal",
-      "minimize",
       "--stop-condition",
       "loss < 1.5",
       "--stop-grace",
       "3",
-      "--",
-      ...curveTrial({ epochs: 100, stepMs: 100, ignoreTermAbove: 0.5 }),
+      ...curveSearchTail({ epochs: 100, stepMs: 100, ignoreTermAbove: 0.5 }),
     ]);
     const out = captureOutput(child);
     const stopFile = join(home, "searches", "1", "trials", "1", "stop.json");

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { stepsSaved } from "../lib/pruning/savings";
-import { curveTrial } from "../workers/testing/trial-command";
+import { curveSearchTail } from "../workers/testing/trial-command";
 import { bayesianSpec } from "./searches";
 import { withStore } from "./store";
 
@@ -14,18 +14,13 @@ test("pruned trials are shown apart, and the header says the trial-steps saved",
     "6",
     "-r",
     "2",
-    "--metric",
-    "loss",
-    "--goal",
-    "minimize",
     "--early-stop",
     "asha",
     "--early-stop-min-steps",
     "2",
     "--description",
     "e2e: early stopping",
-    "--",
-    ...curveTrial({ epochs: 12, stepMs: 150 }),
+    ...curveSearchTail({ epochs: 12, stepMs: 150 }),
   ]);
   const id = await withStore(async (s) => (await s.createSearch(spec)).id);
   await page.goto(`/searches/${id}`);

@@ -33,3 +33,11 @@ export function curveTrial(o: CurveTrial): string[] {
     ...(o.record !== undefined ? ["--record", o.record] : []),
   ];
 }
+
+/**
+ * What a search of the curve trial ends with: its metric (`loss`, lower is better, as the curve
+ * prints it) and, after `--`, its command. The test's own flags go before.
+ */
+export function curveSearchTail(o: CurveTrial): string[] {
+  return ["--metric", "loss", "--goal", "minimize", "--", ...curveTrial(o)];
+}
