@@ -44,12 +44,15 @@ export type WorkerStop = { by: "condition"; text: string } | { by: "pruning"; re
 /**
  * @param workerStop why the worker stopped the trial, if it did (a stop-condition's text is
  *   accepted as is, for callers that predate pruning).
+ * @param windingDown the reason of a trial stopped as its search wound down (policy.ts
+ *   `windDown`: a request, or --max-failures reached); "stopped by request" when not given.
  */
 export function trialOutcome(
   exit: TrialExit,
   points: readonly MetricPoint[],
   spec: Pick<SearchSpec, "metric" | "metricAgg" | "timeoutMinutes">,
   workerStop?: WorkerStop | string,
+  windingDown = "stopped by request",
 ): TrialOutcome {
   const why: WorkerStop | undefined =
     typeof workerStop === "string" ? { by: "condition", text: workerStop } : workerStop;
@@ -102,7 +105,7 @@ export function trialOutcome(
         `ran past the ${spec.timeoutMinutes ?? "?"} minute timeout${exit.message ? `: ${exit.message}` : ""}`,
       );
     case "stopped":
-      return ended("stopped", value, "stopped by request");
+      return ended("stopped", value, windingDown);
     case "killed":
       return ended("killed", null, "killed by request");
     case "lost":

@@ -137,6 +137,7 @@ describe("windDown", () => {
       { stopRequested: "stop" },
       {
         mode: "stop",
+        running: "stopped by request",
         unstarted: { status: "stopped", reason: "the search was stopped before it started" },
       },
     ],
@@ -145,6 +146,7 @@ describe("windDown", () => {
       { stopRequested: "kill", ended: ["failed", "failed"] },
       {
         mode: "kill",
+        running: "killed by request",
         unstarted: { status: "killed", reason: "the search was stopped before it started" },
       },
     ],
@@ -153,6 +155,7 @@ describe("windDown", () => {
       { ended: ["timeout", "complete", "failed"] },
       {
         mode: "stop",
+        running: "stopped as the search ended: 2 trials failed (--max-failures 2)",
         unstarted: {
           status: "stopped",
           reason: "the search ended before it started: 2 trials failed (--max-failures 2)",

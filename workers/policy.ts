@@ -56,6 +56,8 @@ export function stoppedStatus(mode: StopMode): "stopped" | "killed" {
 export interface WindDown {
   /** Sent to every running trial not yet sent it (or a kill). */
   mode: StopMode;
+  /** The reason a running trial it stops or kills ends with. */
+  running: string;
   /** The status and reason of trials created but never started: they never will be. */
   unstarted: { status: "stopped" | "killed"; reason: string };
 }
@@ -71,6 +73,7 @@ export function windDown(
   if (p.stopRequested !== "none") {
     return {
       mode: p.stopRequested,
+      running: `${stoppedStatus(p.stopRequested)} by request`,
       unstarted: {
         status: stoppedStatus(p.stopRequested),
         reason: "the search was stopped before it started",
@@ -81,6 +84,7 @@ export function windDown(
   if (failures < p.maxFailures) return undefined;
   return {
     mode: "stop",
+    running: `stopped as the search ended: ${failedTrials(failures, p.maxFailures)}`,
     unstarted: {
       status: "stopped",
       reason: `the search ended before it started: ${failedTrials(failures, p.maxFailures)}`,

@@ -251,11 +251,11 @@ class SearchRun {
     const found = await this.store.listTrials(this.id);
     this.emit({ type: "search-started", search: this.search, resumed: found.length > 0 });
     await this.recoverSeries(found);
+    // The ended ones first: an adopted trial that was stopped as --max-failures was reached
+    // ends with that reason, whatever its number.
+    this.ended.push(...found.filter((t) => isFinalTrial(t.status)));
     for (const trial of found) {
-      if (isFinalTrial(trial.status)) {
-        this.ended.push(trial);
-        continue;
-      }
+      if (isFinalTrial(trial.status)) continue;
       const handle = trial.handle
         ? parseTrialHandle(trial.handle)
         : await this.executor.recover(trialDir(this.ctx.home, this.id, trial.number));
@@ -580,7 +580,13 @@ class SearchRun {
   /** A trial's end: its last output, its outcome (outcome.ts) in the store, and the event. */
   private async finish(entry: LiveTrial, exit: TrialExit): Promise<void> {
     await this.readOutput(entry, true);
-    const outcome = trialOutcome(exit, entry.points, this.spec, entry.workerStop);
+    const outcome = trialOutcome(
+      exit,
+      entry.points,
+      this.spec,
+      entry.workerStop,
+      windDown(this.progress(false))?.running,
+    );
     const steps = stepRange(entry.points, this.spec.metric);
     const trial = await this.store.updateTrial(
       this.id,

@@ -137,6 +137,23 @@ describe("worker", () => {
     expect(await store.listTrials(search.id)).toHaveLength(2);
   });
 
+  it("a trial running when --max-failures is reached is stopped, and its reason says why, not 'by request'", async () => {
+    const { store, ctx } = await setup();
+    const { search, done } = await startSearch(store, ctx, {
+      ...spec({ numRuns: 2, parallelRuns: 2, maxFailures: 1, args: [] }),
+      kind: "grid",
+      params: [{ kind: "choice", name: "mode", values: ["crash", "steps"] }],
+      command: ["node", TRIAL, "--mode", ":mode:", "--steps", "200", "--step-ms", "50"],
+    });
+    const end = await done;
+    expect(end.status).toBe("failed");
+    const trials = await store.listTrials(search.id);
+    expect(trials.map((t) => [t.params.mode, t.status, t.reason])).toEqual([
+      ["crash", "failed", "exit code 3: Traceback: something broke"],
+      ["steps", "stopped", "stopped as the search ended: 1 trial failed (--max-failures 1)"],
+    ]);
+  });
+
   it("a suggest that returns no point, with nothing in flight, ends the search failed with the reason", async () => {
     const { store, ctx } = await setup();
     // No valid space makes the real optimizer do this any more (a float range must hold 1024

@@ -104,7 +104,7 @@ export const TRIAL_STATUS: Readonly<Record<TrialStatus, TrialStatusInfo>> = {
     observed: true,
     failure: false,
     tone: "muted",
-    meaning: "stopped by request (SIGTERM); keeps what it reported",
+    meaning: "stopped by request, or as its search ended (SIGTERM); keeps what it reported",
   },
   killed: {
     final: true,
