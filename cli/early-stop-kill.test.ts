@@ -148,7 +148,7 @@ describe("a pruning decided just before the worker's death", () => {
     // What a worker killed between writing the decision and sending its stop leaves: the reason
     // on the running trial's row (stopByWorker writes it first), no stop requested.
     const reason =
-      "ASHA rung 1 at step 3: 1.2 not in the top 1/3 (the top 1 of 3 trials at step 3 go on; 2 are better)";
+      "ASHA rung 1 at step 3: 1.2 not in the top 1/3 (the best of 3 trials at step 3 goes on; 2 are better)";
     await store.updateTrial(1, 1, { reason });
     expect((await store.listTrials(1))[0]?.status).toBe("running");
 

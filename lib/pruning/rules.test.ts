@@ -128,6 +128,11 @@ describe("ASHA: rung promotion under asynchronous arrival (minimize, η 3, min s
     expect(d.prune && d.reason).toBe(
       "ASHA rung 1 at step 3: 0.41 not in the top 1/3 (the top 3 of 7 trials at step 3 go on; 6 are better)",
     );
+    // One to go on and one ahead read as English too.
+    const two = decidePruning(asha(), t(2, [0.9, 0.5]), [t(1, [0.9, 0.4])], 0);
+    expect(two.prune && two.reason).toBe(
+      "ASHA rung 0 at step 1: 0.5 not in the top 1/3 (the best of 2 trials at step 1 goes on; 1 is better)",
+    );
   });
 
   it("judges a rung once: a rung passed before sinceStep is not judged again", () => {

@@ -182,7 +182,8 @@ function ashaRule(
       keep,
       reason:
         `ASHA rung ${k} at step ${r}: ${short(value)} not in the top 1/${eta} ` +
-        `(the top ${keep} of ${n} trials at step ${r} go on; ${ahead} are better)`,
+        `(${keep === 1 ? "the best" : `the top ${keep}`} of ${n} trials at step ${r} ` +
+        `${keep === 1 ? "goes" : "go"} on; ${ahead === 1 ? "1 is" : `${ahead} are`} better)`,
     };
   }
   return GO_ON;
