@@ -18,16 +18,19 @@ export function EarlyStopFact({
       ? `ASHA · η ${earlyStop.reductionFactor} · from step ${earlyStop.minSteps}`
       : `median rule · from step ${earlyStop.minSteps}`;
   return (
-    <Fact label={`Early stop (${rule})`} testId="steps-saved">
+    <Fact label={`Early stop (${rule})`} testId="steps-saved" wide>
       {saved ? (
         <span
           title={`Each trial's steps count from the search's first step to its last; the full length is the longest trial's, ${saved.fullLength} steps.`}
         >
-          <span className="pruned-share">
+          <span className="pruned-share nowrap">
             {Math.round(saved.share * 100)}% of trial-steps saved
           </span>
-          <span className="muted" style={{ fontSize: 12.5, marginLeft: 8 }}>
-            {saved.trained} trained · {saved.saved} saved · {saved.pruned} pruned
+          {/* Lines break between the figures, never inside one. */}
+          <span className="muted" style={{ fontSize: 12.5, display: "block" }}>
+            <span className="nowrap">{saved.trained} trained</span> ·{" "}
+            <span className="nowrap">{saved.saved} saved</span> ·{" "}
+            <span className="nowrap">{saved.pruned} pruned</span>
           </span>
         </span>
       ) : (
