@@ -23,8 +23,8 @@ import {
   readStarts,
   runCli,
   startCli,
-  TRIAL,
 } from "../workers/testing/cli";
+import { trialSearchTail } from "../workers/testing/trial-command";
 
 const root = mkdtempSync(join(tmpdir(), "hb-full-"));
 const disk = join(root, "disk");
@@ -61,25 +61,18 @@ function searchArgs(go: string, record: string, flags: string[] = []): string[] 
     "4",
     "-r",
     "2",
-    "--metric",
-    "loss",
-    "--goal",
-    "minimize",
-    "--",
-    "node",
-    TRIAL,
-    "--value",
-    ":x:",
-    "--mode",
-    "wait",
-    "--steps",
-    "3",
-    "--step-ms",
-    "20",
-    "--go",
-    go,
-    "--record",
-    record,
+    ...trialSearchTail([
+      "--mode",
+      "wait",
+      "--steps",
+      "3",
+      "--step-ms",
+      "20",
+      "--go",
+      go,
+      "--record",
+      record,
+    ]),
   ];
 }
 

@@ -20,7 +20,7 @@ import {
   runCli,
   TRIAL,
 } from "../workers/testing/cli";
-import { curveSearchTail } from "../workers/testing/trial-command";
+import { curveSearchTail, trialSearchTail } from "../workers/testing/trial-command";
 
 const EPOCHS = 12;
 
@@ -137,4 +137,45 @@ describe("hyperbayes --early-stop", () => {
     expect(r.stderr).toMatch(says);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it.each([
+    // A script that prints its metric once, at the end (cross-validation, a final eval).
+    [["--mode", "ok"], [], /each trial reports loss at one step only/],
+    // A grace period past the trials' last epoch.
+    [
+      ["--mode", "curve", "--epochs", "3", "--step-ms", "20"],
+      ["--early-stop-min-steps", "5"],
+      /no trial reached step 5 \(--early-stop-min-steps 5; the last step reported was 3\)/,
+    ],
+  ])(
+    "says at the first complete trial, once, when early stopping has nothing to judge (%j)",
+    async (trial, flags, says) => {
+      const home = makeHome();
+      const r = await runCli(home, [
+        "random",
+        "--param",
+        "x=0:1",
+        "-n",
+        "3",
+        "-r",
+        "1",
+        "--early-stop",
+        "asha",
+        ...flags,
+        ...trialSearchTail(trial),
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout.split("\n");
+      const notice = lines.findIndex((l) => /^ {2}early stop: /.test(l));
+      expect(notice, r.stdout).toBeGreaterThan(-1);
+      expect(lines[notice]).toMatch(says);
+      // Right after the first trial's end, before the second starts; and said once.
+      expect(lines.slice(0, notice).filter((l) => / complete /.test(l))).toHaveLength(1);
+      expect(lines.filter((l) => /^ {2}early stop: /.test(l))).toHaveLength(1);
+      // The summary says it too, as describe does.
+      expect(r.stdout).toMatch(new RegExp(`\\nearly stop: asha .*; ${says.source}`));
+      const d = await runCli(home, ["describe", "1"]);
+      expect(d.stdout).toMatch(says);
+    },
+  );
 });

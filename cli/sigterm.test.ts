@@ -20,8 +20,8 @@ import {
   readStarts,
   runCli,
   startCli,
-  TRIAL,
 } from "../workers/testing/cli";
+import { trialSearchTail } from "../workers/testing/trial-command";
 
 const ROUNDS = 4;
 
@@ -39,23 +39,16 @@ describe("SIGTERM to a foreground search", () => {
         "6",
         "-r",
         "2",
-        "--metric",
-        "loss",
-        "--goal",
-        "minimize",
-        "--",
-        "node",
-        TRIAL,
-        "--value",
-        ":x:",
-        "--mode",
-        "steps",
-        "--steps",
-        "25",
-        "--step-ms",
-        "40",
-        "--record",
-        record,
+        ...trialSearchTail([
+          "--mode",
+          "steps",
+          "--steps",
+          "25",
+          "--step-ms",
+          "40",
+          "--record",
+          record,
+        ]),
       ]);
       const out = captureOutput(child);
       const id = await waitFor(() => {

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { stepsSaved } from "../lib/pruning/savings";
-import { curveSearchTail } from "../workers/testing/trial-command";
+import { curveSearchTail, trialSearchTail } from "../workers/testing/trial-command";
 import { bayesianSpec } from "./searches";
 import { withStore } from "./store";
 
@@ -45,6 +45,7 @@ test("pruned trials are shown apart, and the header says the trial-steps saved",
   await expect(page.getByTestId("steps-saved")).toContainText(
     `${saved.trained} trained · ${saved.saved} saved · ${pruned.length} pruned`,
   );
+  await expect(page.getByTestId("early-stop-idle")).toHaveCount(0);
   await expect(page.locator(".facet-pruned").first()).toBeVisible();
   // The charts' legend names the pruned mark, in the colour the points are drawn with.
   const legendMark = page.getByTestId("legend-pruned").locator("i");
@@ -57,6 +58,32 @@ test("pruned trials are shown apart, and the header says the trial-steps saved",
   expect(markColour).toBe(pointColour);
   await expect(page.getByTestId("metric-curves")).toContainText("(pruned)");
   await page.screenshot({ path: test.info().outputPath("early-stop.png"), fullPage: true });
+});
+
+test("a search whose trials report the metric once says early stopping has nothing to judge", async ({
+  page,
+}) => {
+  const spec = bayesianSpec([
+    "--param",
+    "x=0:1",
+    "-n",
+    "2",
+    "--early-stop",
+    "median",
+    ...trialSearchTail(["--mode", "ok"]),
+  ]);
+  const id = await withStore(async (s) => (await s.createSearch(spec)).id);
+  await page.goto(`/searches/${id}`);
+  await expect(page.getByTestId("search-screen")).toHaveAttribute("data-status", "complete", {
+    timeout: 60_000,
+  });
+  await expect(page.getByTestId("early-stop-idle")).toContainText(
+    "each trial reports loss at one step only, so early stopping has nothing to judge",
+  );
+  await page
+    .getByTestId("steps-saved")
+    .locator("xpath=..")
+    .screenshot({ path: test.info().outputPath("early-stop-idle.png") });
 });
 
 test("the form names a pruning setting that the rule leaves unused, and not once the rule uses it", async ({

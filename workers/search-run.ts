@@ -32,7 +32,7 @@ import { sameMetric } from "../lib/metrics/names";
 import { createStopWatcher, formatStopCondition, type StopWatcher } from "../lib/metrics/stop";
 import type { MetricPoint } from "../lib/metrics/stream";
 import { type ModelState, suggest } from "../lib/optimizer";
-import { stepRange } from "../lib/pruning/savings";
+import { earlyStopIdle, stepRange } from "../lib/pruning/savings";
 import type { SearchSpec } from "../lib/search/spec";
 import { isFinalTrial } from "../lib/search/status";
 import type { Search, Trial } from "../lib/search/types";
@@ -180,6 +180,8 @@ class SearchRun {
   private warm: ModelState | undefined;
   /** The optimizer said every point of the space has been tried. */
   private exhausted = false;
+  /** Said that early stopping has nothing to judge (lib/pruning/savings `earlyStopIdle`). */
+  private idleNoticed = false;
   /** When the search row and the running trials' output were last read (performance.now). */
   private lastTick = Number.NEGATIVE_INFINITY;
 
@@ -606,6 +608,12 @@ class SearchRun {
     this.live.delete(entry.trial.number);
     this.ended.push(trial);
     this.emit({ type: "trial-ended", search: this.search, trial });
+    // Said once, as soon as a complete trial shows it, not after a whole search pruned nothing.
+    const idle = this.idleNoticed ? undefined : earlyStopIdle(this.spec, this.ended);
+    if (idle) {
+      this.idleNoticed = true;
+      this.notice(`early stop: ${idle}`);
+    }
   }
 
   /** The search's end, as the policy decided it (policy.ts `searchEnd`). */

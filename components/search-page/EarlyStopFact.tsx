@@ -9,9 +9,11 @@ import { Fact } from "../ui/Fact";
 export function EarlyStopFact({
   earlyStop,
   saved,
+  idle,
 }: {
   earlyStop: NonNullable<SearchView["earlyStop"]>;
   saved: StepsSaved | undefined;
+  idle: string | undefined;
 }) {
   const rule =
     earlyStop.rule === "asha"
@@ -36,6 +38,11 @@ export function EarlyStopFact({
       ) : (
         <span className="muted">no trial has ended yet</span>
       )}
+      {idle ? (
+        <span className="early-idle" data-testid="early-stop-idle">
+          {idle}
+        </span>
+      ) : null}
     </Fact>
   );
 }

@@ -31,6 +31,7 @@ export function SearchHeader({
   now,
   stale,
   saved,
+  idle,
 }: {
   search: SearchView;
   best: TrialRow | undefined;
@@ -41,6 +42,8 @@ export function SearchHeader({
   stale: boolean;
   /** Trial-steps saved by early stopping, from the page's trials. */
   saved?: StepsSaved | undefined;
+  /** Why early stopping cannot act on this search, if it cannot (lib/pruning/savings). */
+  idle?: string | undefined;
 }) {
   const [actionError, setActionError] = useState<string | null>(null);
   const final = isFinalSearch(search.status);
@@ -171,7 +174,9 @@ export function SearchHeader({
             <LocalTime ms={search.createdAt} />
           </Fact>
           <Fact label="Elapsed">{formatDuration(elapsed)}</Fact>
-          {search.earlyStop ? <EarlyStopFact earlyStop={search.earlyStop} saved={saved} /> : null}
+          {search.earlyStop ? (
+            <EarlyStopFact earlyStop={search.earlyStop} saved={saved} idle={idle} />
+          ) : null}
           {search.stopConditions.length > 0 ? (
             <Fact label="Stop conditions" className="mono">
               {search.stopConditions.join(" · ")}

@@ -12,7 +12,7 @@ import { useMemo, useRef, useState } from "react";
 import { LINEAR_AXIS, type MetricAxisChoice } from "../../lib/console/metric-axis";
 import { countByStatus, mergeTrials } from "../../lib/console/trial-changes";
 import type { SearchHead, SearchPoll, SearchView, TrialRow } from "../../lib/console/views";
-import { stepsSaved } from "../../lib/pruning/savings";
+import { earlyStopIdle, stepsSaved } from "../../lib/pruning/savings";
 import { isFinalSearch } from "../../lib/search/status";
 import { ComparePanel, CompareTools } from "../compare/ComparePanel";
 import { useTrialSelection } from "../compare/use-trial-selection";
@@ -68,6 +68,20 @@ export function SearchScreen({
     [mounted, trials, initialSearch.counts],
   );
   const saved = useMemo(() => stepsSaved(trials), [trials]);
+  const idle = useMemo(
+    () =>
+      head.earlyStop
+        ? earlyStopIdle(
+            {
+              earlyStop: head.earlyStop.rule,
+              earlyStopMinSteps: head.earlyStop.minSteps,
+              metric: head.metric,
+            },
+            trials,
+          )
+        : undefined,
+    [head, trials],
+  );
   const search: SearchView = useMemo(() => ({ ...head, counts }), [head, counts]);
   // The space only changes with the search's spec: kept as one object, so the table's columns
   // and the charts' scales are built once, not on every poll.
@@ -115,6 +129,7 @@ export function SearchScreen({
         now={now}
         stale={stale || failed}
         saved={saved}
+        idle={idle}
       />
       <NotesBox
         notes={search.notes}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TrialStatus } from "../search/status";
-import { stepRange, stepsSaved, stepsSavedText } from "./savings";
+import { earlyStopIdle, earlyStopSummary, stepRange, stepsSaved, stepsSavedText } from "./savings";
 
 const t = (status: TrialStatus, firstStep: number | null, lastStep: number | null) => ({
   status,
@@ -55,6 +55,54 @@ describe("stepsSaved", () => {
     const s = stepsSaved([t("complete", 1, 10), t("pruned", 1, 2), t("pruned", 1, 1)])!;
     expect(stepsSavedText(s)).toBe(
       "13 trial-steps trained, 17 saved by pruning 2 trials (57% of trial-steps saved)",
+    );
+  });
+});
+
+describe("earlyStopIdle: early stopping that cannot act says why", () => {
+  const spec = (earlyStop: string, earlyStopMinSteps = 1) => ({
+    earlyStop,
+    earlyStopMinSteps,
+    reductionFactor: 3,
+    metric: "cv_acc",
+  });
+  it.each([
+    [
+      "the metric once per trial (counted step 0)",
+      spec("asha"),
+      [t("complete", 0, 0)],
+      /one step only/,
+    ],
+    [
+      "a min steps past the trials' end",
+      spec("median", 20),
+      [t("complete", 1, 10)],
+      /no trial reached step 20 .*was 10/,
+    ],
+    ["a trial at min steps: it can act", spec("asha", 10), [t("complete", 1, 10)], undefined],
+    [
+      "a pruned trial past min steps: it did act",
+      spec("asha", 3),
+      [t("complete", 0, 0), t("pruned", 0, 3)],
+      undefined,
+    ],
+    [
+      "no trial complete yet: too early to say",
+      spec("asha"),
+      [t("failed", 0, 0), t("pruned", 0, 0)],
+      undefined,
+    ],
+    ["--early-stop none", spec("none"), [t("complete", 0, 0)], undefined],
+  ] as const)("%s", (_, s, trials, expected) => {
+    const got = earlyStopIdle(s, trials);
+    if (expected === undefined) expect(got).toBeUndefined();
+    else expect(got).toMatch(expected);
+  });
+
+  it("the summary line carries it", () => {
+    expect(earlyStopSummary(spec("asha"), [t("complete", 0, 0), t("complete", 0, 0)])).toBe(
+      "asha (min steps 1, η 3): 2 trial-steps trained, 0 saved by pruning 0 trials (0% of trial-steps saved); " +
+        "each trial reports cv_acc at one step only, so early stopping has nothing to judge: print it at every epoch (one line each, or epoch=N / step=N)",
     );
   });
 });

@@ -94,12 +94,49 @@ export function stepsSavedText(s: StepsSaved): string {
   );
 }
 
+type EarlyStopSpec = {
+  earlyStop: string;
+  earlyStopMinSteps: number;
+  reductionFactor: number;
+  metric: string;
+};
+
+/**
+ * Why early stopping cannot act on this search, once a trial has run to its end: its trials
+ * report the metric at one step only (a script that prints it once, at the end), or none
+ * reached --early-stop-min-steps. Both rules judge a trial at steps >= min steps only, so
+ * either way nothing is ever pruned, silently (the trap of W&B's `early_terminate`, wandb
+ * #1975). Undefined while it can act, with --early-stop none, and before a trial completed.
+ */
+export function earlyStopIdle(
+  spec: Omit<EarlyStopSpec, "reductionFactor">,
+  trials: readonly { status: TrialStatus; firstStep: number | null; lastStep: number | null }[],
+): string | undefined {
+  if (spec.earlyStop === "none") return undefined;
+  const complete = trials.filter((t) => t.status === "complete" && t.lastStep !== null);
+  if (complete.length === 0) return undefined;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const t of trials) if (t.lastStep !== null) last = Math.max(last, t.lastStep);
+  const min = spec.earlyStopMinSteps;
+  if (last >= min) return undefined;
+  if (complete.every((t) => t.firstStep === t.lastStep))
+    return (
+      `each trial reports ${spec.metric} at one step only, so early stopping has nothing to ` +
+      "judge: print it at every epoch (one line each, or epoch=N / step=N)"
+    );
+  return (
+    `no trial reached step ${min} (--early-stop-min-steps ${min}; the last step reported ` +
+    `was ${last}), so early stopping has nothing to judge`
+  );
+}
+
 /**
  * The early-stop line of `describe` and the foreground summary: the rule with its settings and,
- * once trials have ended, the steps saved. Undefined with --early-stop none.
+ * once trials have ended, the steps saved, or why it cannot act (`earlyStopIdle`). Undefined
+ * with --early-stop none.
  */
 export function earlyStopSummary(
-  spec: { earlyStop: string; earlyStopMinSteps: number; reductionFactor: number },
+  spec: EarlyStopSpec,
   trials: Parameters<typeof stepsSaved>[0],
 ): string | undefined {
   if (spec.earlyStop === "none") return undefined;
@@ -108,5 +145,6 @@ export function earlyStopSummary(
       ? `asha (min steps ${spec.earlyStopMinSteps}, η ${spec.reductionFactor})`
       : `median (min steps ${spec.earlyStopMinSteps})`;
   const s = stepsSaved(trials);
-  return s ? `${rule}: ${stepsSavedText(s)}` : rule;
+  const idle = earlyStopIdle(spec, trials);
+  return (s ? `${rule}: ${stepsSavedText(s)}` : rule) + (idle ? `; ${idle}` : "");
 }

@@ -16,15 +16,11 @@ export interface CurveTrial {
   record?: string;
 }
 
-/** `node trial.mjs --mode curve` for the parameter x: `epoch=E loss=L`, curves that cross. */
-export function curveTrial(o: CurveTrial): string[] {
+/** trial.mjs's flags for `--mode curve`: `epoch=E loss=L`, curves that cross. */
+function curveArgs(o: CurveTrial): string[] {
   return [
-    "node",
-    TRIAL,
     "--mode",
     "curve",
-    "--value",
-    ":x:",
     "--epochs",
     String(o.epochs),
     "--step-ms",
@@ -34,10 +30,21 @@ export function curveTrial(o: CurveTrial): string[] {
   ];
 }
 
+/** `node trial.mjs --mode curve` for the parameter x. */
+export function curveTrial(o: CurveTrial): string[] {
+  return ["node", TRIAL, "--value", ":x:", ...curveArgs(o)];
+}
+
 /**
- * What a search of the curve trial ends with: its metric (`loss`, lower is better, as the curve
- * prints it) and, after `--`, its command. The test's own flags go before.
+ * What a search of trial.mjs ends with: its metric (`loss`, lower is better, as every mode
+ * prints it) and, after `--`, its command with the parameter x as its value and `args` (the
+ * mode and its flags). The test's own flags go before.
  */
+export function trialSearchTail(args: readonly string[]): string[] {
+  return ["--metric", "loss", "--goal", "minimize", "--", "node", TRIAL, "--value", ":x:", ...args];
+}
+
+/** `trialSearchTail` of the curve trial. */
 export function curveSearchTail(o: CurveTrial): string[] {
-  return ["--metric", "loss", "--goal", "minimize", "--", ...curveTrial(o)];
+  return trialSearchTail(curveArgs(o));
 }
