@@ -148,6 +148,32 @@ describe("early stopping in the worker", () => {
     // x 0.02 starts after the first four and is worse than all of them: pruned
     expect(byX.get(0.02)?.status).toBe("pruned");
   }, 60_000);
+
+  it("a trial losing only at its last epoch (where the complete trials ended) runs to its end, complete, not pruned", async () => {
+    const { trials, events } = await run(
+      spec(
+        {
+          earlyStop: "median",
+          // The rule judges from the last epoch on only: its one chance is the end step.
+          earlyStopMinSteps: 4,
+          parallelRuns: 1,
+          params: [{ kind: "choice", name: "x", values: [0.9, 0.8, 0.7, 0.05] }],
+          numRuns: 4,
+        },
+        // Each trial saves a checkpoint after its last epoch: the worker reads that epoch in time.
+        { epochs: 4, stepMs: 100, lingerMs: 1_000 },
+      ),
+    );
+    // x 0.05 ends worst, worse than the median of the three before it: before the end step was
+    // known to the rules, it was pruned at step 4, its last, saving nothing.
+    expect(trials.map((t) => [t.params.x, t.status, t.reason, t.lastStep])).toEqual([
+      [0.9, "complete", null, 4],
+      [0.8, "complete", null, 4],
+      [0.7, "complete", null, 4],
+      [0.05, "complete", null, 4],
+    ]);
+    expect(events.filter((e) => e.kind === "pruned")).toEqual([]);
+  }, 60_000);
 });
 
 describe("what the optimizer is told with early stopping", () => {
@@ -229,5 +255,29 @@ describe("PruningJudge", () => {
     expect(judge.judge(4).prune).toBe(false);
     judge.add(5, [{ name: "loss", step: 1, value: 0.95 }]);
     expect(judge.judge(5)).toMatchObject({ prune: true, rung: 0 });
+  });
+
+  it("decides nothing at the last step of the complete trials; a failed trial's last step is no end", () => {
+    const judge = new PruningJudge({
+      metric: "loss",
+      goal: "minimize",
+      earlyStop: "median",
+      earlyStopMinSteps: 1,
+      reductionFactor: 3,
+    });
+    for (const n of [1, 2, 3])
+      judge.add(
+        n,
+        [1, 2, 3].map((step) => ({ name: "loss", step, value: 0.1 * n })),
+      );
+    judge.add(
+      9,
+      [1, 2].map((step) => ({ name: "loss", step, value: 0.9 })),
+    );
+    judge.ended(1, "failed"); // it ended at step 3, but failed: no end step
+    judge.add(9, [{ name: "loss", step: 3, value: 0.9 }]);
+    expect(judge.judge(9)).toMatchObject({ prune: true, step: 3 });
+    judge.ended(2, "complete");
+    expect(judge.judge(9)).toEqual({ prune: false });
   });
 });

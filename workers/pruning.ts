@@ -13,6 +13,7 @@ import { sameMetric } from "../lib/metrics/names";
 import { decidePruning, type EarlyStop, type PruneDecision } from "../lib/pruning/rules";
 import { StepSeries } from "../lib/pruning/series";
 import type { SearchSpec } from "../lib/search/spec";
+import type { TrialStatus } from "../lib/search/status";
 
 type Named = { name: string; step: number; value: number };
 
@@ -20,6 +21,8 @@ export class PruningJudge {
   private readonly config: EarlyStop | undefined;
   private readonly byTrial = new Map<number, StepSeries>();
   private readonly judgedTo = new Map<number, number>();
+  /** The last step of the complete trials (rules.ts's end step), once one completed. */
+  private endStep: number | undefined;
 
   constructor(
     private readonly spec: Pick<
@@ -50,6 +53,14 @@ export class PruningJudge {
     for (const p of points) if (sameMetric(p.name, this.spec.metric)) s.add(p);
   }
 
+  /** A trial ended: a complete one's last step may move the end step, where no rule decides. */
+  ended(trial: number, status: TrialStatus): void {
+    if (status !== "complete") return;
+    const last = this.latestStep(trial);
+    if (last !== undefined && (this.endStep === undefined || last > this.endStep))
+      this.endStep = last;
+  }
+
   /** The trial counts as judged up to the latest step it has (an adopted trial). */
   judgedSoFar(trial: number): void {
     const latest = this.latestStep(trial);
@@ -66,6 +77,7 @@ export class PruningJudge {
       { trial, points },
       others,
       this.judgedTo.get(trial),
+      this.endStep,
     );
     this.judgedSoFar(trial);
     return decision;

@@ -277,6 +277,7 @@ class SearchRun {
     for (const name of names)
       for (const p of await this.store.listMetricPoints(this.id, { name }))
         if (ended.has(p.trialNumber)) this.pruning.add(p.trialNumber, [p]);
+    for (const t of found) if (ended.has(t.number)) this.pruning.ended(t.number, t.status);
   }
 
   private async adopt(trial: Trial, handle: TrialHandle): Promise<void> {
@@ -607,6 +608,7 @@ class SearchRun {
     );
     this.live.delete(entry.trial.number);
     this.ended.push(trial);
+    this.pruning.ended(trial.number, trial.status);
     this.emit({ type: "trial-ended", search: this.search, trial });
     // Said once, as soon as a complete trial shows it, not after a whole search pruned nothing.
     const idle = this.idleNoticed ? undefined : earlyStopIdle(this.spec, this.ended);

@@ -6,8 +6,9 @@
  *   suggestWith for the pruned-trial variants): the ended trials are told as the worker tells
  *   them (a complete trial with its last value; a pruned one with its last value, `pruned: true`
  *   and its step), the trials in flight as pending, the previous ask's GP state as warm start.
- * - Our rules are lib/pruning's decidePruning, fed every trial's series (running and ended) and
- *   the step each trial was last judged at, as the worker feeds it.
+ * - Our rules are lib/pruning's decidePruning, fed every trial's series (running and ended),
+ *   the step each trial was last judged at and the complete trials' last step, as the worker
+ *   feeds it.
  * - Optuna's MedianPruner and SuccessiveHalvingPruner run in curves.py on a study that holds the
  *   same trials: either our sampler's points, enqueued (sampler "given": the same sampler for
  *   every rule, so the rules alone differ), or Optuna's own TPESampler (constant liar for the
@@ -46,6 +47,8 @@ interface Pruner {
 function ourPruner(rule: Rule, config: RuleConfig): Pruner {
   const series = new Map<number, SeriesPoint[]>();
   const since = new Map<number, number>();
+  // The complete trials' last step, where the rules decide nothing (rules.ts's end step).
+  let endStep: number | undefined;
   const es: EarlyStop | undefined =
     rule === "none"
       ? undefined
@@ -72,11 +75,13 @@ function ourPruner(rule: Rule, config: RuleConfig): Pruner {
         const passed = rungSteps(config.minSteps, config.eta, step).at(-1);
         if (passed !== undefined) sinceStep = Math.min(sinceStep ?? passed, passed - 0.5);
       }
-      const d = decidePruning(es, { trial: id, points: series.get(id)! }, all, sinceStep);
+      const d = decidePruning(es, { trial: id, points: series.get(id)! }, all, sinceStep, endStep);
       since.set(id, step);
       return d.prune;
     },
-    async end() {},
+    async end(_, ended) {
+      if (!ended.pruned && (endStep === undefined || ended.step > endStep)) endStep = ended.step;
+    },
   };
 }
 

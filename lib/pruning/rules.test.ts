@@ -376,6 +376,39 @@ function simulate(rng: Rng, config: EarlyStop, values: number[][], parallel: num
   return events;
 }
 
+describe("the end step: nothing is decided where the complete trials ended", () => {
+  // Three complete trials of 4 steps (0-3), better than the judged one at every step.
+  const done = [0.1, 0.2, 0.3].map((v, i) => t(i + 1, [v, v, v, v]));
+  it.each([
+    ["median, at the end step: it goes on", med(), [0.9, 0.9, 0.9, 0.9], 3, false],
+    ["median, before it: pruned", med(), [0.9, 0.9, 0.9], 3, true],
+    [
+      "median, no trial complete yet: pruned at its last step",
+      med(),
+      [0.9, 0.9, 0.9, 0.9],
+      undefined,
+      true,
+    ],
+    // A longer trial (epochs a parameter): past the end step it is judged again.
+    ["median, past it: pruned", med(), [0.9, 0.9, 0.9, 0.9, 0.9], 3, true],
+    [
+      "asha, a rung at the end step (rungs 1, 3): it goes on",
+      asha(),
+      [0.9, 0.1, 0.9, 0.9],
+      3,
+      false,
+    ],
+    ["asha, the same rung before the end step: pruned", asha(), [0.9, 0.1, 0.9, 0.9], 4, true],
+  ] as const)("%s", (_, config, values, endStep, prunes) => {
+    const longer = [4, 5, 6].map((n) => t(n, [0.1, 0.1, 0.1, 0.1, 0.1]));
+    const others = values.length > 4 ? [...done, ...longer] : done;
+    // ASHA is judged at its last rung only (rung 1 at step 3; rung 0 passed at step 1).
+    const since = config.rule === "asha" ? 1 : undefined;
+    const d = decidePruning(config, t(9, values), others, since, endStep);
+    expect(d.prune).toBe(prunes);
+  });
+});
+
 const firstAtOrAfter = (points: SeriesInput, r: number): number | undefined =>
   normalizeSeries(points).find((p) => p.step >= r)?.value;
 

@@ -14,6 +14,8 @@
  *   reached s  a trial reached s when it has a finite value at a step >= s
  *   value at s the value a trial reached s with: its first finite value at a step >= s (a trial
  *              that skips step s is judged by the value it passed s with)
+ *   end step   the last step of the complete trials (the longest's), once one completed: with
+ *              trials of one length, every trial's own last step
  *
  * Rules
  *   median  Stop the trial at its latest step s >= minSteps when its best value so far (steps
@@ -26,6 +28,12 @@
  *           fill: the n are those that reached r by now, so the first trial at a rung always
  *           goes on (asynchronous successive halving, Li et al. 2020, as a stopping rule like
  *           Ray Tune's ASHA and Optuna's SuccessiveHalvingPruner). Ties at the cut all go on.
+ *
+ * Neither rule decides at the end step: a trial there has trained its last step, so pruning it
+ * would save nothing, only cut its end short (a final checkpoint or evaluation) and record a
+ * finished trial as pruned. Ray Tune's ASHA has no rung at max_t for the same reason; Hyperbayes
+ * does not know a script's epochs, so the end step is what the complete trials did. A longer
+ * trial (epochs a parameter) is judged again at its next step or rung.
  *
  * Non-finite values (NaN, ±Infinity) are passed over as if never reported: they neither judge
  * nor are judged. A trial whose metric is NaN is not pruned for it; it ends `failed` by the
@@ -123,10 +131,11 @@ function medianRule(
   config: EarlyStop,
   own: StepSeries,
   others: readonly StepSeries[],
+  endStep: number | undefined,
 ): PruneDecision {
   const s = own.lastStep();
   const best = own.best(config.goal);
-  if (s === undefined || best === undefined || s < config.minSteps) return GO_ON;
+  if (s === undefined || best === undefined || s < config.minSteps || s === endStep) return GO_ON;
   const atS: number[] = [];
   for (const o of others) {
     const v = o.valueAt(s);
@@ -153,6 +162,7 @@ function ashaRule(
   own: StepSeries,
   others: readonly StepSeries[],
   sinceStep: number,
+  endStep: number | undefined,
 ): PruneDecision {
   const last = own.lastStep();
   if (last === undefined) return GO_ON;
@@ -160,7 +170,7 @@ function ashaRule(
   const rungs = rungSteps(config.minSteps, eta, last);
   for (let k = 0; k < rungs.length; k++) {
     const r = rungs[k]!;
-    if (r <= sinceStep) continue;
+    if (r <= sinceStep || r === endStep) continue;
     const value = own.valueAt(r)!;
     let n = 1;
     let ahead = 0;
@@ -193,20 +203,22 @@ function ashaRule(
  * Whether `trial` should be pruned now, given the other trials' series (any status: running,
  * ended, pruned). `sinceStep` is the judged trial's latest step when it was last judged: ASHA
  * judges each rung once, when the trial crosses it (rungs at or below sinceStep were passed
- * already). The median rule is judged afresh at the latest step. Never throws.
+ * already). The median rule is judged afresh at the latest step. `endStep`: the end step (see
+ * the glossary), undefined until a trial completed; nothing is decided there. Never throws.
  */
 export function decidePruning(
   config: EarlyStop,
   trial: TrialSeries,
   others: readonly TrialSeries[],
   sinceStep = Number.NEGATIVE_INFINITY,
+  endStep?: number,
 ): PruneDecision {
   const own = StepSeries.of(trial.points);
   const rest = others.filter((o) => o.trial !== trial.trial).map((o) => StepSeries.of(o.points));
   switch (config.rule) {
     case "median":
-      return medianRule(config, own, rest);
+      return medianRule(config, own, rest, endStep);
     case "asha":
-      return ashaRule(config, own, rest, sinceStep);
+      return ashaRule(config, own, rest, sinceStep, endStep);
   }
 }

@@ -12,6 +12,8 @@ export interface CurveTrial {
   stepMs: number;
   /** Trials whose x is above this ignore SIGTERM (only SIGKILL ends them). */
   ignoreTermAbove?: number;
+  /** After the last epoch, before it exits (a final checkpoint or evaluation). */
+  lingerMs?: number;
   /** trial.mjs --record FILE: each start appends a line to FILE. */
   record?: string;
 }
@@ -26,6 +28,7 @@ function curveArgs(o: CurveTrial): string[] {
     "--step-ms",
     String(o.stepMs),
     ...(o.ignoreTermAbove !== undefined ? ["--ignore-term-above", String(o.ignoreTermAbove)] : []),
+    ...(o.lingerMs !== undefined ? ["--linger-ms", String(o.lingerMs)] : []),
     ...(o.record !== undefined ? ["--record", o.record] : []),
   ];
 }

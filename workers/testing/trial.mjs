@@ -13,7 +13,8 @@
 //            --step-ms apart, L = floor + (start - floor)·exp(-0.5·E) with start 1 + value and
 //            floor 0.9·(1 - value) for --value in [0, 1] (a high value starts worse, ends better);
 //            with --ignore-term-above T, a trial whose value is above T ignores SIGTERM (only
-//            SIGKILL ends it)
+//            SIGKILL ends it); with --linger-ms N it waits N ms after its last epoch before it
+//            exits (a final checkpoint or evaluation)
 // --record FILE appends one JSON line to FILE as it starts: the trial's own word that it ran,
 // with the pid of the process that launched its launcher (the worker that started it).
 import { spawn } from "node:child_process";
@@ -114,6 +115,7 @@ switch (mode) {
       await sleep(stepMs);
       console.log(`epoch=${epoch} loss=${floor + (start - floor) * Math.exp(-0.5 * epoch)}`);
     }
+    await sleep(Number(flag("--linger-ms") ?? "0"));
     break;
   }
   default:
