@@ -155,7 +155,7 @@ describe("a pruning decided just before the worker's death", () => {
     const r = await runCli(home, ["resume", "1"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/trial 1: adopted \(running\)/);
-    expect(r.stdout).toContain(`trial 1: pruned (${reason}), stopping it`);
+    expect(r.stdout).toContain("trial 1: pruned (ASHA rung 1 at step 3), stopping it");
     const [trial] = await store.listTrials(1);
     expect(trial?.status).toBe("pruned");
     expect(trial?.reason).toBe(reason);

@@ -32,6 +32,7 @@ import { sameMetric } from "../lib/metrics/names";
 import { createStopWatcher, formatStopCondition, type StopWatcher } from "../lib/metrics/stop";
 import type { MetricPoint } from "../lib/metrics/stream";
 import { type ModelState, suggest } from "../lib/optimizer";
+import { reasonWhere } from "../lib/pruning/rules";
 import { earlyStopIdle, stepRange } from "../lib/pruning/savings";
 import type { SearchSpec } from "../lib/search/spec";
 import { isFinalTrial } from "../lib/search/status";
@@ -316,7 +317,9 @@ class SearchRun {
       // reason is written first): stop it again. A stop already under way is not restarted
       // (the executor keeps the first reason and grace).
       await this.executor.stop(handle);
-      this.notice(`trial ${trial.number}: pruned (${entry.workerStop.reason}), stopping it`);
+      this.notice(
+        `trial ${trial.number}: pruned (${reasonWhere(entry.workerStop.reason)}), stopping it`,
+      );
     }
   }
 
@@ -576,7 +579,7 @@ class SearchRun {
     }
     await this.executor.stop(entry.handle);
     this.notice(
-      `trial ${entry.trial.number}: ${why.by === "pruning" ? `pruned (${words})` : words}, stopping it`,
+      `trial ${entry.trial.number}: ${why.by === "pruning" ? `pruned (${reasonWhere(words)})` : words}, stopping it`,
     );
   }
 

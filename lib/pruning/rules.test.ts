@@ -8,6 +8,7 @@ import {
   median,
   normalizeSeries,
   type PruneDecision,
+  reasonWhere,
   rungSteps,
   type SeriesInput,
   type SeriesPoint,
@@ -128,6 +129,7 @@ describe("ASHA: rung promotion under asynchronous arrival (minimize, η 3, min s
     expect(d.prune && d.reason).toBe(
       "ASHA rung 1 at step 3: 0.41 not in the top 1/3 (the top 3 of 7 trials at step 3 go on; 6 are better)",
     );
+    expect(reasonWhere(d.prune ? d.reason : "")).toBe("ASHA rung 1 at step 3");
     // One to go on and one ahead read as English too.
     const two = decidePruning(asha(), t(2, [0.9, 0.5]), [t(1, [0.9, 0.4])], 0);
     expect(two.prune && two.reason).toBe(
@@ -266,6 +268,7 @@ describe("median rule", () => {
     expect(d.prune && d.reason).toBe(
       "median rule at step 1: best so far 0.41 is worse than the median 0.4 of 4 other trials at step 1",
     );
+    expect(reasonWhere(d.prune ? d.reason : "")).toBe("median rule at step 1");
   });
 
   it("judges the best value so far, not the latest", () => {

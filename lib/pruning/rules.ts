@@ -200,6 +200,16 @@ function ashaRule(
 }
 
 /**
+ * Where a pruning's reason says it was decided, the part before its first ": " (every reason
+ * is "WHERE: WHY"): "ASHA rung 1 at step 3", "median rule at step 4". The progress line that a
+ * stop is under way names only this; the trial's own line, once it ended, has the whole reason.
+ */
+export function reasonWhere(reason: string): string {
+  const i = reason.indexOf(": ");
+  return i < 0 ? reason : reason.slice(0, i);
+}
+
+/**
  * Whether `trial` should be pruned now, given the other trials' series (any status: running,
  * ended, pruned). `sinceStep` is the judged trial's latest step when it was last judged: ASHA
  * judges each rung once, when the trial crosses it (rungs at or below sinceStep were passed
