@@ -82,6 +82,12 @@ const cases: [string, string[], RegExp][] = [
     ["--param", "x=1,2", "--timeout", "1e308"],
     /--timeout must be at most 525600, got 1e308/m,
   ],
+  [
+    // An integer past 2^53: out of range, not "needs an integer" (zod's int() says both).
+    "an integer setting far past its range",
+    ["--param", "x=1,2", "--early-stop-min-steps", "99999999999999999999"],
+    /^hyperbayes random: --early-stop-min-steps must be at most 1000000, got 99999999999999999999$/m,
+  ],
 ];
 
 describe("hyperbayes random: values refused before anything is stored", () => {

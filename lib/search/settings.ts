@@ -215,7 +215,11 @@ function numberSetting<S extends z.ZodNumber>(value: S, integer: boolean) {
         );
       const r = value.safeParse(n);
       if (r.success) return ok(r.data);
-      return refused(...r.error.issues.map((i) => valueIssue(`${i.message}, got ${text}`)));
+      // zod's int() refuses an integer past 2^53 too, with the integer message: where the range
+      // says it (must be at most ...), that is the one message.
+      const range = r.error.issues.filter((i) => !("origin" in i && i.origin === "int"));
+      const issues = range.length > 0 ? range : r.error.issues;
+      return refused(...issues.map((i) => valueIssue(`${i.message}, got ${text}`)));
     },
   };
 }
