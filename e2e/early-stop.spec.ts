@@ -46,6 +46,20 @@ test("pruned trials are shown apart, and the header says the trial-steps saved",
     `${saved.trained} trained · ${saved.saved} saved · ${pruned.length} pruned`,
   );
   await expect(page.getByTestId("early-stop-idle")).toHaveCount(0);
+  // By the metric (the default sort, lower first): the complete trials, then the pruned ones by
+  // their value when stopped (they are no result, but the near misses are worth a look).
+  const rows = await table.locator("tbody tr").evaluateAll((trs) =>
+    trs.map((tr) => ({
+      status: tr.querySelector("[data-status]")?.getAttribute("data-status"),
+      value: Number(
+        tr.querySelector('[data-column="value"] [data-value]')?.getAttribute("data-value"),
+      ),
+    })),
+  );
+  const statuses = rows.map((r) => r.status);
+  expect(statuses.lastIndexOf("complete")).toBeLessThan(statuses.indexOf("pruned"));
+  const prunedValues = rows.filter((r) => r.status === "pruned").map((r) => r.value);
+  expect(prunedValues).toEqual([...prunedValues].sort((a, b) => a - b));
   await expect(page.locator(".facet-pruned").first()).toBeVisible();
   // The charts' legend names the pruned mark, in the colour the points are drawn with.
   const legendMark = page.getByTestId("legend-pruned").locator("i");

@@ -19,7 +19,7 @@ import type { Goal } from "../../lib/metrics/schema";
 import { higherIsBetter, trialStatusSchema } from "../../lib/search/status";
 import type { ParamSpec } from "../../lib/space/schema";
 import { BreakableName } from "../ui/BreakableName";
-import { features, trialColumns } from "./columns";
+import { features, partialValueColumn, sortingOf, trialColumns } from "./columns";
 import { sortTrials } from "./trial-order";
 
 const ROW_HEIGHT = 34;
@@ -96,7 +96,10 @@ export function TrialsTable({
         (terms.length === 0 || matchesFilter(t, terms)),
     );
   }, [trials, visible, statusFilter, filter]);
-  const ordered = useMemo(() => sortTrials(shown, sorting, columns), [shown, sorting, columns]);
+  const ordered = useMemo(
+    () => sortTrials(shown, sortingOf(sorting), [...columns, partialValueColumn]),
+    [shown, sorting, columns],
+  );
 
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({

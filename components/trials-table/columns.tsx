@@ -1,8 +1,9 @@
 /**
  * The trials table's columns: trial number, status, the aggregated metric, one column per
  * parameter (ids `param_<name>`), duration and start time. Missing values (a metric not known
- * yet, a failed trial) always sort last, whichever the direction, and so does a value that is
- * not a result (what a failed or stopped trial printed: shown muted).
+ * yet, a failed trial) always sort last, whichever the direction. A value that is not a result
+ * (what a pruned, stopped or failed trial printed: shown muted) sorts after the results, by
+ * value in the same direction (`sortingOf`), before the trials with none.
  */
 import {
   createColumnHelper,
@@ -43,6 +44,23 @@ export function compareValues(a: ParamValue, b: ParamValue): number {
 
 function sortByValue(rowA: Row<Features, TrialRow>, rowB: Row<Features, TrialRow>, id: string) {
   return compareValues(rowA.getValue(id) as ParamValue, rowB.getValue(id) as ParamValue);
+}
+
+/**
+ * The value column's second key, never drawn: the value of a trial that may not be best (a
+ * pruned trial's value when it was stopped), so that among the rows the value column leaves
+ * unordered (it sorts results only) those with a partial value come first, in its order.
+ */
+export const partialValueColumn = helper.accessor(
+  (row) => (mayBeBest(row) ? undefined : (row.value ?? undefined)),
+  { id: "value_partial", sortUndefined: "last", sortFn: sortByValue, meta: { width: 0 } },
+);
+
+/** The keys the table sorts by for the header's sorting: the value column brings its second. */
+export function sortingOf<S extends { id: string; desc: boolean }>(sorting: readonly S[]): S[] {
+  return sorting.flatMap((s) =>
+    s.id === "value" ? [s, { ...s, id: partialValueColumn.id }] : [s],
+  );
 }
 
 /** Column widths in px; the table lays rows out as flex rows of these widths. */

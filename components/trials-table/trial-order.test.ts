@@ -16,7 +16,7 @@ import type { TrialRow } from "../../lib/console/views";
 import { type TrialStatus, trialStatusSchema } from "../../lib/search/status";
 import type { ParamSpec, ParamValue } from "../../lib/space/schema";
 import { mulberry32 as rng } from "../../lib/testing/random";
-import { compareValues, features, trialColumns } from "./columns";
+import { compareValues, features, partialValueColumn, sortingOf, trialColumns } from "./columns";
 import { sortKeys, sortOrder, sortTrials } from "./trial-order";
 
 const SPACE: ParamSpec[] = [
@@ -62,21 +62,23 @@ function theirOrder(data: TrialRow[], sorting: SortingState): number[] {
       sortedRowModel: createSortedRowModel(),
       coreReactivityFeature: storeReactivityBindings(),
     } as typeof features),
-    columns: trialColumns(SPACE, "loss", () => NOW, true),
+    columns: [
+      ...trialColumns(SPACE, "loss", () => NOW, true),
+      partialValueColumn,
+    ] as ReturnType<typeof trialColumns>,
     data,
     getRowId: (row) => String(row.n),
-    state: { sorting },
+    state: { sorting: sortingOf(sorting) },
     enableSortingRemoval: false,
   });
   return table.getRowModel().rows.map((r) => r.original.n);
 }
 
 const ourOrder = (data: TrialRow[], sorting: SortingState): number[] =>
-  sortTrials(
-    data,
-    sorting,
-    trialColumns(SPACE, "loss", () => NOW, true),
-  ).map((t) => t.n);
+  sortTrials(data, sortingOf(sorting), [
+    ...trialColumns(SPACE, "loss", () => NOW, true),
+    partialValueColumn,
+  ]).map((t) => t.n);
 
 describe("the trials table's sort", () => {
   it("orders rows as TanStack's sorted row model does, for every column and direction", () => {
@@ -113,6 +115,27 @@ describe("the trials table's sort", () => {
     }
     // The sorting state took hold (all but the sorts by number, ascending, moved rows).
     expect(reordered).toBeGreaterThan(12 * 16);
+  });
+
+  it("by the metric: results first, then the values of trials that are no result (pruned), then none", () => {
+    const row = (n: number, status: TrialStatus, value: number | null): TrialRow => ({
+      ...randomTrials(rng(n), 1)[0]!,
+      n,
+      status,
+      value,
+    });
+    const data = [
+      row(1, "pruned", 0.3),
+      row(2, "complete", 0.5),
+      row(3, "failed", null),
+      row(4, "pruned", 0.1),
+      row(5, "complete", 0.2),
+      row(6, "stopped", 0.25),
+      row(7, "running", null),
+    ];
+    expect(ourOrder(data, [{ id: "value", desc: false }])).toEqual([5, 2, 4, 6, 1, 3, 7]);
+    expect(ourOrder(data, [{ id: "value", desc: true }])).toEqual([2, 5, 1, 6, 4, 3, 7]);
+    expect(theirOrder(data, [{ id: "value", desc: false }])).toEqual([5, 2, 4, 6, 1, 3, 7]);
   });
 
   it("puts values in compareValues' order, missing ones last either way, ties by position", () => {

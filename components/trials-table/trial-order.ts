@@ -127,7 +127,10 @@ export function sortTrials<T>(
 ): T[] {
   const keyed = sorting.flatMap((s) => {
     const read = accessorOf(columns, s.id);
-    return read ? [{ keys: sortKeys(rows.map(read)), desc: s.desc }] : [];
+    const keys = read ? sortKeys(rows.map(read)) : undefined;
+    // A column with no value at all ties every row: it is left out (and the sort by one column
+    // keeps its fast path: the value column's second key, in a search with no partial values).
+    return keys && !keys.cls.every((c) => c === MISSING) ? [{ keys, desc: s.desc }] : [];
   });
   if (rows.length === 0 || keyed.length === 0) return [...rows];
   return Array.from(sortOrder(rows.length, keyed), (i) => rows[i] as T);
