@@ -62,10 +62,9 @@ function theirOrder(data: TrialRow[], sorting: SortingState): number[] {
       sortedRowModel: createSortedRowModel(),
       coreReactivityFeature: storeReactivityBindings(),
     } as typeof features),
-    columns: [
-      ...trialColumns(SPACE, "loss", () => NOW, true),
-      partialValueColumn,
-    ] as ReturnType<typeof trialColumns>,
+    columns: [...trialColumns(SPACE, "loss", () => NOW, true), partialValueColumn] as ReturnType<
+      typeof trialColumns
+    >,
     data,
     getRowId: (row) => String(row.n),
     state: { sorting: sortingOf(sorting) },
