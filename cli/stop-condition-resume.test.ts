@@ -38,9 +38,12 @@ describe("a stop condition's stop across a worker's death", () => {
     ]);
     const out = captureOutput(child);
     const stopFile = join(home, "searches", "1", "trials", "1", "stop.json");
-    // Killed once the stop is on record: the trial is in its grace period, deaf to it.
+    // Killed once the stop is on record: the trial is in its grace period, deaf to it. The
+    // executor writes stop.json before the worker prints that it is stopping the trial, and the
+    // line reaches this process later still: both are waited for (on a loaded machine the
+    // line came after the file, and a check at the file alone failed).
     const deadline = Date.now() + 60_000;
-    while (!existsSync(stopFile) && Date.now() < deadline)
+    while (!(existsSync(stopFile) && /stopping it/.test(out.stdout())) && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     expect(existsSync(stopFile), out.stdout() + out.stderr()).toBe(true);
     expect(out.stdout()).toMatch(/stopping it/);
