@@ -97,10 +97,13 @@ export interface InsightView {
   map: ModelMap | null;
 }
 
-/** What the optimizer is told of a trial: ended ones only (the worker's rule, observation.ts). */
+/**
+ * What the optimizer is told of a trial: ended ones only (the worker's rule, observation.ts), a
+ * pruned one with the last step it reported, as the worker tells it.
+ */
 function observationOfRow(t: TrialRow): Observation | undefined {
-  // A pruned trial's step is not among the page's rows; the optimizer only records it.
-  return isFinalTrial(t.status) ? observationOf(t) : undefined;
+  if (!isFinalTrial(t.status)) return undefined;
+  return observationOf(t, t.status === "pruned" ? (t.lastStep ?? undefined) : undefined);
 }
 
 /**
