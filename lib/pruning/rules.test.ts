@@ -402,6 +402,8 @@ describe("the end step: nothing is decided where the complete trials ended", () 
       false,
     ],
     ["asha, the same rung before the end step: pruned", asha(), [0.9, 0.1, 0.9, 0.9], 4, true],
+    // A trial that skips steps crosses rung 3 at the end step, 4: at its end, it goes on.
+    ["asha, a rung crossed at the end step", asha(), [0.9, 0.1, [4, 0.9]], 4, false],
   ] as const)("%s", (_, config, values, endStep, prunes) => {
     const longer = [4, 5, 6].map((n) => t(n, [0.1, 0.1, 0.1, 0.1, 0.1]));
     const others = values.length > 4 ? [...done, ...longer] : done;

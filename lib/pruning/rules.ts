@@ -29,9 +29,9 @@
  *           goes on (asynchronous successive halving, Li et al. 2020, as a stopping rule like
  *           Ray Tune's ASHA and Optuna's SuccessiveHalvingPruner). Ties at the cut all go on.
  *
- * Neither rule decides at the end step: a trial there has trained its last step, so pruning it
- * would save nothing, only cut its end short (a final checkpoint or evaluation) and record a
- * finished trial as pruned. Ray Tune's ASHA has no rung at max_t for the same reason; Hyperbayes
+ * Neither rule decides while the trial's latest step is the end step: it has trained its last
+ * step (whichever rungs it crosses there), so pruning it would save nothing, only cut its end
+ * short (a final checkpoint or evaluation) and record a finished trial as pruned. Ray Tune's ASHA has no rung at max_t for the same reason; Hyperbayes
  * does not know a script's epochs, so the end step is what the complete trials did. A longer
  * trial (epochs a parameter) is judged again at its next step or rung.
  *
@@ -165,12 +165,14 @@ function ashaRule(
   endStep: number | undefined,
 ): PruneDecision {
   const last = own.lastStep();
-  if (last === undefined) return GO_ON;
+  // At the end step the trial is at its end, whichever rungs it crosses there (one that skips
+  // steps crosses rung 9 at step 10).
+  if (last === undefined || last === endStep) return GO_ON;
   const eta = config.reductionFactor;
   const rungs = rungSteps(config.minSteps, eta, last);
   for (let k = 0; k < rungs.length; k++) {
     const r = rungs[k]!;
-    if (r <= sinceStep || r === endStep) continue;
+    if (r <= sinceStep) continue;
     const value = own.valueAt(r)!;
     let n = 1;
     let ahead = 0;

@@ -74,6 +74,18 @@ describe("earlyStopIdle: early stopping that cannot act says why", () => {
       /one step only/,
     ],
     [
+      "the metric once per trial, at an explicit step past min steps",
+      spec("asha"),
+      [t("complete", 10, 10), t("pruned", 10, 10)],
+      /one step only/,
+    ],
+    [
+      "one trial with steps among single-step ones: it can act",
+      spec("asha"),
+      [t("complete", 10, 10), t("failed", 1, 4)],
+      undefined,
+    ],
+    [
       "a min steps past the trials' end",
       spec("median", 20),
       [t("complete", 1, 10)],

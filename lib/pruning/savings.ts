@@ -115,15 +115,17 @@ export function earlyStopIdle(
   if (spec.earlyStop === "none") return undefined;
   const complete = trials.filter((t) => t.status === "complete" && t.lastStep !== null);
   if (complete.length === 0) return undefined;
-  let last = Number.NEGATIVE_INFINITY;
-  for (const t of trials) if (t.lastStep !== null) last = Math.max(last, t.lastStep);
-  const min = spec.earlyStopMinSteps;
-  if (last >= min) return undefined;
-  if (complete.every((t) => t.firstStep === t.lastStep))
+  // One step each (at any step: a single `step=10 acc=0.9` too) is the trial's end, where the
+  // rules decide nothing (rules.ts, the end step).
+  if (trials.every((t) => t.lastStep === null || t.firstStep === t.lastStep))
     return (
       `each trial reports ${spec.metric} at one step only, so early stopping has nothing to ` +
       "judge: print it at every epoch (one line each, or epoch=N / step=N)"
     );
+  let last = Number.NEGATIVE_INFINITY;
+  for (const t of trials) if (t.lastStep !== null) last = Math.max(last, t.lastStep);
+  const min = spec.earlyStopMinSteps;
+  if (last >= min) return undefined;
   return (
     `no trial reached step ${min} (--early-stop-min-steps ${min}; the last step reported ` +
     `was ${last}), so early stopping has nothing to judge`
