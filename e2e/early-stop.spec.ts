@@ -123,6 +123,20 @@ test("the form names a pruning setting that the rule leaves unused, and not once
   await field("earlyStop").selectOption("median");
   await expect(page.getByTestId("warning-earlyStopMinSteps")).toHaveCount(0);
   await expect(page.getByTestId("warning-reductionFactor")).toHaveCount(1);
+  // A median rule that can never prune, for want of runs, is named at its field.
+  await field("earlyStop").focus(); // a field shows its messages once left
+  await field("earlyStop").blur();
+  await field("numRuns").fill("3");
+  await field("numRuns").blur();
+  await expect(page.getByTestId("warning-earlyStop")).toContainText(
+    "median never prunes with 3 runs",
+  );
+  await page
+    .locator(".fields", { has: field("earlyStop") })
+    .screenshot({ path: test.info().outputPath("never-prunes.png") });
+  await field("numRuns").fill("20");
+  await field("numRuns").blur();
+  await expect(page.getByTestId("warning-earlyStop")).toHaveCount(0);
   await field("earlyStop").selectOption("asha");
   await expect(page.getByTestId("warning-reductionFactor")).toHaveCount(0);
   await expect(page.getByTestId("equivalent-command")).toContainText("--reduction-factor 4");

@@ -56,6 +56,20 @@ export type EarlyStopRule = z.infer<typeof earlyStopRuleSchema>;
  */
 export const MEDIAN_MIN_TRIALS = 3;
 
+/**
+ * Why `rule` can never prune a trial of a search of `numRuns` trials, if it cannot: the median
+ * rule judges a trial once MEDIAN_MIN_TRIALS others reached its step, and the first trial at an
+ * ASHA rung always goes on. Said where the search is defined (a warning), not found out later.
+ */
+export function neverPrunes(rule: EarlyStopRule, numRuns: number): string | undefined {
+  const runs = `${numRuns} run${numRuns === 1 ? "" : "s"}`;
+  if (rule === "median" && numRuns <= MEDIAN_MIN_TRIALS)
+    return `median never prunes with ${runs}: it judges a trial once ${MEDIAN_MIN_TRIALS} other trials reached its step`;
+  if (rule === "asha" && numRuns <= 1)
+    return `asha never prunes with ${runs}: the first trial at a rung always goes on`;
+  return undefined;
+}
+
 export interface EarlyStop {
   rule: Exclude<EarlyStopRule, "none">;
   /** The grace period: no decision before this step (>= 1). */

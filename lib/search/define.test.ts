@@ -30,7 +30,7 @@ describe("a setting given where another's value leaves it unused", () => {
   it.each([
     [{ reductionFactor: "4" }, ["reductionFactor: only applies with --early-stop asha"]],
     [
-      { earlyStop: "median", reductionFactor: "4" },
+      { earlyStop: "median", reductionFactor: "4", numRuns: "4" },
       ["reductionFactor: only applies with --early-stop asha"],
     ],
     [
@@ -47,7 +47,7 @@ describe("a setting given where another's value leaves it unused", () => {
     [{ acquisition: "ei", kappa: "2" }, ["kappa: only applies with --acquisition ucb"]],
     // Used: no warning.
     [{ earlyStop: "asha", earlyStopMinSteps: "2", reductionFactor: "4" }, []],
-    [{ earlyStop: "median", earlyStopMinSteps: "2" }, []],
+    [{ earlyStop: "median", earlyStopMinSteps: "2", numRuns: "4" }, []],
     [{ kappa: "2" }, []],
     // Its default, written out or not, changes nothing either way (the form sends defaults).
     [{ reductionFactor: "3" }, []],
@@ -56,6 +56,39 @@ describe("a setting given where another's value leaves it unused", () => {
   ] as [Partial<SearchInput>, string[]][])("%j warns %j", (input, expected) => {
     expect(warningsOf(input)).toEqual(expected);
   });
+
+  it.each([
+    [
+      { earlyStop: "median", numRuns: "3" },
+      [
+        "earlyStop: median never prunes with 3 runs: it judges a trial once 3 other trials reached its step",
+      ],
+    ],
+    [{ earlyStop: "median", numRuns: "4" }, []],
+    [
+      { earlyStop: "asha", numRuns: "1" },
+      ["earlyStop: asha never prunes with 1 run: the first trial at a rung always goes on"],
+    ],
+    [{ earlyStop: "asha", numRuns: "2" }, []],
+    [{ earlyStop: "none", numRuns: "1" }, []],
+    // A grid's runs are its points when fewer.
+    [
+      {
+        kind: "grid",
+        params: [{ flag: "--param", text: "x=1,2" }],
+        earlyStop: "median",
+        numRuns: "10",
+      },
+      [
+        "earlyStop: median never prunes with 2 runs: it judges a trial once 3 other trials reached its step",
+      ],
+    ],
+  ] as [Partial<SearchInput>, string[]][])(
+    "early stopping that can never prune: %j warns %j",
+    (input, expected) => {
+      expect(warningsOf(input)).toEqual(expected);
+    },
+  );
 
   it("keeps the value in the spec (a rerun with --early-stop asha finds it)", () => {
     const defined = defineSearch({ ...base, reductionFactor: "4" });

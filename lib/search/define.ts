@@ -12,6 +12,7 @@
 import { placeholders } from "../command/substitute";
 import { resolveGoal } from "../metrics/goal";
 import type { Goal } from "../metrics/schema";
+import { type EarlyStopRule, neverPrunes } from "../pruning/rules";
 import {
   type ParamFields,
   type ParamFlag,
@@ -201,6 +202,11 @@ export function defineSearch(input: SearchInput, context: DefineContext = {}): D
   }
   derive("numRuns", undefined);
   derive("maxFailures", values.numRuns);
+  const never =
+    typeof values.numRuns === "number" && typeof values.earlyStop === "string"
+      ? neverPrunes(values.earlyStop as EarlyStopRule, values.numRuns)
+      : undefined;
+  if (never !== undefined) warnings.push(valueIssue(never, ["earlyStop"]));
   const goal =
     typeof values.metric === "string"
       ? resolveGoal(values.metric, values.goal as Goal | undefined)
