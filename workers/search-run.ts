@@ -181,8 +181,11 @@ class SearchRun {
   private warm: ModelState | undefined;
   /** The optimizer said every point of the space has been tried. */
   private exhausted = false;
-  /** Said that early stopping has nothing to judge (lib/pruning/savings `earlyStopIdle`). */
-  private idleNoticed = false;
+  /**
+   * Whether early stopping has nothing to judge was asked (lib/pruning/savings `earlyStopIdle`),
+   * once, at the first complete trial's end: its answer cannot change after that.
+   */
+  private idleAsked = false;
   /** When the search row and the running trials' output were last read (performance.now). */
   private lastTick = Number.NEGATIVE_INFINITY;
 
@@ -613,11 +616,13 @@ class SearchRun {
     this.ended.push(trial);
     this.pruning.ended(trial.number, trial.status);
     this.emit({ type: "trial-ended", search: this.search, trial });
-    // Said once, as soon as a complete trial shows it, not after a whole search pruned nothing.
-    const idle = this.idleNoticed ? undefined : earlyStopIdle(this.spec, this.ended);
-    if (idle) {
-      this.idleNoticed = true;
-      this.notice(`early stop: ${idle}`);
+    // Said as soon as a complete trial shows it, not after a whole search pruned nothing. Once a
+    // trial completed, the answer is settled: a trial that reached min steps, or had more than
+    // one step, stays so.
+    if (!this.idleAsked && trial.status === "complete") {
+      this.idleAsked = true;
+      const idle = earlyStopIdle(this.spec, this.ended);
+      if (idle) this.notice(`early stop: ${idle}`);
     }
   }
 
