@@ -589,13 +589,12 @@ class SearchRun {
   /** A trial's end: its last output, its outcome (outcome.ts) in the store, and the event. */
   private async finish(entry: LiveTrial, exit: TrialExit): Promise<void> {
     await this.readOutput(entry, true);
-    const outcome = trialOutcome(
-      exit,
-      entry.points,
-      this.spec,
-      entry.workerStop,
-      windDown(this.progress(false))?.running,
-    );
+    // A stop the worker did not decide for the trial itself came from the search's wind-down.
+    const windingDown =
+      exit.reason === "stopped" && !entry.workerStop
+        ? windDown(this.progress(false))?.running
+        : undefined;
+    const outcome = trialOutcome(exit, entry.points, this.spec, entry.workerStop, windingDown);
     const steps = stepRange(entry.points, this.spec.metric);
     const trial = await this.store.updateTrial(
       this.id,
