@@ -336,6 +336,8 @@ interface Event {
   decision: PruneDecision;
   snapshot: TrialSeries[];
   me: TrialSeries;
+  /** The end step the decision was given: the complete trials' last step so far. */
+  endStep: number | undefined;
 }
 
 /** Trials run `parallel` at a time; each step of each running trial arrives in random order. */
@@ -343,6 +345,7 @@ function simulate(rng: Rng, config: EarlyStop, values: number[][], parallel: num
   const series: { trial: number; points: SeriesPoint[] }[] = [];
   const judged = new Map<number, number>();
   const events: Event[] = [];
+  let endStep: number | undefined;
   const running: number[] = [];
   let next = 0;
   const start = () => {
@@ -358,6 +361,9 @@ function simulate(rng: Rng, config: EarlyStop, values: number[][], parallel: num
     const s = series[trial]!;
     const step = s.points.length;
     if (step >= values[trial]!.length) {
+      // It ran to its end: complete, and its last step may move the end step.
+      const last = s.points[s.points.length - 1]!.step;
+      endStep = Math.max(endStep ?? last, last);
       running.splice(i, 1);
       start();
       continue;
@@ -368,9 +374,9 @@ function simulate(rng: Rng, config: EarlyStop, values: number[][], parallel: num
     else s.points.push({ step, value: values[trial]![step]! });
     const latest = s.points[s.points.length - 1]!.step;
     const snapshot = series.map((x) => ({ trial: x.trial, points: [...x.points] }));
-    const decision = decidePruning(config, s, series, judged.get(trial));
+    const decision = decidePruning(config, s, series, judged.get(trial), endStep);
     judged.set(trial, latest);
-    events.push({ trial, decision, snapshot, me: snapshot[trial]! });
+    events.push({ trial, decision, snapshot, me: snapshot[trial]!, endStep });
     if (decision.prune) {
       running.splice(i, 1);
       start();
@@ -414,11 +420,15 @@ describe("the end step: nothing is decided where the complete trials ended", () 
   });
 });
 
+/** The judged trial's latest step when the decision was taken. */
+const latestStep = (e: Event): number | undefined => normalizeSeries(e.me.points).at(-1)?.step;
+
 const firstAtOrAfter = (points: SeriesInput, r: number): number | undefined =>
   normalizeSeries(points).find((p) => p.step >= r)?.value;
 
 describe("randomized invariants", () => {
-  it("ASHA never prunes the best trial at a rung, and keeps ceil(n/η) when it judges a full rung", () => {
+  it("ASHA never prunes the best trial at a rung, nor at the end step, and keeps ceil(n/η) when it judges a full rung", () => {
+    let atEnd = 0;
     for (let seed = 1; seed <= 60; seed++) {
       const rng = new Rng(seed);
       const goal: Goal = seed % 2 === 0 ? "minimize" : "maximize";
@@ -428,10 +438,13 @@ describe("randomized invariants", () => {
         goal === "maximize" ? c.map((v) => -v) : c,
       );
       const events = simulate(rng, config, values, 1 + (seed % 5));
+      atEnd += events.filter((e) => latestStep(e) === e.endStep).length;
       for (const e of events) {
         if (!e.decision.prune) continue;
         const d = e.decision;
         if (d.rule !== "asha") throw new Error("a median decision from ASHA");
+        // nothing is decided at the end step: a trial there is at its end
+        expect(latestStep(e)).not.toBe(e.endStep);
         // the rung is one of minSteps·η^k, and the trial reached it
         expect(rungSteps(config.minSteps, eta, d.step)).toContain(d.step);
         const mine = firstAtOrAfter(e.me.points, d.step)!;
@@ -456,20 +469,25 @@ describe("randomized invariants", () => {
       const kept = atRung.filter((s) => !decidePruning(asha(goal, 1, eta), s, full, 0).prune);
       expect(kept.length, `seed ${seed}`).toBe(Math.ceil(atRung.length / eta));
     }
+    // Trials were judged at the end step, so the invariant above was put to the test.
+    expect(atEnd).toBeGreaterThan(60);
   });
 
-  it("median: a pruned trial's best so far is worse than the median of at least N others", () => {
+  it("median: a pruned trial's best so far is worse than the median of at least N others, never at the end step", () => {
+    let atEnd = 0;
     for (let seed = 1; seed <= 60; seed++) {
       const rng = new Rng(1000 + seed);
       const goal: Goal = seed % 2 === 0 ? "minimize" : "maximize";
       const config = med(goal, 1 + (seed % 4));
       const values = curves(rng, 16, 25);
       const events = simulate(rng, config, values, 4);
+      atEnd += events.filter((e) => latestStep(e) === e.endStep).length;
       for (const e of events) {
         if (!e.decision.prune) continue;
         const d = e.decision;
         if (d.rule !== "median") throw new Error("an ASHA decision from the median rule");
         expect(d.step).toBeGreaterThanOrEqual(config.minSteps);
+        expect(latestStep(e)).not.toBe(e.endStep);
         const own = normalizeSeries(e.me.points).filter((p) => p.step <= d.step);
         const best =
           goal === "minimize"
@@ -485,6 +503,7 @@ describe("randomized invariants", () => {
         expect(goal === "minimize" ? best > d.median : best < d.median, `seed ${seed}`).toBe(true);
       }
     }
+    expect(atEnd).toBeGreaterThan(60);
   });
 
   it("mirrors: negated values with the other goal, and shuffled others, decide the same", () => {
