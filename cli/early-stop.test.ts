@@ -18,11 +18,20 @@ import {
   openTestStore,
   readStarts,
   runCli,
-  TRIAL,
 } from "../workers/testing/cli";
 import { curveSearchTail, trialSearchTail } from "../workers/testing/trial-command";
 
 const EPOCHS = 12;
+
+/** A random search of `n` trials over x in [0, 1]: the tests' flags and command follow. */
+const xSearch = (n: number, ...flags: string[]) => [
+  "random",
+  "--param",
+  "x=0:1",
+  "-n",
+  String(n),
+  ...flags,
+];
 
 describe("hyperbayes --early-stop", () => {
   it.each(["asha", "median"] as const)(
@@ -31,13 +40,7 @@ describe("hyperbayes --early-stop", () => {
       const home = makeHome();
       const record = join(home, "starts.jsonl");
       const r = await runCli(home, [
-        "random",
-        "--param",
-        "x=0:1",
-        "-n",
-        "12",
-        "-r",
-        "4",
+        ...xSearch(12, "-r", "4"),
         "--early-stop",
         rule,
         "--early-stop-min-steps",
@@ -117,21 +120,7 @@ describe("hyperbayes --early-stop", () => {
     [["--early-stop-min-steps", "2.5"], /--early-stop-min-steps needs an integer, got "2.5"/],
   ])("refuses %j with exit 2, naming the flag, before anything runs", async (flags, says) => {
     const home = makeHome();
-    const r = await runCli(home, [
-      "random",
-      "--param",
-      "x=0:1",
-      "-n",
-      "2",
-      "--metric",
-      "loss",
-      ...flags,
-      "--",
-      "node",
-      TRIAL,
-      "--value",
-      ":x:",
-    ]);
+    const r = await runCli(home, [...xSearch(2, ...flags), ...trialSearchTail([])]);
     recordBadInput(`bad early-stop flag ${flags.join(" ")}`);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(says);
@@ -152,16 +141,7 @@ describe("hyperbayes --early-stop", () => {
     async (trial, flags, says) => {
       const home = makeHome();
       const r = await runCli(home, [
-        "random",
-        "--param",
-        "x=0:1",
-        "-n",
-        "3",
-        "-r",
-        "1",
-        "--early-stop",
-        "asha",
-        ...flags,
+        ...xSearch(3, "-r", "1", "--early-stop", "asha", ...flags),
         ...trialSearchTail(trial),
       ]);
       expect(r.code, r.stderr).toBe(0);

@@ -104,13 +104,21 @@ test("the form names a pruning setting that the rule leaves unused, and not once
   page,
 }) => {
   const field = (name: string) => page.locator(`[data-field="${name}"]`);
+  // A field shows its messages once left.
+  const leave = async (name: string) => {
+    await field(name).focus();
+    await field(name).blur();
+  };
+  const fillIn = async (name: string, value: string) => {
+    await field(name).fill(value);
+    await leave(name);
+  };
   await page.goto("/searches/new");
   // The form's defaults (min steps 1, η 3, no early stopping) warn nothing.
   await expect(field("reductionFactor")).toHaveValue("3");
   await expect(page.getByTestId("warning-reductionFactor")).toHaveCount(0);
   await field("reductionFactor").fill("4");
-  await field("earlyStopMinSteps").fill("2");
-  await field("earlyStopMinSteps").blur(); // a field shows its messages once left
+  await fillIn("earlyStopMinSteps", "2");
   await expect(page.getByTestId("warning-reductionFactor")).toContainText(
     "only applies with --early-stop asha",
   );
@@ -124,18 +132,15 @@ test("the form names a pruning setting that the rule leaves unused, and not once
   await expect(page.getByTestId("warning-earlyStopMinSteps")).toHaveCount(0);
   await expect(page.getByTestId("warning-reductionFactor")).toHaveCount(1);
   // A median rule that can never prune, for want of runs, is named at its field.
-  await field("earlyStop").focus(); // a field shows its messages once left
-  await field("earlyStop").blur();
-  await field("numRuns").fill("3");
-  await field("numRuns").blur();
+  await leave("earlyStop");
+  await fillIn("numRuns", "3");
   await expect(page.getByTestId("warning-earlyStop")).toContainText(
     "median never prunes with 3 runs",
   );
   await page
     .locator(".fields", { has: field("earlyStop") })
     .screenshot({ path: test.info().outputPath("never-prunes.png") });
-  await field("numRuns").fill("20");
-  await field("numRuns").blur();
+  await fillIn("numRuns", "20");
   await expect(page.getByTestId("warning-earlyStop")).toHaveCount(0);
   await field("earlyStop").selectOption("asha");
   await expect(page.getByTestId("warning-reductionFactor")).toHaveCount(0);

@@ -215,6 +215,16 @@ describe("what the optimizer is told with early stopping", () => {
   }, 60_000);
 });
 
+/** A judge of the metric `loss` (minimize) with min steps 1 and η 3. */
+const lossJudge = (earlyStop: "median" | "asha") =>
+  new PruningJudge({
+    metric: "loss",
+    goal: "minimize",
+    earlyStop,
+    earlyStopMinSteps: 1,
+    reductionFactor: 3,
+  });
+
 describe("PruningJudge", () => {
   it("keeps only the search metric (and its aliases), and judges nothing with --early-stop none", () => {
     const base = {
@@ -237,13 +247,7 @@ describe("PruningJudge", () => {
   });
 
   it("judges a rung once; an adopted trial is judged only past the steps it had", () => {
-    const judge = new PruningJudge({
-      metric: "loss",
-      goal: "minimize",
-      earlyStop: "asha",
-      earlyStopMinSteps: 1,
-      reductionFactor: 3,
-    });
+    const judge = lossJudge("asha");
     judge.add(1, [{ name: "loss", step: 1, value: 0.5 }]);
     expect(judge.judge(1).prune).toBe(false); // alone at rung 0
     judge.add(2, [{ name: "loss", step: 1, value: 0.1 }]);
@@ -258,13 +262,7 @@ describe("PruningJudge", () => {
   });
 
   it("decides nothing at the last step of the complete trials; a failed trial's last step is no end", () => {
-    const judge = new PruningJudge({
-      metric: "loss",
-      goal: "minimize",
-      earlyStop: "median",
-      earlyStopMinSteps: 1,
-      reductionFactor: 3,
-    });
+    const judge = lossJudge("median");
     for (const n of [1, 2, 3])
       judge.add(
         n,
